@@ -1,0 +1,48 @@
+//! The frame of every page: a header with the navigation, and the main area.
+
+use leptos::prelude::*;
+
+use crate::server_fns::auth::{Logout, get_current_user};
+
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    let user = Resource::new_blocking(|| (), |_| get_current_user());
+    let logout = ServerAction::<Logout>::new();
+    view! {
+        <header class="site-header">
+            <a class="brand" href="/">"Helpdesk"</a>
+            <nav aria-label="Main">
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match user.await {
+                            Ok(Some(u)) => {
+                                let staff = u.is_staff;
+                                let name = u.display_name();
+                                view! {
+                                    <ul class="nav">
+                                        <Show when=move || staff>
+                                            <li><a href="/">"Dashboard"</a></li>
+                                        </Show>
+                                        <li><a href="/my-tickets">"My tickets"</a></li>
+                                        <li class="who">{name}</li>
+                                        <li>
+                                            <ActionForm action=logout>
+                                                <button type="submit" class="link">"Sign out"</button>
+                                            </ActionForm>
+                                        </li>
+                                    </ul>
+                                }
+                                .into_any()
+                            }
+                            _ => view! {
+                                <ul class="nav"><li><a href="/login">"Sign in"</a></li></ul>
+                            }
+                            .into_any(),
+                        }
+                    })}
+                </Suspense>
+            </nav>
+        </header>
+        <main id="main">{children()}</main>
+    }
+}

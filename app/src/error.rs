@@ -1,0 +1,170 @@
+//! The one error type of the helpdesk. Service functions return it; the REST API renders it as
+//! JSON with a status code (`src/api`), server functions carry it to the browser as is.
+//! It never holds internal text: `Internal` has a fixed message and the cause is logged.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Field name -> messages, as Django REST framework reports validation errors.
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum AppError {
+    /// No or bad credentials (401).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Authenticated, but not allowed (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Unknown id or path (404).
+    #[error("Not found.")]
+    NotFound,
+    /// A 404 with its own detail, such as "Invalid page.".
+    #[error("{0}")]
+    NotFoundDetail(String),
+    /// One or more fields are invalid (400 with one key per field).
+    #[error("{}", first_message(.0))]
+    Validation(FieldErrors),
+    /// The body as a whole is unusable, e.g. malformed JSON (400 with `detail`).
+    #[error("{0}")]
+    BadRequest(String),
+    /// 415.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// 413.
+    #[error("Request body is too large.")]
+    PayloadTooLarge,
+    /// Anything else; the cause has been logged where it happened (500).
+    #[error("Internal server error.")]
+    Internal,
+    /// A transport problem reported by the server-function machinery.
+    #[error("{0}")]
+    ServerFn(String),
+}
+
+fn first_message(errors: &FieldErrors) -> String {
+    errors
+        .iter()
+        .next()
+        .and_then(|(field, msgs)| msgs.first().map(|m| format!("{field}: {m}")))
+        .unwrap_or_else(|| "Invalid input.".to_owned())
+}
+
+impl AppError {
+    /// A validation error on one field.
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let mut errors = FieldErrors::new();
+        errors.insert(field.into(), vec![message.into()]);
+        AppError::Validation(errors)
+    }
+
+    pub fn unauthenticated() -> Self {
+        AppError::Unauthorized("Authentication credentials were not provided.".to_owned())
+    }
+
+    pub fn forbidden() -> Self {
+        AppError::Forbidden("You do not have permission to perform this action.".to_owned())
+    }
+
+    /// The messages for one field, when this is a validation error.
+    pub fn field_messages(&self, field: &str) -> Vec<String> {
+        match self {
+            AppError::Validation(errors) => errors.get(field).cloned().unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// HTTP status code for this error.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            AppError::Unauthorized(_) => 401,
+            AppError::Forbidden(_) => 403,
+            AppError::NotFound | AppError::NotFoundDetail(_) => 404,
+            AppError::Validation(_) | AppError::BadRequest(_) => 400,
+            AppError::UnsupportedMediaType(_) => 415,
+            AppError::PayloadTooLarge => 413,
+            AppError::Internal | AppError::ServerFn(_) => 500,
+        }
+    }
+}
+
+/// Collects field errors while a whole input is checked, so that every bad field is reported
+/// at once, as Django REST framework does.
+#[derive(Debug, Default)]
+pub struct ErrorBag(FieldErrors);
+
+impl ErrorBag {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.entry(field.into()).or_default().push(message.into());
+    }
+
+    /// Keeps the value of `result`, or records its error under `field`.
+    pub fn take<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(msg) => {
+                self.add(field, msg);
+                None
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_result(self) -> Result<(), AppError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Validation(self.0))
+        }
+    }
+}
+
+impl leptos::server_fn::error::FromServerFnError for AppError {
+    type Encoder = leptos::server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        AppError::ServerFn(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::RowNotFound => AppError::NotFound,
+            other => {
+                tracing::error!(error = %other, "database error");
+                AppError::Internal
+            }
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        use axum::http::{StatusCode, header};
+        let status = StatusCode::from_u16(self.status_code())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = match &self {
+            AppError::Validation(errors) => serde_json::to_value(errors).unwrap_or_default(),
+            other => serde_json::json!({ "detail": other.to_string() }),
+        };
+        let mut resp = (status, axum::Json(body)).into_response();
+        if matches!(self, AppError::Unauthorized(_)) {
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Basic realm=\"helpdesk\""),
+            );
+        }
+        resp
+    }
+}

@@ -1,0 +1,65 @@
+//! The helpdesk's Leptos app and its shared core.
+//!
+//! - `domain`: types and parsers shared by the server and the browser.
+//! - `error`: the one `AppError`.
+//! - `service` (ssr only): every rule and every SQL statement.
+//! - `server_fns`: thin `#[server]` functions over `service`.
+//! - `pages`, `components`: the UI.
+
+#![recursion_limit = "256"]
+
+pub mod components;
+pub mod domain;
+pub mod error;
+pub mod pages;
+pub mod server_fns;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="/favicon.ico" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/helpdesk.css" />
+        <Title text="Helpdesk" />
+        <Router>
+            <components::layout::Layout>
+                <Routes fallback=pages::not_found::NotFound>
+                    <Route path=path!("/") view=pages::dashboard::Dashboard />
+                    <Route path=path!("/login") view=pages::login::Login />
+                </Routes>
+            </components::layout::Layout>
+        </Router>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,54 @@
+//! Server functions: each gets the pool and the current user, parses input, calls one
+//! service function and shapes the result. No rule lives here.
+
+pub mod auth;
+
+#[cfg(feature = "ssr")]
+pub mod context {
+    //! What server functions take from the request.
+
+    use sqlx::SqlitePool;
+
+    use crate::domain::user::CurrentUser;
+    use crate::error::AppError;
+
+    /// The session key that holds the signed-in user's id.
+    pub const SESSION_USER_ID: &str = "user_id";
+
+    /// The pool handed to server functions by `leptos_routes_with_context`.
+    pub fn pool() -> Result<SqlitePool, AppError> {
+        leptos::prelude::use_context::<SqlitePool>().ok_or_else(|| {
+            tracing::error!("no database pool in the server-function context");
+            AppError::Internal
+        })
+    }
+
+    pub async fn session() -> Result<tower_sessions::Session, AppError> {
+        leptos_axum::extract::<tower_sessions::Session>()
+            .await
+            .map_err(|_| {
+                tracing::error!("no session layer in front of the server functions");
+                AppError::Internal
+            })
+    }
+
+    /// The signed-in user, if any (inactive users count as signed out).
+    pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
+        let session = session().await?;
+        let id: Option<i64> = session.get(SESSION_USER_ID).await.map_err(|e| {
+            tracing::error!(error = %e, "session store failed");
+            AppError::Internal
+        })?;
+        let Some(id) = id else { return Ok(None) };
+        match crate::service::users::get_user(&pool()?, id).await {
+            Ok(u) if u.is_active => Ok(Some(u)),
+            Ok(_) | Err(AppError::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The signed-in user, or `Unauthorized`.
+    pub async fn require_user() -> Result<CurrentUser, AppError> {
+        current_user().await?.ok_or_else(AppError::unauthenticated)
+    }
+}

@@ -1,0 +1,64 @@
+//! Opening the SQLite database the way a web server needs it, and applying migrations.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+/// Why the database could not be opened, in words for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("invalid database URL {url:?}: {reason}")]
+    BadUrl { url: String, reason: String },
+    #[error("cannot open database {url:?}: {reason}")]
+    Open { url: String, reason: String },
+    #[error("cannot apply migrations to {url:?}: {reason}")]
+    Migrate { url: String, reason: String },
+}
+
+/// Opens (creating if missing) the database at `url` with WAL, foreign keys and a busy timeout.
+///
+/// # Errors
+/// `DbError` when the URL is malformed or the file cannot be opened or created.
+pub async fn connect(url: &str) -> Result<SqlitePool, DbError> {
+    if !url.starts_with("sqlite:") {
+        return Err(DbError::BadUrl {
+            url: url.to_owned(),
+            reason: "only sqlite: URLs are supported, e.g. sqlite://helpdesk.db".to_owned(),
+        });
+    }
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|e| DbError::BadUrl {
+            url: url.to_owned(),
+            reason: e.to_string(),
+        })?
+        .create_if_missing(true)
+        .foreign_keys(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(10));
+    SqlitePoolOptions::new()
+        .max_connections(8)
+        .min_connections(1)
+        .connect_with(options)
+        .await
+        .map_err(|e| DbError::Open {
+            url: url.to_owned(),
+            reason: e.to_string(),
+        })
+}
+
+/// Applies the embedded migrations; a no-op when they are all applied.
+///
+/// # Errors
+/// `DbError::Migrate` when a migration fails or the database is newer than this binary.
+pub async fn migrate(pool: &SqlitePool, url: &str) -> Result<(), DbError> {
+    sqlx::migrate!("../migrations")
+        .run(pool)
+        .await
+        .map_err(|e| DbError::Migrate {
+            url: url.to_owned(),
+            reason: e.to_string(),
+        })
+}

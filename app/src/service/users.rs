@@ -1,0 +1,341 @@
+//! Users: creation, lookup and credential checks.
+
+use serde_json::Value;
+use sqlx::SqlitePool;
+
+use super::password::{hash_password, verify_password};
+use crate::domain::user::{CurrentUser, User, check_password, parse_username};
+use crate::domain::{Email, REQUIRED, Timestamp};
+use crate::error::{AppError, ErrorBag};
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    username: String,
+    email: String,
+    first_name: String,
+    last_name: String,
+    is_staff: bool,
+    is_superuser: bool,
+    is_active: bool,
+}
+
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> Self {
+        User {
+            id: r.id,
+            username: r.username,
+            email: r.email,
+            first_name: r.first_name,
+            last_name: r.last_name,
+            is_staff: r.is_staff,
+            is_superuser: r.is_superuser,
+            is_active: r.is_active,
+        }
+    }
+}
+
+const USER_COLUMNS: &str =
+    "id, username, email, first_name, last_name, is_staff, is_superuser, is_active";
+
+/// A user to create, parsed and checked.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub password: String,
+    pub is_staff: bool,
+    pub is_superuser: bool,
+    pub is_active: bool,
+}
+
+fn opt_str(body: &serde_json::Map<String, Value>, key: &str, errors: &mut ErrorBag) -> String {
+    match body.get(key) {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.trim().to_owned(),
+        Some(_) => {
+            errors.add(key, "Not a valid string.");
+            String::new()
+        }
+    }
+}
+
+fn opt_bool(
+    body: &serde_json::Map<String, Value>,
+    key: &str,
+    default: bool,
+    errors: &mut ErrorBag,
+) -> bool {
+    match body.get(key) {
+        None => default,
+        Some(v) => match crate::domain::parse_bool(v) {
+            Ok(b) => b,
+            Err(m) => {
+                errors.add(key, m);
+                default
+            }
+        },
+    }
+}
+
+impl NewUser {
+    /// Parses the API's and the admin form's user object, collecting every field error.
+    ///
+    /// # Errors
+    /// `Validation` with one key per bad field.
+    pub fn from_json(body: &serde_json::Map<String, Value>) -> Result<Self, AppError> {
+        let mut errors = ErrorBag::new();
+        let username = match body.get("username") {
+            None => {
+                errors.add("username", REQUIRED);
+                None
+            }
+            Some(Value::String(s)) => errors.take("username", parse_username(s)),
+            Some(_) => {
+                errors.add("username", "Not a valid string.");
+                None
+            }
+        };
+        let password = match body.get("password") {
+            None => {
+                errors.add("password", REQUIRED);
+                None
+            }
+            Some(Value::String(s)) => errors.take("password", check_password(s)).map(|_| s.clone()),
+            Some(_) => {
+                errors.add("password", "Not a valid string.");
+                None
+            }
+        };
+        let email = opt_str(body, "email", &mut errors);
+        if !email.is_empty() {
+            errors.take("email", Email::parse(&email));
+        }
+        let first_name = opt_str(body, "first_name", &mut errors);
+        let last_name = opt_str(body, "last_name", &mut errors);
+        for (k, v) in [("first_name", &first_name), ("last_name", &last_name)] {
+            if v.chars().count() > 150 {
+                errors.add(k, "Ensure this field has no more than 150 characters.");
+            }
+        }
+        let is_staff = opt_bool(body, "is_staff", false, &mut errors);
+        let is_superuser = opt_bool(body, "is_superuser", false, &mut errors);
+        let is_active = opt_bool(body, "is_active", true, &mut errors);
+        errors.into_result()?;
+        Ok(NewUser {
+            username: username.unwrap_or_default(),
+            email,
+            first_name,
+            last_name,
+            password: password.unwrap_or_default(),
+            is_staff,
+            is_superuser,
+            is_active,
+        })
+    }
+}
+
+async fn insert_user(pool: &SqlitePool, new: NewUser) -> Result<User, AppError> {
+    let taken: Option<i64> = sqlx::query_scalar("select id from users where username = ?")
+        .bind(&new.username)
+        .fetch_optional(pool)
+        .await?;
+    if taken.is_some() {
+        return Err(AppError::field(
+            "username",
+            "A user with that username already exists.",
+        ));
+    }
+    let hash = hash_password(new.password).await?;
+    let result = sqlx::query_as::<_, UserRow>(&format!(
+        "insert into users (username, email, first_name, last_name, password_hash, is_active, \
+         is_staff, is_superuser, date_joined) values (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         returning {USER_COLUMNS}"
+    ))
+    .bind(&new.username)
+    .bind(&new.email)
+    .bind(&new.first_name)
+    .bind(&new.last_name)
+    .bind(&hash)
+    .bind(new.is_active)
+    .bind(new.is_staff)
+    .bind(new.is_superuser)
+    .bind(Timestamp::now().to_db())
+    .fetch_one(pool)
+    .await;
+    match result {
+        Ok(row) => Ok(row.into()),
+        // Two requests raced for the same name: the unique index decides.
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(AppError::field(
+            "username",
+            "A user with that username already exists.",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Creates a user on behalf of `actor`: staff may create plain users, only superusers may
+/// create staff or superusers.
+///
+/// # Errors
+/// `Forbidden`, or `Validation` when the username is taken.
+#[tracing::instrument(skip(pool, new), fields(username = %new.username))]
+pub async fn create_user(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    new: NewUser,
+) -> Result<User, AppError> {
+    super::require_staff(actor)?;
+    if (new.is_staff || new.is_superuser) && !actor.is_superuser {
+        return Err(AppError::Forbidden(
+            "Only a superuser may create staff users or superusers.".to_owned(),
+        ));
+    }
+    insert_user(pool, new).await
+}
+
+/// Creates an active staff superuser; for the `createsuperuser` command, which runs with the
+/// operator's authority rather than a user's.
+///
+/// # Errors
+/// `Validation` when the username is taken or a field is invalid.
+#[tracing::instrument(skip(pool, password))]
+pub async fn create_superuser(
+    pool: &SqlitePool,
+    username: &str,
+    email: &str,
+    password: String,
+) -> Result<User, AppError> {
+    let mut body = serde_json::Map::new();
+    body.insert("username".into(), Value::String(username.to_owned()));
+    body.insert("email".into(), Value::String(email.to_owned()));
+    body.insert("password".into(), Value::String(password));
+    body.insert("is_staff".into(), Value::Bool(true));
+    body.insert("is_superuser".into(), Value::Bool(true));
+    insert_user(pool, NewUser::from_json(&body)?).await
+}
+
+/// Checks a username and password. Inactive users never authenticate. Costs one argon2
+/// verification whether or not the user exists.
+///
+/// # Errors
+/// `Internal` on a database failure; wrong credentials are `Ok(None)`.
+#[tracing::instrument(skip(pool, password))]
+pub async fn authenticate(
+    pool: &SqlitePool,
+    username: &str,
+    password: &str,
+) -> Result<Option<User>, AppError> {
+    #[derive(sqlx::FromRow)]
+    struct Creds {
+        id: i64,
+        password_hash: String,
+        is_active: bool,
+    }
+    let creds = sqlx::query_as::<_, Creds>(
+        "select id, password_hash, is_active from users where username = ?",
+    )
+    .bind(username)
+    .fetch_optional(pool)
+    .await?;
+    let hash = creds.as_ref().map(|c| c.password_hash.clone());
+    if !verify_password(hash, password.to_owned()).await {
+        return Ok(None);
+    }
+    match creds {
+        Some(c) if c.is_active => get_user(pool, c.id).await.map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// Records a successful interactive sign-in.
+///
+/// # Errors
+/// `Internal` on a database failure.
+pub async fn touch_last_login(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
+    sqlx::query("update users set last_login = ? where id = ?")
+        .bind(Timestamp::now().to_db())
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// One user by id.
+///
+/// # Errors
+/// `NotFound` when there is no such user.
+pub async fn get_user(pool: &SqlitePool, id: i64) -> Result<User, AppError> {
+    sqlx::query_as::<_, UserRow>(&format!("select {USER_COLUMNS} from users where id = ?"))
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .map(Into::into)
+        .map_err(Into::into)
+}
+
+/// Whether a user with this id exists (for foreign-key validation).
+///
+/// # Errors
+/// `Internal` on a database failure.
+pub async fn user_exists(pool: &SqlitePool, id: i64) -> Result<bool, AppError> {
+    Ok(sqlx::query_scalar::<_, i64>("select id from users where id = ?")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_created_superuser_authenticates_and_a_wrong_password_does_not(pool: SqlitePool) {
+        let u = create_superuser(&pool, "admin", "admin@example.com", "s3cret-pass".into())
+            .await
+            .unwrap();
+        assert!(u.is_staff && u.is_superuser && u.is_active);
+        let ok = authenticate(&pool, "admin", "s3cret-pass").await.unwrap();
+        assert_eq!(ok.map(|u| u.id), Some(u.id));
+        assert!(authenticate(&pool, "admin", "wrong-pass").await.unwrap().is_none());
+        assert!(authenticate(&pool, "nobody", "s3cret-pass").await.unwrap().is_none());
+        let stored: String = sqlx::query_scalar("select password_hash from users")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert!(stored.starts_with("$argon2id$"));
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_taken_username_is_a_field_error(pool: SqlitePool) {
+        create_superuser(&pool, "admin", "", "s3cret-pass".into()).await.unwrap();
+        let err = create_superuser(&pool, "admin", "", "other-pass".into())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.field_messages("username"),
+            vec!["A user with that username already exists."]
+        );
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn staff_cannot_create_superusers(pool: SqlitePool) {
+        let admin = create_superuser(&pool, "admin", "", "s3cret-pass".into()).await.unwrap();
+        let mut body = serde_json::Map::new();
+        body.insert("username".into(), "agent".into());
+        body.insert("password".into(), "agent-pass".into());
+        body.insert("is_staff".into(), true.into());
+        let agent = create_user(&pool, &admin, NewUser::from_json(&body).unwrap())
+            .await
+            .unwrap();
+        body.insert("username".into(), "boss".into());
+        body.insert("is_superuser".into(), true.into());
+        let err = create_user(&pool, &agent, NewUser::from_json(&body).unwrap())
+            .await
+            .unwrap_err();
+        assert_eq!(err.status_code(), 403);
+    }
+}

@@ -1,0 +1,77 @@
+//! The command line: `serve` (the default), `migrate`, `createsuperuser`.
+
+use clap::{Args, Parser, Subcommand};
+use sqlx::SqlitePool;
+
+use crate::RunError;
+
+#[derive(Debug, Parser)]
+#[command(name = "helpdesk", version, about = "A helpdesk (ticketing) system")]
+pub struct Cli {
+    /// Database URL [default: env DATABASE_URL, else sqlite://helpdesk.db]
+    #[arg(long, global = true)]
+    pub database: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web app and the REST API (the default).
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Create an active staff superuser.
+    Createsuperuser(SuperuserArgs),
+}
+
+#[derive(Debug, Default, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: env LEPTOS_SITE_ADDR, else 127.0.0.1:3000]
+    #[arg(long)]
+    pub addr: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SuperuserArgs {
+    #[arg(long)]
+    pub username: String,
+    #[arg(long, default_value = "")]
+    pub email: String,
+}
+
+/// Creates the superuser; the password comes from `HELPDESK_SUPERUSER_PASSWORD`, else a prompt.
+///
+/// # Errors
+/// `RunError::Command` when the username is taken, a field is invalid or no password is given.
+pub async fn createsuperuser(pool: &SqlitePool, args: SuperuserArgs) -> Result<(), RunError> {
+    let password = match std::env::var("HELPDESK_SUPERUSER_PASSWORD") {
+        Ok(p) if !p.is_empty() => p,
+        _ => {
+            let first = rpassword::prompt_password("Password: ")
+                .map_err(|e| RunError::Command(format!("cannot read the password: {e}")))?;
+            let again = rpassword::prompt_password("Password (again): ")
+                .map_err(|e| RunError::Command(format!("cannot read the password: {e}")))?;
+            if first != again {
+                return Err(RunError::Command("the two passwords differ".to_owned()));
+            }
+            first
+        }
+    };
+    match app::service::users::create_superuser(pool, &args.username, &args.email, password).await
+    {
+        Ok(user) => {
+            tracing::info!(username = %user.username, id = user.id, "superuser created");
+            Ok(())
+        }
+        Err(app::error::AppError::Validation(errors)) => {
+            let text = errors
+                .iter()
+                .map(|(field, msgs)| format!("{field}: {}", msgs.join(" ")))
+                .collect::<Vec<_>>()
+                .join("; ");
+            Err(RunError::Command(text))
+        }
+        Err(e) => Err(RunError::Command(e.to_string())),
+    }
+}

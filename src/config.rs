@@ -1,0 +1,90 @@
+//! Typed settings, read once at start-up from flags and the environment.
+//!
+//! | flag / env | default |
+//! |---|---|
+//! | `--addr` / `LEPTOS_SITE_ADDR` | `127.0.0.1:3000` |
+//! | `--database` / `DATABASE_URL` | `sqlite://helpdesk.db` |
+//! | `HELPDESK_MEDIA_ROOT` | `media` |
+//! | `LEPTOS_SITE_ROOT` | `target/site` |
+//! | `HELPDESK_ACTIVATE_API_ENDPOINT` | `true` |
+//! | `HELPDESK_MAX_BODY_BYTES` | 10 MiB |
+//! | `HELPDESK_SESSION_IDLE_SECONDS` | two weeks |
+//! | `HELPDESK_SECURE_COOKIES` | `false` (set `true` behind HTTPS) |
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use crate::RunError;
+
+pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://helpdesk.db";
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub addr: SocketAddr,
+    pub database_url: String,
+    pub media_root: PathBuf,
+    pub site_root: String,
+    pub api_enabled: bool,
+    pub max_body_bytes: usize,
+    pub session_idle_seconds: i64,
+    pub secure_cookies: bool,
+}
+
+fn env_nonempty(key: &str) -> Option<String> {
+    std::env::var(key).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn env_bool(key: &str, default: bool) -> Result<bool, RunError> {
+    match env_nonempty(key) {
+        None => Ok(default),
+        Some(v) => match v.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => Ok(true),
+            "0" | "false" | "no" | "off" => Ok(false),
+            _ => Err(RunError::Config(format!("{key} must be true or false, not {v:?}"))),
+        },
+    }
+}
+
+fn env_number<T: std::str::FromStr>(key: &str, default: T) -> Result<T, RunError> {
+    match env_nonempty(key) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| RunError::Config(format!("{key} must be a positive number, not {v:?}"))),
+    }
+}
+
+/// `--database`, else `DATABASE_URL`, else the default file.
+pub fn database_url(flag: Option<String>) -> String {
+    flag.or_else(|| env_nonempty("DATABASE_URL"))
+        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
+}
+
+impl Settings {
+    /// # Errors
+    /// `RunError::Config` naming the setting that is malformed.
+    pub fn from_env(database: Option<String>, addr: Option<String>) -> Result<Self, RunError> {
+        let addr_text = addr
+            .or_else(|| env_nonempty("LEPTOS_SITE_ADDR"))
+            .unwrap_or_else(|| DEFAULT_ADDR.to_owned());
+        let addr = addr_text.trim().parse::<SocketAddr>().map_err(|_| {
+            RunError::Config(format!(
+                "invalid address {addr_text:?}: expected HOST:PORT such as 127.0.0.1:3000"
+            ))
+        })?;
+        Ok(Settings {
+            addr,
+            database_url: database_url(database),
+            media_root: PathBuf::from(
+                env_nonempty("HELPDESK_MEDIA_ROOT").unwrap_or_else(|| "media".to_owned()),
+            ),
+            site_root: env_nonempty("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),
+            api_enabled: env_bool("HELPDESK_ACTIVATE_API_ENDPOINT", true)?,
+            max_body_bytes: env_number("HELPDESK_MAX_BODY_BYTES", 10 * 1024 * 1024)?,
+            session_idle_seconds: env_number("HELPDESK_SESSION_IDLE_SECONDS", 14 * 24 * 3600)?,
+            secure_cookies: env_bool("HELPDESK_SECURE_COOKIES", false)?,
+        })
+    }
+}

@@ -1,0 +1,51 @@
+//! The helpdesk server: command line, configuration, the axum router, the REST API and the
+//! two front doors of authentication. Rules and SQL live in `app::service`, not here.
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod startup;
+pub mod telemetry;
+
+use cli::{Cli, Command};
+
+/// What can end the binary with a non-zero exit; each renders as one line.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Db(#[from] app::service::db::DbError),
+    #[error("{0}")]
+    Config(String),
+    #[error("cannot listen on {addr}: {reason}")]
+    Bind { addr: String, reason: String },
+    #[error("{0}")]
+    Command(String),
+}
+
+/// Runs one subcommand to completion.
+///
+/// # Errors
+/// `RunError` for bad configuration, an unusable database, a taken port, or a failed command.
+pub async fn run(cli: Cli) -> Result<(), RunError> {
+    let command = cli.command.unwrap_or(Command::Serve(cli::ServeArgs::default()));
+    match command {
+        Command::Serve(args) => {
+            let settings = config::Settings::from_env(cli.database, args.addr)?;
+            startup::serve(settings).await
+        }
+        Command::Migrate => {
+            let url = config::database_url(cli.database);
+            let pool = app::service::db::connect(&url).await?;
+            app::service::db::migrate(&pool, &url).await?;
+            tracing::info!(database = %url, "migrations applied");
+            Ok(())
+        }
+        Command::Createsuperuser(args) => {
+            let url = config::database_url(cli.database);
+            let pool = app::service::db::connect(&url).await?;
+            app::service::db::migrate(&pool, &url).await?;
+            cli::createsuperuser(&pool, args).await
+        }
+    }
+}

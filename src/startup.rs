@@ -1,0 +1,147 @@
+//! Builds the axum application (pages, server functions, REST API, sessions) and serves it.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::FromRef;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use sqlx::SqlitePool;
+use tower::Layer;
+use tower_http::normalize_path::NormalizePathLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
+
+use crate::RunError;
+use crate::config::Settings;
+
+/// Shared by every handler; server functions get the pool through context.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: SqlitePool,
+    pub settings: Arc<Settings>,
+}
+
+/// The Leptos options, built here rather than read from Cargo.toml so that the binary runs
+/// from the repository root without cargo-leptos's environment.
+pub fn leptos_options(settings: &Settings) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("helpdesk")
+        .site_root(settings.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(settings.addr)
+        .build()
+}
+
+/// The whole application as one service. Trailing slashes are trimmed before routing, so
+/// `/api/tickets/7/` and `/api/tickets/7` reach the same handler.
+pub fn build_app(
+    state: AppState,
+    sessions: SessionManagerLayer<SqliteStore>,
+) -> tower_http::normalize_path::NormalizePath<Router> {
+    let routes = generate_route_list(app::App);
+    let pool = state.pool.clone();
+    let mut router = Router::new();
+    if state.settings.api_enabled {
+        router = router.nest("/api", crate::api::router(state.clone()));
+    }
+    let router = router
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(pool.clone()),
+            {
+                let options = state.leptos_options.clone();
+                move || app::shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .layer(axum::middleware::from_fn(crate::auth::csrf::reject_cross_site))
+        .layer(sessions)
+        .layer(tower_http::compression::CompressionLayer::new())
+        .with_state(state);
+    NormalizePathLayer::trim_trailing_slash().layer(router)
+}
+
+/// Session cookies: HttpOnly, SameSite=Lax, Secure behind HTTPS, expiring after idle time.
+pub fn session_layer(pool: &SqlitePool, settings: &Settings) -> SessionManagerLayer<SqliteStore> {
+    let store = SqliteStore::new(pool.clone());
+    SessionManagerLayer::new(store)
+        .with_name("helpdesk_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(settings.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
+            settings.session_idle_seconds,
+        )))
+}
+
+/// Opens the database, applies migrations, binds and serves until SIGTERM or Ctrl-C; requests
+/// in flight then finish before it returns.
+///
+/// # Errors
+/// `RunError` when the database cannot be opened or the address is taken.
+pub async fn serve(settings: Settings) -> Result<(), RunError> {
+    let pool = app::service::db::connect(&settings.database_url).await?;
+    app::service::db::migrate(&pool, &settings.database_url).await?;
+    std::fs::create_dir_all(&settings.media_root).map_err(|e| {
+        RunError::Config(format!(
+            "cannot create the media folder {}: {e}",
+            settings.media_root.display()
+        ))
+    })?;
+    let listener = tokio::net::TcpListener::bind(settings.addr)
+        .await
+        .map_err(|e| RunError::Bind {
+            addr: settings.addr.to_string(),
+            reason: e.to_string(),
+        })?;
+    let local = listener.local_addr().map_err(|e| RunError::Bind {
+        addr: settings.addr.to_string(),
+        reason: e.to_string(),
+    })?;
+    let sessions = session_layer(&pool, &settings);
+    let mut settings = settings;
+    settings.addr = local;
+    let state = AppState {
+        leptos_options: leptos_options(&settings),
+        pool: pool.clone(),
+        settings: Arc::new(settings),
+    };
+    let app = build_app(state, sessions);
+    tracing::info!("listening on http://{local}");
+    axum::serve(
+        listener,
+        axum::ServiceExt::<axum::extract::Request>::into_make_service(app),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| RunError::Command(format!("server error: {e}")))?;
+    pool.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

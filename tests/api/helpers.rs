@@ -1,0 +1,167 @@
+//! Starting the real server for a test, and talking to it.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub const ADMIN: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "admin-pass-123";
+
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_helpdesk"))
+}
+
+/// The site built by `cargo leptos build` (wasm, js, css).
+pub fn site_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/site")
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub dir: tempfile::TempDir,
+    pub child: Child,
+    pub client: reqwest::Client,
+    /// Lines the server wrote to stderr after the listening line.
+    pub log: mpsc::Receiver<String>,
+}
+
+impl TestApp {
+    pub fn db_url(&self) -> String {
+        db_url(self.dir.path())
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn media_root(&self) -> PathBuf {
+        self.dir.path().join("media")
+    }
+
+    /// A request with the admin's Basic credentials.
+    pub fn admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .basic_auth(ADMIN, Some(ADMIN_PASSWORD))
+    }
+
+    pub fn as_user(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        user: &str,
+        password: &str,
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .basic_auth(user, Some(password))
+    }
+
+    /// Sends SIGTERM and waits for the process to end.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        for _ in 0..100 {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("server did not stop within 10 s of SIGTERM");
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn db_url(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("helpdesk.db").display())
+}
+
+/// Runs a `helpdesk` subcommand against the database in `dir`.
+pub fn run_cmd(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(bin());
+    cmd.args(args)
+        .env("DATABASE_URL", db_url(dir))
+        .env_remove("HELPDESK_SUPERUSER_PASSWORD")
+        .env_remove("LEPTOS_SITE_ADDR")
+        .stdin(Stdio::null());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run helpdesk")
+}
+
+pub fn create_superuser(dir: &Path, username: &str, password: &str) -> Output {
+    run_cmd(
+        dir,
+        &["createsuperuser", "--username", username, "--email", &format!("{username}@example.com")],
+        &[("HELPDESK_SUPERUSER_PASSWORD", password)],
+    )
+}
+
+/// Starts the server in a fresh temporary folder with an admin superuser.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+pub async fn spawn_app_with(envs: &[(&str, &str)]) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = create_superuser(dir.path(), ADMIN, ADMIN_PASSWORD);
+    assert!(out.status.success(), "createsuperuser failed: {out:?}");
+    spawn_in(dir, envs)
+}
+
+/// Starts the server on `127.0.0.1:0` and reads the port it logs.
+pub fn spawn_in(dir: tempfile::TempDir, envs: &[(&str, &str)]) -> TestApp {
+    let mut cmd = Command::new(bin());
+    cmd.args(["serve", "--addr", "127.0.0.1:0"])
+        .env("DATABASE_URL", db_url(dir.path()))
+        .env("HELPDESK_MEDIA_ROOT", dir.path().join("media"))
+        .env("LEPTOS_SITE_ROOT", site_root())
+        .env("RUST_LOG", "helpdesk=info,app=info")
+        .env_remove("HELPDESK_ACTIVATE_API_ENDPOINT")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("spawn helpdesk serve");
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let base = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("server did not log its address within 30 s");
+        if let Some(i) = line.find("listening on http://") {
+            let addr = line[i + "listening on ".len()..].trim().to_owned();
+            break addr;
+        }
+    };
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp {
+        base,
+        dir,
+        child,
+        client,
+        log: rx,
+    }
+}
