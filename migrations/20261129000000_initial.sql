@@ -117,9 +117,10 @@ create table ticket_custom_field_values (
 ) strict;
 create index ticket_custom_field_values_field on ticket_custom_field_values (field);
 
--- The table tower-sessions-sqlx-store uses; its own migrate() is a no-op after this.
+-- The table tower-sessions-sqlx-store uses, exactly as its migrate() makes it (not STRICT:
+-- the store binds expiry_date as text).
 create table if not exists tower_sessions (
     id          text    primary key not null,
     data        blob    not null,
     expiry_date integer not null
-) strict;
+);

@@ -58,8 +58,18 @@ pub fn App() -> impl IntoView {
 }
 
 #[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen(
+    inline_js = "export function mark_hydrated() { window.__helpdesk_hydrated = true; }"
+)]
+extern "C" {
+    /// Tells browser tests that event handlers are attached.
+    fn mark_hydrated();
+}
+
+#[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(App);
+    mark_hydrated();
 }

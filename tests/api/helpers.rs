@@ -1,4 +1,6 @@
 //! Starting the real server for a test, and talking to it.
+// Helpers serve every test module; not each one uses all of them.
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -101,7 +103,13 @@ pub fn run_cmd(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
 pub fn create_superuser(dir: &Path, username: &str, password: &str) -> Output {
     run_cmd(
         dir,
-        &["createsuperuser", "--username", username, "--email", &format!("{username}@example.com")],
+        &[
+            "createsuperuser",
+            "--username",
+            username,
+            "--email",
+            &format!("{username}@example.com"),
+        ],
         &[("HELPDESK_SUPERUSER_PASSWORD", password)],
     )
 }

@@ -188,13 +188,23 @@ mod tests {
             assert_eq!(TicketStatus::parse_json(&json!(n)), Ok(s));
             assert_eq!(TicketStatus::parse(&n.to_string()), Ok(s));
         }
-        assert_eq!(TicketStatus::parse_json(&json!(3)), Ok(TicketStatus::Resolved));
+        assert_eq!(
+            TicketStatus::parse_json(&json!(3)),
+            Ok(TicketStatus::Resolved)
+        );
     }
 
     #[test]
     fn out_of_range_or_non_numeric_statuses_are_rejected() {
-        for bad in [json!(0), json!(6), json!(-1), json!("x"), json!(1.5), json!(true), json!(null)]
-        {
+        for bad in [
+            json!(0),
+            json!(6),
+            json!(-1),
+            json!("x"),
+            json!(1.5),
+            json!(true),
+            json!(null),
+        ] {
             let err = TicketStatus::parse_json(&bad).unwrap_err();
             assert!(err.ends_with("is not a valid choice."), "{bad}: {err}");
         }
@@ -216,13 +226,19 @@ mod tests {
 
     #[test]
     fn empty_title_is_rejected() {
-        assert_eq!(TicketTitle::parse("   ").unwrap_err(), "This field may not be blank.");
+        assert_eq!(
+            TicketTitle::parse("   ").unwrap_err(),
+            "This field may not be blank."
+        );
     }
 
     #[test]
     fn title_longer_than_200_characters_is_rejected_counting_characters_not_bytes() {
         assert!(TicketTitle::parse(&"é".repeat(200)).is_ok());
         assert!(TicketTitle::parse(&"a".repeat(201)).is_err());
-        assert_eq!(TicketTitle::parse("  Printer  ").unwrap().as_ref(), "Printer");
+        assert_eq!(
+            TicketTitle::parse("  Printer  ").unwrap().as_ref(),
+            "Printer"
+        );
     }
 }

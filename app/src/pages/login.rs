@@ -10,7 +10,8 @@ pub fn Login() -> impl IntoView {
     let login = ServerAction::<LoginFn>::new();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
-    let error = move || match login.value().get() {
+    let from_url = crate::components::form::url_error("/sfn/login");
+    let error = move || match login.value().get().or_else(|| from_url.get().map(Err)) {
         Some(Err(AppError::Unauthorized(m))) => Some(m),
         Some(Err(_)) => Some("Sign-in failed; please try again.".to_owned()),
         _ => None,
