@@ -22,6 +22,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: SqlitePool,
     pub settings: Arc<Settings>,
+    /// Basic-auth headers verified recently (see `app::service::credentials`).
+    pub credentials: app::service::credentials::CredentialCache,
 }
 
 /// The Leptos options, built here rather than read from Cargo.toml so that the binary runs
@@ -108,6 +110,7 @@ pub async fn serve(settings: Settings) -> Result<(), RunError> {
         leptos_options: leptos_options(&settings),
         pool: pool.clone(),
         settings: Arc::new(settings),
+        credentials: Default::default(),
     };
     let app = build_app(state, sessions);
     tracing::info!("listening on http://{local}");

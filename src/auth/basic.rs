@@ -50,10 +50,16 @@ impl FromRequestParts<AppState> for ApiUser {
         if let Some(value) = parts.headers.get(AUTHORIZATION) {
             let value = value.to_str().map_err(|_| bad_credentials())?;
             let (username, password) = parse_basic(value)?;
-            return app::service::users::authenticate(&state.pool, &username, &password)
-                .await?
-                .map(ApiUser)
-                .ok_or_else(bad_credentials);
+            return app::service::credentials::authenticate_basic(
+                &state.pool,
+                &state.credentials,
+                value,
+                &username,
+                &password,
+            )
+            .await?
+            .map(ApiUser)
+            .ok_or_else(bad_credentials);
         }
         // Same-origin browser calls: the session cookie (cross-site writes are refused by
         // the CSRF layer before they get here).

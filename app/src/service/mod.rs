@@ -3,6 +3,7 @@
 //! call these functions, so validation, permissions and the audit trail are written once.
 //! Service functions take a pool, the acting user and parsed input, and return `AppError`.
 
+pub mod credentials;
 pub mod db;
 pub mod password;
 pub mod users;

@@ -1,0 +1,216 @@
+//! Basic-auth credentials verified once, then remembered for a short time.
+//!
+//! Integrators send Basic auth on every request; argon2 costs tens of milliseconds each time.
+//! A verified `Authorization` header is remembered under a keyed BLAKE2 hash of the header
+//! (never the password), with a fingerprint of the user's password hash. Every hit re-reads
+//! the user's row (one indexed lookup, needed anyway for the current user) and is dropped at
+//! once when the password, the username, the active or the staff flag has changed.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use blake2::digest::{FixedOutput, KeyInit, Update};
+use sqlx::SqlitePool;
+
+use crate::domain::user::CurrentUser;
+use crate::error::AppError;
+
+type Digest = [u8; 32];
+type Mac = blake2::Blake2sMac256;
+
+#[derive(Clone, Copy)]
+struct Entry {
+    user_id: i64,
+    fingerprint: Digest,
+    is_staff: bool,
+    expires: Instant,
+}
+
+/// Shared by every request; cheap to clone.
+#[derive(Clone)]
+pub struct CredentialCache {
+    key: Digest,
+    ttl: Duration,
+    entries: Arc<Mutex<HashMap<Digest, Entry>>>,
+}
+
+/// Beyond this many remembered headers the expired ones are swept (and, if still full, all).
+const MAX_ENTRIES: usize = 10_000;
+
+impl Default for CredentialCache {
+    fn default() -> Self {
+        Self::new(Duration::from_secs(60))
+    }
+}
+
+impl CredentialCache {
+    pub fn new(ttl: Duration) -> Self {
+        use argon2::password_hash::rand_core::{OsRng, RngCore};
+        let mut key = [0u8; 32];
+        OsRng.fill_bytes(&mut key);
+        Self {
+            key,
+            ttl,
+            entries: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    fn digest(&self, data: &[u8]) -> Digest {
+        let mut mac = <Mac as KeyInit>::new_from_slice(&self.key).expect("32-byte key");
+        Update::update(&mut mac, data);
+        mac.finalize_fixed().into()
+    }
+
+    fn lookup(&self, key: &Digest) -> Option<Entry> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(key)
+            .copied()
+            .filter(|e| e.expires > Instant::now())
+    }
+
+    fn forget(&self, key: &Digest) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
+    }
+
+    fn remember(&self, key: Digest, entry: Entry) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= MAX_ENTRIES {
+            let now = Instant::now();
+            entries.retain(|_, e| e.expires > now);
+            if entries.len() >= MAX_ENTRIES {
+                entries.clear();
+            }
+        }
+        entries.insert(key, entry);
+    }
+
+    /// How many headers are remembered (for tests and metrics).
+    pub fn len(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct AuthRow {
+    username: String,
+    password_hash: String,
+    is_active: bool,
+    is_staff: bool,
+}
+
+/// Authenticates a Basic-auth header's `username:password`, verifying with argon2 only when
+/// this exact header has not been verified in the last `ttl`.
+///
+/// # Errors
+/// `Internal` on a database failure; wrong credentials are `Ok(None)`.
+pub async fn authenticate_basic(
+    pool: &SqlitePool,
+    cache: &CredentialCache,
+    header: &str,
+    username: &str,
+    password: &str,
+) -> Result<Option<CurrentUser>, AppError> {
+    let key = cache.digest(header.as_bytes());
+    if let Some(entry) = cache.lookup(&key) {
+        let row = sqlx::query_as::<_, AuthRow>(
+            "select username, password_hash, is_active, is_staff from users where id = ?",
+        )
+        .bind(entry.user_id)
+        .fetch_optional(pool)
+        .await?;
+        let still_valid = row.as_ref().is_some_and(|r| {
+            r.is_active
+                && r.username == username
+                && r.is_staff == entry.is_staff
+                && cache.digest(r.password_hash.as_bytes()) == entry.fingerprint
+        });
+        if still_valid {
+            return super::users::get_user(pool, entry.user_id).await.map(Some);
+        }
+        cache.forget(&key);
+    }
+    let Some(user) = super::users::authenticate(pool, username, password).await? else {
+        return Ok(None);
+    };
+    let hash: String = sqlx::query_scalar("select password_hash from users where id = ?")
+        .bind(user.id)
+        .fetch_one(pool)
+        .await?;
+    cache.remember(
+        key,
+        Entry {
+            user_id: user.id,
+            fingerprint: cache.digest(hash.as_bytes()),
+            is_staff: user.is_staff,
+            expires: Instant::now() + cache.ttl,
+        },
+    );
+    Ok(Some(user))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_remembered_header_is_dropped_when_the_password_or_flags_change(pool: SqlitePool) {
+        let admin = super::super::users::create_superuser(&pool, "ann", "", "first-pass-1".into())
+            .await
+            .unwrap();
+        let cache = CredentialCache::default();
+        let header = "Basic YW5uOmZpcnN0LXBhc3MtMQ==";
+        let first = authenticate_basic(&pool, &cache, header, "ann", "first-pass-1")
+            .await
+            .unwrap();
+        assert_eq!(first.map(|u| u.id), Some(admin.id));
+        assert_eq!(cache.len(), 1);
+
+        // Deactivated: refused at once, even though the header is remembered.
+        sqlx::query("update users set is_active = 0")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let again = authenticate_basic(&pool, &cache, header, "ann", "first-pass-1").await;
+        assert_eq!(again.unwrap(), None);
+        assert_eq!(cache.len(), 0);
+
+        // Reactivated, then the password changes: the old header no longer works.
+        sqlx::query("update users set is_active = 1")
+            .execute(&pool)
+            .await
+            .unwrap();
+        assert!(
+            authenticate_basic(&pool, &cache, header, "ann", "first-pass-1")
+                .await
+                .unwrap()
+                .is_some()
+        );
+        let new_hash = super::super::password::hash_password("second-pass-2".into())
+            .await
+            .unwrap();
+        sqlx::query("update users set password_hash = ?")
+            .bind(new_hash)
+            .execute(&pool)
+            .await
+            .unwrap();
+        let stale = authenticate_basic(&pool, &cache, header, "ann", "first-pass-1").await;
+        assert_eq!(stale.unwrap(), None);
+    }
+
+    #[test]
+    fn keys_are_keyed_hashes_that_differ_between_caches() {
+        let a = CredentialCache::default();
+        let b = CredentialCache::default();
+        assert_ne!(a.digest(b"Basic x"), b.digest(b"Basic x"));
+        assert_eq!(a.digest(b"Basic x"), a.digest(b"Basic x"));
+    }
+}
