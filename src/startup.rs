@@ -57,6 +57,10 @@ pub fn build_app(
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::pages::guard_pages,
+        ))
         .layer(axum::middleware::from_fn(
             crate::auth::csrf::reject_cross_site,
         ))

@@ -3,3 +3,4 @@
 
 pub mod basic;
 pub mod csrf;
+pub mod pages;

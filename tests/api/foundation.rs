@@ -6,6 +6,11 @@ use crate::helpers::*;
 #[tokio::test]
 async fn home_page_is_server_rendered_html_with_the_hydration_scripts() {
     let app = spawn_app().await;
+    // Anonymous visitors are sent to sign in, and back afterwards.
+    let resp = app.client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.headers()["location"], "/login?next=/");
+    sign_in(&app, ADMIN, ADMIN_PASSWORD).await;
     let resp = app.client.get(app.url("/")).send().await.unwrap();
     assert_eq!(resp.status(), 200);
     let ct = resp.headers()["content-type"].to_str().unwrap().to_owned();
@@ -46,6 +51,7 @@ async fn wasm_js_and_css_assets_are_served() {
 #[tokio::test]
 async fn an_unknown_page_is_a_404_page() {
     let app = spawn_app().await;
+    sign_in(&app, ADMIN, ADMIN_PASSWORD).await;
     let resp = app
         .client
         .get(app.url("/no/such/page"))

@@ -173,3 +173,21 @@ pub fn spawn_in(dir: tempfile::TempDir, envs: &[(&str, &str)]) -> TestApp {
         log: rx,
     }
 }
+
+/// Signs in through the login server function, as the hydrated app does; the client keeps
+/// the session cookie.
+pub async fn sign_in(app: &TestApp, username: &str, password: &str) {
+    let resp = app
+        .client
+        .post(app.url("/sfn/login"))
+        .header("origin", app.base.clone())
+        .form(&[("username", username), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        resp.status().is_success(),
+        "sign-in failed: {}",
+        resp.status()
+    );
+}

@@ -1,0 +1,105 @@
+//! Who may see which page. Anonymous visitors of a page are sent to `/login?next=<path>`;
+//! signed-in users who are not staff only get "My tickets", their tickets and their settings.
+//! The service layer checks permissions again for every read and write; this only decides
+//! where a browser is sent.
+
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::startup::AppState;
+
+/// Paths any visitor may load: the sign-in page, assets, server functions and the API (which
+/// authenticate on their own).
+fn is_public(path: &str) -> bool {
+    path == "/login"
+        || path == "/favicon.ico"
+        || path.starts_with("/pkg/")
+        || path.starts_with("/sfn/")
+        || path.starts_with("/api/")
+        || path == "/api"
+        || path.starts_with("/media/")
+}
+
+/// Pages a signed-in user without staff rights may open.
+fn allowed_for_non_staff(path: &str) -> bool {
+    path == "/my-tickets"
+        || path == "/settings/password"
+        || path
+            .strip_prefix("/tickets/")
+            .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()))
+}
+
+pub async fn guard_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    if !matches!(*req.method(), Method::GET | Method::HEAD) || is_public(&path) {
+        return next.run(req).await;
+    }
+    let user = match req.extensions().get::<tower_sessions::Session>() {
+        Some(session) => {
+            match session
+                .get::<i64>(app::server_fns::context::SESSION_USER_ID)
+                .await
+            {
+                Ok(Some(id)) => app::service::users::get_user(&state.pool, id).await.ok(),
+                _ => None,
+            }
+        }
+        None => None,
+    };
+    match user {
+        Some(u) if u.is_active && (u.is_staff || allowed_for_non_staff(&path)) => {
+            next.run(req).await
+        }
+        Some(u) if u.is_active => Redirect::to("/my-tickets").into_response(),
+        _ => {
+            let target = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_else(|| "/".to_owned());
+            let mut login = String::from("/login?next=");
+            for b in target.bytes() {
+                // Percent-encode everything but unreserved characters and '/'.
+                if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+                    login.push(b as char);
+                } else {
+                    login.push_str(&format!("%{b:02X}"));
+                }
+            }
+            Redirect::to(&login).into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_login_page_assets_and_api_are_public() {
+        for p in ["/login", "/pkg/helpdesk.js", "/sfn/login", "/api/tickets"] {
+            assert!(is_public(p), "{p}");
+        }
+        for p in ["/", "/tickets", "/tickets/1", "/admin/users", "/loginx"] {
+            assert!(!is_public(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn non_staff_may_open_only_their_own_pages() {
+        for p in ["/my-tickets", "/settings/password", "/tickets/12"] {
+            assert!(allowed_for_non_staff(p), "{p}");
+        }
+        for p in [
+            "/",
+            "/tickets",
+            "/tickets/new",
+            "/tickets/1/edit",
+            "/admin/users",
+        ] {
+            assert!(!allowed_for_non_staff(p), "{p}");
+        }
+    }
+}
