@@ -51,6 +51,12 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("/") view=pages::dashboard::Dashboard />
                     <Route path=path!("/login") view=pages::login::Login />
+                    <Route
+                        path=path!("/settings/password")
+                        view=pages::settings_password::SettingsPassword
+                    />
+                    <Route path=path!("/admin/users") view=pages::admin_users::AdminUsers />
+                    <Route path=path!("/admin/users/:id") view=pages::admin_users::AdminUserEdit />
                 </Routes>
             </components::layout::Layout>
         </Router>

@@ -20,3 +20,31 @@ pub fn url_error(server_fn_path: &'static str) -> Memo<Option<AppError>> {
         serde_json::from_slice(&bytes).ok()
     })
 }
+
+/// The messages for one field, shown next to it (and tied to it by `aria-describedby`).
+#[component]
+pub fn FieldError(#[prop(into)] error: Signal<Option<AppError>>, field: &'static str) -> impl IntoView {
+    move || {
+        let msgs = error.get().map(|e| e.field_messages(field)).unwrap_or_default();
+        (!msgs.is_empty()).then(|| {
+            view! { <p class="error field-error" id=format!("{field}-error")>{msgs.join(" ")}</p> }
+        })
+    }
+}
+
+/// A form-level message: what went wrong when it is not about one field.
+#[component]
+pub fn FormAlert(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    move || {
+        error.get().map(|e| {
+            let text = match e {
+                AppError::Validation(_) => "Please correct the errors below.".to_owned(),
+                AppError::Internal | AppError::ServerFn(_) => {
+                    "Something went wrong; please try again.".to_owned()
+                }
+                other => other.to_string(),
+            };
+            view! { <p class="error" role="alert">{text}</p> }
+        })
+    }
+}

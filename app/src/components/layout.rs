@@ -17,13 +17,18 @@ pub fn Layout(children: Children) -> impl IntoView {
                         match user.await {
                             Ok(Some(u)) => {
                                 let staff = u.is_staff;
+                                let admin = u.is_superuser;
                                 let name = u.display_name();
                                 view! {
                                     <ul class="nav">
                                         <Show when=move || staff>
                                             <li><a href="/">"Dashboard"</a></li>
                                         </Show>
+                                        <Show when=move || admin>
+                                            <li><a href="/admin/users">"Users"</a></li>
+                                        </Show>
                                         <li><a href="/my-tickets">"My tickets"</a></li>
+                                        <li><a href="/settings/password">"Password"</a></li>
                                         <li class="who">{name}</li>
                                         <li>
                                             <ActionForm action=logout>

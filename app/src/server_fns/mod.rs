@@ -2,6 +2,7 @@
 //! service function and shapes the result. No rule lives here.
 
 pub mod auth;
+pub mod users;
 
 #[cfg(feature = "ssr")]
 pub mod context {

@@ -357,3 +357,183 @@ mod tests {
         assert_eq!(err.status_code(), 403);
     }
 }
+
+/// All users, by username; superusers only (the admin page).
+///
+/// # Errors
+/// `Forbidden` for anyone else.
+pub async fn list_users(pool: &SqlitePool, actor: &CurrentUser) -> Result<Vec<User>, AppError> {
+    super::require_superuser(actor)?;
+    let rows = sqlx::query_as::<_, UserRow>(&format!(
+        "select {USER_COLUMNS} from users order by username"
+    ))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// One user for the admin pages: superusers may see anyone, others only themselves.
+///
+/// # Errors
+/// `Forbidden` or `NotFound`.
+pub async fn view_user(pool: &SqlitePool, actor: &CurrentUser, id: i64) -> Result<User, AppError> {
+    if actor.id != id {
+        super::require_superuser(actor)?;
+    }
+    get_user(pool, id).await
+}
+
+/// Staff users, for assignee pickers.
+///
+/// # Errors
+/// `Forbidden` for non-staff.
+pub async fn list_staff(pool: &SqlitePool, actor: &CurrentUser) -> Result<Vec<User>, AppError> {
+    super::require_staff(actor)?;
+    let rows = sqlx::query_as::<_, UserRow>(&format!(
+        "select {USER_COLUMNS} from users where is_staff = 1 and is_active = 1 order by username"
+    ))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// Changes of a user's profile and flags made by a superuser; `None` leaves a field alone.
+#[derive(Debug, Clone, Default)]
+pub struct UserChanges {
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub is_active: Option<bool>,
+    pub is_staff: Option<bool>,
+    pub is_superuser: Option<bool>,
+}
+
+impl UserChanges {
+    /// # Errors
+    /// `Validation` for a malformed email or an over-long name.
+    pub fn parse(
+        email: Option<String>,
+        first_name: Option<String>,
+        last_name: Option<String>,
+        is_active: Option<bool>,
+        is_staff: Option<bool>,
+        is_superuser: Option<bool>,
+    ) -> Result<Self, AppError> {
+        let mut errors = ErrorBag::new();
+        let email = email.map(|e| e.trim().to_owned());
+        if let Some(e) = email.as_deref().filter(|e| !e.is_empty()) {
+            errors.take("email", Email::parse(e));
+        }
+        let names = [("first_name", &first_name), ("last_name", &last_name)];
+        for (k, v) in names {
+            if v.as_deref().is_some_and(|v| v.trim().chars().count() > 150) {
+                errors.add(k, "Ensure this field has no more than 150 characters.");
+            }
+        }
+        errors.into_result()?;
+        Ok(Self {
+            email,
+            first_name: first_name.map(|s| s.trim().to_owned()),
+            last_name: last_name.map(|s| s.trim().to_owned()),
+            is_active,
+            is_staff,
+            is_superuser,
+        })
+    }
+}
+
+/// Updates a user; superusers only. A superuser cannot deactivate or demote themselves, so
+/// the site always keeps someone who can administer it.
+///
+/// # Errors
+/// `Forbidden`, `NotFound`, or `Validation`.
+#[tracing::instrument(skip(pool, changes))]
+pub async fn update_user(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    id: i64,
+    changes: UserChanges,
+) -> Result<User, AppError> {
+    super::require_superuser(actor)?;
+    let current = get_user(pool, id).await?;
+    if id == actor.id
+        && (changes.is_active == Some(false) || changes.is_superuser == Some(false))
+    {
+        return Err(AppError::field(
+            "is_superuser",
+            "You cannot deactivate or demote your own account.",
+        ));
+    }
+    let row = sqlx::query_as::<_, UserRow>(&format!(
+        "update users set email = ?, first_name = ?, last_name = ?, is_active = ?, \
+         is_staff = ?, is_superuser = ? where id = ? returning {USER_COLUMNS}"
+    ))
+    .bind(changes.email.unwrap_or(current.email))
+    .bind(changes.first_name.unwrap_or(current.first_name))
+    .bind(changes.last_name.unwrap_or(current.last_name))
+    .bind(changes.is_active.unwrap_or(current.is_active))
+    .bind(changes.is_staff.unwrap_or(current.is_staff))
+    .bind(changes.is_superuser.unwrap_or(current.is_superuser))
+    .bind(id)
+    .fetch_one(pool)
+    .await?;
+    Ok(row.into())
+}
+
+/// Sets a new password for any user; superusers only.
+///
+/// # Errors
+/// `Forbidden`, `NotFound`, or `Validation` for a weak password.
+#[tracing::instrument(skip(pool, password))]
+pub async fn set_password(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    id: i64,
+    password: String,
+) -> Result<(), AppError> {
+    super::require_superuser(actor)?;
+    check_password(&password).map_err(|m| AppError::field("password", m))?;
+    get_user(pool, id).await?;
+    store_password(pool, id, password).await
+}
+
+/// Changes the caller's own password after checking the current one.
+///
+/// # Errors
+/// `Validation` when the current password is wrong, the new one is weak or the two new ones
+/// differ.
+#[tracing::instrument(skip(pool, old_password, new_password, confirm))]
+pub async fn change_own_password(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    old_password: String,
+    new_password: String,
+    confirm: String,
+) -> Result<(), AppError> {
+    let mut errors = ErrorBag::new();
+    errors.take("new_password", check_password(&new_password));
+    if new_password != confirm {
+        errors.add("confirm", "The two password fields didn’t match.");
+    }
+    if authenticate(pool, &actor.username, &old_password)
+        .await?
+        .is_none_or(|u| u.id != actor.id)
+    {
+        errors.add(
+            "old_password",
+            "Your old password was entered incorrectly. Please enter it again.",
+        );
+    }
+    errors.into_result()?;
+    store_password(pool, actor.id, new_password).await
+}
+
+async fn store_password(pool: &SqlitePool, id: i64, password: String) -> Result<(), AppError> {
+    let hash = hash_password(password).await?;
+    sqlx::query("update users set password_hash = ? where id = ?")
+        .bind(hash)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
