@@ -35,9 +35,13 @@ async fn home_page_is_server_rendered_html_with_the_hydration_scripts() {
 #[tokio::test]
 async fn wasm_js_and_css_assets_are_served() {
     let app = spawn_app().await;
+    // The page must point at the files that are actually served.
+    let login = app.client.get(app.url("/login")).send().await.unwrap();
+    let html = login.text().await.unwrap();
+    assert!(html.contains("/pkg/helpdesk.wasm"), "{html}");
     for (path, kind) in [
         ("/pkg/helpdesk.js", "javascript"),
-        ("/pkg/helpdesk_bg.wasm", "application/wasm"),
+        ("/pkg/helpdesk.wasm", "application/wasm"),
         ("/pkg/helpdesk.css", "text/css"),
     ] {
         let resp = app.client.get(app.url(path)).send().await.unwrap();

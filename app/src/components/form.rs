@@ -23,9 +23,15 @@ pub fn url_error(server_fn_path: &'static str) -> Memo<Option<AppError>> {
 
 /// The messages for one field, shown next to it (and tied to it by `aria-describedby`).
 #[component]
-pub fn FieldError(#[prop(into)] error: Signal<Option<AppError>>, field: &'static str) -> impl IntoView {
+pub fn FieldError(
+    #[prop(into)] error: Signal<Option<AppError>>,
+    field: &'static str,
+) -> impl IntoView {
     move || {
-        let msgs = error.get().map(|e| e.field_messages(field)).unwrap_or_default();
+        let msgs = error
+            .get()
+            .map(|e| e.field_messages(field))
+            .unwrap_or_default();
         (!msgs.is_empty()).then(|| {
             view! { <p class="error field-error" id=format!("{field}-error")>{msgs.join(" ")}</p> }
         })

@@ -6,7 +6,9 @@ use crate::server_fns::auth::{Logout, get_current_user};
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
-    let user = Resource::new_blocking(|| (), |_| get_current_user());
+    // Keyed on the path so that signing in or out (a client-side navigation) refreshes it.
+    let location = leptos_router::hooks::use_location();
+    let user = Resource::new_blocking(move || location.pathname.get(), |_| get_current_user());
     let logout = ServerAction::<Logout>::new();
     view! {
         <header class="site-header">

@@ -132,7 +132,10 @@ pub fn AdminUserEdit() -> impl IntoView {
     };
     let update = ServerAction::<UpdateUser>::new();
     let set_pw = ServerAction::<SetUserPassword>::new();
-    let user = Resource::new(move || (id(), update.version().get()), |(id, _)| get_user(id));
+    let user = Resource::new(
+        move || (id(), update.version().get()),
+        |(id, _)| get_user(id),
+    );
     let update_url = url_error("/sfn/update_user");
     let pw_url = url_error("/sfn/set_user_password");
     let update_error = Signal::derive(move || {

@@ -10,17 +10,23 @@ use super::context::{pool, require_user, respond};
 
 /// A checkbox in a plain form is present ("on") when ticked and absent otherwise.
 pub fn checked(v: &Option<String>) -> bool {
-    v.as_deref().is_some_and(|v| v == "on" || v == "true" || v == "1")
+    v.as_deref()
+        .is_some_and(|v| v == "on" || v == "true" || v == "1")
 }
 
 #[server(prefix = "/sfn", endpoint = "list_users")]
 pub async fn list_users() -> Result<Vec<User>, AppError> {
-    respond(async { crate::service::users::list_users(&pool()?, &require_user().await?).await }.await)
+    respond(
+        async { crate::service::users::list_users(&pool()?, &require_user().await?).await }.await,
+    )
 }
 
 #[server(prefix = "/sfn", endpoint = "get_user")]
 pub async fn get_user(id: i64) -> Result<User, AppError> {
-    respond(async { crate::service::users::view_user(&pool()?, &require_user().await?, id).await }.await)
+    respond(
+        async { crate::service::users::view_user(&pool()?, &require_user().await?, id).await }
+            .await,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]

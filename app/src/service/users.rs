@@ -456,9 +456,7 @@ pub async fn update_user(
 ) -> Result<User, AppError> {
     super::require_superuser(actor)?;
     let current = get_user(pool, id).await?;
-    if id == actor.id
-        && (changes.is_active == Some(false) || changes.is_superuser == Some(false))
-    {
+    if id == actor.id && (changes.is_active == Some(false) || changes.is_superuser == Some(false)) {
         return Err(AppError::field(
             "is_superuser",
             "You cannot deactivate or demote your own account.",
