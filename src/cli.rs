@@ -58,8 +58,7 @@ pub async fn createsuperuser(pool: &SqlitePool, args: SuperuserArgs) -> Result<(
             first
         }
     };
-    match app::service::users::create_superuser(pool, &args.username, &args.email, password).await
-    {
+    match app::service::users::create_superuser(pool, &args.username, &args.email, password).await {
         Ok(user) => {
             tracing::info!(username = %user.username, id = user.id, "superuser created");
             Ok(())

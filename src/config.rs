@@ -41,7 +41,9 @@ fn env_bool(key: &str, default: bool) -> Result<bool, RunError> {
         Some(v) => match v.trim().to_ascii_lowercase().as_str() {
             "1" | "true" | "yes" | "on" => Ok(true),
             "0" | "false" | "no" | "off" => Ok(false),
-            _ => Err(RunError::Config(format!("{key} must be true or false, not {v:?}"))),
+            _ => Err(RunError::Config(format!(
+                "{key} must be true or false, not {v:?}"
+            ))),
         },
     }
 }

@@ -28,7 +28,9 @@ pub enum RunError {
 /// # Errors
 /// `RunError` for bad configuration, an unusable database, a taken port, or a failed command.
 pub async fn run(cli: Cli) -> Result<(), RunError> {
-    let command = cli.command.unwrap_or(Command::Serve(cli::ServeArgs::default()));
+    let command = cli
+        .command
+        .unwrap_or(Command::Serve(cli::ServeArgs::default()));
     match command {
         Command::Serve(args) => {
             let settings = config::Settings::from_env(cli.database, args.addr)?;

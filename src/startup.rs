@@ -48,17 +48,16 @@ pub fn build_app(
         router = router.nest("/api", crate::api::router(state.clone()));
     }
     let router = router
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || provide_context(pool.clone()),
-            {
-                let options = state.leptos_options.clone();
-                move || app::shell(options.clone())
-            },
-        )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
-        .layer(axum::middleware::from_fn(crate::auth::csrf::reject_cross_site))
+        .leptos_routes_with_context(&state, routes, move || provide_context(pool.clone()), {
+            let options = state.leptos_options.clone();
+            move || app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
+        .layer(axum::middleware::from_fn(
+            crate::auth::csrf::reject_cross_site,
+        ))
         .layer(sessions)
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state);

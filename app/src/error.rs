@@ -152,8 +152,8 @@ impl From<sqlx::Error> for AppError {
 impl axum::response::IntoResponse for AppError {
     fn into_response(self) -> axum::response::Response {
         use axum::http::{StatusCode, header};
-        let status = StatusCode::from_u16(self.status_code())
-            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(self.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = match &self {
             AppError::Validation(errors) => serde_json::to_value(errors).unwrap_or_default(),
             other => serde_json::json!({ "detail": other.to_string() }),

@@ -19,10 +19,9 @@ fn bad_credentials() -> AppError {
 
 /// Splits `Basic base64(user:pass)`.
 fn parse_basic(value: &str) -> Result<(String, String), AppError> {
-    let (scheme, encoded) = value
-        .trim()
-        .split_once(' ')
-        .ok_or_else(|| AppError::Unauthorized("Invalid basic header. No credentials provided.".to_owned()))?;
+    let (scheme, encoded) = value.trim().split_once(' ').ok_or_else(|| {
+        AppError::Unauthorized("Invalid basic header. No credentials provided.".to_owned())
+    })?;
     if !scheme.eq_ignore_ascii_case("basic") {
         return Err(AppError::unauthenticated());
     }

@@ -60,10 +60,22 @@ mod tests {
 
     #[test]
     fn same_host_origin_passes_and_other_hosts_fail() {
-        assert!(same_origin(&headers(&[("host", "a:3000"), ("origin", "http://a:3000")])));
-        assert!(same_origin(&headers(&[("host", "a:3000"), ("referer", "http://a:3000/x?y")])));
-        assert!(!same_origin(&headers(&[("host", "a:3000"), ("origin", "http://evil:3000")])));
-        assert!(!same_origin(&headers(&[("host", "a:3000"), ("origin", "http://a:3000.evil")])));
+        assert!(same_origin(&headers(&[
+            ("host", "a:3000"),
+            ("origin", "http://a:3000")
+        ])));
+        assert!(same_origin(&headers(&[
+            ("host", "a:3000"),
+            ("referer", "http://a:3000/x?y")
+        ])));
+        assert!(!same_origin(&headers(&[
+            ("host", "a:3000"),
+            ("origin", "http://evil:3000")
+        ])));
+        assert!(!same_origin(&headers(&[
+            ("host", "a:3000"),
+            ("origin", "http://a:3000.evil")
+        ])));
         assert!(!same_origin(&headers(&[("host", "a:3000")])));
     }
 }

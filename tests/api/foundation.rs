@@ -11,9 +11,19 @@ async fn home_page_is_server_rendered_html_with_the_hydration_scripts() {
     let ct = resp.headers()["content-type"].to_str().unwrap().to_owned();
     assert!(ct.starts_with("text/html"), "{ct}");
     let body = resp.text().await.unwrap();
-    assert!(body.starts_with("<!DOCTYPE html>"), "{}", &body[..body.len().min(200)]);
-    assert!(body.contains("<header class=\"site-header\""), "server-rendered layout missing");
-    assert!(body.contains("/pkg/helpdesk.js"), "hydration script missing");
+    assert!(
+        body.starts_with("<!DOCTYPE html>"),
+        "{}",
+        &body[..body.len().min(200)]
+    );
+    assert!(
+        body.contains("<header class=\"site-header\""),
+        "server-rendered layout missing"
+    );
+    assert!(
+        body.contains("/pkg/helpdesk.js"),
+        "hydration script missing"
+    );
     assert!(body.contains("/pkg/helpdesk.css"), "stylesheet missing");
 }
 
@@ -36,7 +46,12 @@ async fn wasm_js_and_css_assets_are_served() {
 #[tokio::test]
 async fn an_unknown_page_is_a_404_page() {
     let app = spawn_app().await;
-    let resp = app.client.get(app.url("/no/such/page")).send().await.unwrap();
+    let resp = app
+        .client
+        .get(app.url("/no/such/page"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 404);
     assert!(resp.text().await.unwrap().contains("Page not found"));
 }
@@ -52,7 +67,10 @@ async fn a_created_superuser_can_sign_in_and_a_wrong_password_cannot() {
             .send()
     };
     let bad = login("wrong-password").await.unwrap();
-    assert!(!bad.status().is_redirection(), "wrong password was accepted");
+    assert!(
+        !bad.status().is_redirection(),
+        "wrong password was accepted"
+    );
     assert!(bad.status().is_client_error(), "{}", bad.status());
 
     let ok = login(ADMIN_PASSWORD).await.unwrap();
@@ -60,10 +78,21 @@ async fn a_created_superuser_can_sign_in_and_a_wrong_password_cannot() {
     assert_eq!(ok.headers()["location"], "/");
     let cookie = ok.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(cookie.starts_with("helpdesk_session="), "{cookie}");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
 
     // The session now names the admin on the dashboard.
-    let page = app.client.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    let page = app
+        .client
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Welcome, admin"), "{page}");
 }
 
@@ -75,7 +104,10 @@ async fn a_second_createsuperuser_with_the_same_name_fails_cleanly() {
     let second = create_superuser(dir.path(), "root", "second-pass-2");
     assert!(!second.status.success());
     let stderr = String::from_utf8_lossy(&second.stderr);
-    assert!(stderr.contains("A user with that username already exists."), "{stderr}");
+    assert!(
+        stderr.contains("A user with that username already exists."),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
@@ -84,7 +116,9 @@ async fn migrate_twice_is_a_no_op() {
     let dir = tempfile::tempdir().unwrap();
     let first = run_cmd(dir.path(), &["migrate"], &[]);
     assert!(first.status.success(), "{first:?}");
-    let pool = sqlx::SqlitePool::connect(&db_url(dir.path())).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&db_url(dir.path()))
+        .await
+        .unwrap();
     let count = || async {
         sqlx::query_scalar::<_, i64>("select count(*) from _sqlx_migrations")
             .fetch_one(&pool)
@@ -112,14 +146,25 @@ async fn migrate_twice_is_a_no_op() {
         "tower_sessions",
         "users",
     ] {
-        assert!(tables.iter().any(|n| n == t), "missing table {t}: {tables:?}");
+        assert!(
+            tables.iter().any(|n| n == t),
+            "missing table {t}: {tables:?}"
+        );
     }
 }
 
 #[tokio::test]
 async fn the_server_stops_cleanly_on_sigterm() {
     let mut app = spawn_app().await;
-    assert_eq!(app.client.get(app.url("/login")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        app.client
+            .get(app.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     let status = app.terminate();
     assert!(status.success(), "exit status {status:?}");
     let rest: Vec<String> = app.log.try_iter().collect();
@@ -130,17 +175,28 @@ fn assert_one_clear_line(out: &std::process::Output, expect: &str) {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(expect), "{stderr}");
-    assert!(!stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test]
 async fn bad_configuration_ends_with_a_clear_message_and_a_non_zero_exit() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run_cmd(dir.path(), &["migrate", "--database", "postgres://x/y"], &[]);
+    let out = run_cmd(
+        dir.path(),
+        &["migrate", "--database", "postgres://x/y"],
+        &[],
+    );
     assert_one_clear_line(&out, "invalid database URL");
     let out = run_cmd(
         dir.path(),
-        &["migrate", "--database", "sqlite:///nonexistent-dir/x/helpdesk.db"],
+        &[
+            "migrate",
+            "--database",
+            "sqlite:///nonexistent-dir/x/helpdesk.db",
+        ],
         &[],
     );
     assert_one_clear_line(&out, "cannot open database");

@@ -120,7 +120,10 @@ impl Timestamp {
         };
         let naive = NaiveDateTime::new(date, parse_time(time)?);
         let utc = match offset {
-            Some(off) => off.from_local_datetime(&naive).single()?.with_timezone(&Utc),
+            Some(off) => off
+                .from_local_datetime(&naive)
+                .single()?
+                .with_timezone(&Utc),
             None => Utc.from_utc_datetime(&naive),
         };
         Some(Self(utc))
@@ -188,11 +191,15 @@ mod tests {
             "2026-03-04T05:06:00Z"
         );
         assert_eq!(
-            Timestamp::parse("2026-03-04T05:06:07+02:00").unwrap().to_api(),
+            Timestamp::parse("2026-03-04T05:06:07+02:00")
+                .unwrap()
+                .to_api(),
             "2026-03-04T03:06:07Z"
         );
         assert_eq!(
-            Timestamp::parse("2026-03-04T23:30:00-01:00").unwrap().to_api(),
+            Timestamp::parse("2026-03-04T23:30:00-01:00")
+                .unwrap()
+                .to_api(),
             "2026-03-05T00:30:00Z"
         );
         assert_eq!(
@@ -215,7 +222,11 @@ mod tests {
             "2026-01-01T10:00:00 extra",
             "２０２６-01-01T10:00",
         ] {
-            assert_eq!(Timestamp::parse(bad).unwrap_err(), DATETIME_FORMAT_ERROR, "{bad}");
+            assert_eq!(
+                Timestamp::parse(bad).unwrap_err(),
+                DATETIME_FORMAT_ERROR,
+                "{bad}"
+            );
         }
     }
 

@@ -74,7 +74,12 @@ mod tests {
 
     #[test]
     fn ordinary_addresses_are_accepted() {
-        for ok in ["a@example.com", "first.last+tag@mail.example.org", "x@localhost", " b@c.io "] {
+        for ok in [
+            "a@example.com",
+            "first.last+tag@mail.example.org",
+            "x@localhost",
+            " b@c.io ",
+        ] {
             assert!(Email::parse(ok).is_ok(), "{ok}");
         }
         assert_eq!(Email::parse(" b@c.io ").unwrap().as_ref(), "b@c.io");
@@ -98,6 +103,9 @@ mod tests {
         ] {
             assert_eq!(Email::parse(bad).unwrap_err(), INVALID_EMAIL, "{bad}");
         }
-        assert_eq!(Email::parse("").unwrap_err(), "This field may not be blank.");
+        assert_eq!(
+            Email::parse("").unwrap_err(),
+            "This field may not be blank."
+        );
     }
 }

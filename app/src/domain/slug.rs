@@ -47,7 +47,10 @@ mod tests {
 
     #[test]
     fn letters_digits_underscore_and_hyphen_make_a_slug() {
-        assert_eq!(Slug::parse("it-support_2").unwrap().as_ref(), "it-support_2");
+        assert_eq!(
+            Slug::parse("it-support_2").unwrap().as_ref(),
+            "it-support_2"
+        );
     }
 
     #[test]

@@ -56,7 +56,9 @@ pub fn check_password(raw: &str) -> Result<(), String> {
         return Err(super::NOT_BLANK.to_owned());
     }
     if raw.chars().count() < 8 {
-        return Err("This password is too short. It must contain at least 8 characters.".to_owned());
+        return Err(
+            "This password is too short. It must contain at least 8 characters.".to_owned(),
+        );
     }
     if raw.len() > 4096 {
         return Err("Ensure this field has no more than 4096 characters.".to_owned());

@@ -14,7 +14,11 @@ pub async fn get_current_user() -> Result<Option<User>, AppError> {
 /// Checks the credentials, renews the session id and remembers the user. Works as a plain
 /// form post too: it then redirects to `next` (a local path only).
 #[server(prefix = "/sfn", endpoint = "login")]
-pub async fn login(username: String, password: String, next: Option<String>) -> Result<(), AppError> {
+pub async fn login(
+    username: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
     use super::context::{SESSION_USER_ID, pool, session};
     let pool = pool()?;
     let user = crate::service::users::authenticate(&pool, username.trim(), &password)
@@ -28,10 +32,13 @@ pub async fn login(username: String, password: String, next: Option<String>) -> 
         tracing::error!(error = %e, "session cycle failed");
         AppError::Internal
     })?;
-    session.insert(SESSION_USER_ID, user.id).await.map_err(|e| {
-        tracing::error!(error = %e, "session insert failed");
-        AppError::Internal
-    })?;
+    session
+        .insert(SESSION_USER_ID, user.id)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "session insert failed");
+            AppError::Internal
+        })?;
     crate::service::users::touch_last_login(&pool, user.id).await?;
     leptos_axum::redirect(&safe_next(next.as_deref(), &user));
     Ok(())
@@ -52,9 +59,7 @@ pub async fn logout() -> Result<(), AppError> {
 /// Where to go after signing in: a local path only (no open redirect), else the user's home.
 pub fn safe_next(next: Option<&str>, user: &User) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => {
-            n.to_owned()
-        }
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
         _ if user.is_staff => "/".to_owned(),
         _ => "/my-tickets".to_owned(),
     }

@@ -1,15 +1,14 @@
 //! argon2id hashing. Both directions run on a blocking thread: a hash costs tens of
 //! milliseconds of CPU and would stall the async runtime.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
 use crate::error::AppError;
 
 /// Verified against when the user does not exist, so that a wrong username costs as much time
 /// as a wrong password and usernames cannot be probed by timing.
-const FALLBACK_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$7Rr7s4nJqG3Y8xH8bq1b6kX8m0e2Zs8tZ8m3Wc8d9a0";
+const FALLBACK_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$7Rr7s4nJqG3Y8xH8bq1b6kX8m0e2Zs8tZ8m3Wc8d9a0";
 
 /// Hashes a password with argon2id and a random salt.
 ///

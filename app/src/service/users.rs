@@ -103,7 +103,9 @@ impl NewUser {
                 errors.add("password", REQUIRED);
                 None
             }
-            Some(Value::String(s)) => errors.take("password", check_password(s)).map(|_| s.clone()),
+            Some(Value::String(s)) => errors
+                .take("password", check_password(s))
+                .map(|_| s.clone()),
             Some(_) => {
                 errors.add("password", "Not a valid string.");
                 None
@@ -281,11 +283,13 @@ pub async fn get_user(pool: &SqlitePool, id: i64) -> Result<User, AppError> {
 /// # Errors
 /// `Internal` on a database failure.
 pub async fn user_exists(pool: &SqlitePool, id: i64) -> Result<bool, AppError> {
-    Ok(sqlx::query_scalar::<_, i64>("select id from users where id = ?")
-        .bind(id)
-        .fetch_optional(pool)
-        .await?
-        .is_some())
+    Ok(
+        sqlx::query_scalar::<_, i64>("select id from users where id = ?")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+            .is_some(),
+    )
 }
 
 #[cfg(test)]
@@ -300,8 +304,18 @@ mod tests {
         assert!(u.is_staff && u.is_superuser && u.is_active);
         let ok = authenticate(&pool, "admin", "s3cret-pass").await.unwrap();
         assert_eq!(ok.map(|u| u.id), Some(u.id));
-        assert!(authenticate(&pool, "admin", "wrong-pass").await.unwrap().is_none());
-        assert!(authenticate(&pool, "nobody", "s3cret-pass").await.unwrap().is_none());
+        assert!(
+            authenticate(&pool, "admin", "wrong-pass")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            authenticate(&pool, "nobody", "s3cret-pass")
+                .await
+                .unwrap()
+                .is_none()
+        );
         let stored: String = sqlx::query_scalar("select password_hash from users")
             .fetch_one(&pool)
             .await
@@ -311,7 +325,9 @@ mod tests {
 
     #[sqlx::test(migrations = "../migrations")]
     async fn a_taken_username_is_a_field_error(pool: SqlitePool) {
-        create_superuser(&pool, "admin", "", "s3cret-pass".into()).await.unwrap();
+        create_superuser(&pool, "admin", "", "s3cret-pass".into())
+            .await
+            .unwrap();
         let err = create_superuser(&pool, "admin", "", "other-pass".into())
             .await
             .unwrap_err();
@@ -323,7 +339,9 @@ mod tests {
 
     #[sqlx::test(migrations = "../migrations")]
     async fn staff_cannot_create_superusers(pool: SqlitePool) {
-        let admin = create_superuser(&pool, "admin", "", "s3cret-pass".into()).await.unwrap();
+        let admin = create_superuser(&pool, "admin", "", "s3cret-pass".into())
+            .await
+            .unwrap();
         let mut body = serde_json::Map::new();
         body.insert("username".into(), "agent".into());
         body.insert("password".into(), "agent-pass".into());
