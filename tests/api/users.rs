@@ -175,3 +175,22 @@ async fn the_api_can_be_switched_off() {
         .unwrap();
     assert_eq!(resp.status(), 404);
 }
+
+#[tokio::test]
+async fn the_browser_session_cookie_authenticates_api_requests() {
+    let app = spawn_app().await;
+    let resp = app
+        .client
+        .post(app.url("/sfn/login"))
+        .header("origin", app.base.clone())
+        .header("accept", "text/html")
+        .form(&[("username", ADMIN), ("password", ADMIN_PASSWORD), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_redirection(), "{}", resp.status());
+    assert!(resp.headers().contains_key("set-cookie"));
+    let (s, page) = send(app.client.get(app.url("/api/tickets/"))).await;
+    assert_eq!(s, 200, "{page}");
+    assert_eq!(page["count"], 0);
+}
