@@ -6,7 +6,7 @@ use axum::response::Response;
 use axum::routing::post;
 
 use app::error::AppError;
-use app::service::users::{self, NewUser};
+use app::service::users;
 
 use super::payload::Payload;
 use super::{created, paths};
@@ -22,6 +22,6 @@ async fn create_user(
     ApiUser(user): ApiUser,
     payload: Payload,
 ) -> Result<Response, AppError> {
-    let new = NewUser::from_json(&payload.body)?;
-    Ok(created(users::create_user(&state.pool, &user, new).await?))
+    let new = users::create_user_from_json(&state.pool, &user, &payload.body).await?;
+    Ok(created(new))
 }

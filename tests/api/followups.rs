@@ -246,3 +246,43 @@ async fn attachments_are_stored_listed_downloaded_by_staff_only_and_deleted() {
     assert_eq!(count(&app, "followup_attachments").await, 0);
     assert!(!app.media_root().join(&files[1]).exists());
 }
+
+#[tokio::test]
+async fn put_on_a_followup_changes_its_text_but_not_its_ticket() {
+    let app = spawn_app().await;
+    let t = ticket(&app).await;
+    let first = query_strings(&app, "select cast(id as text) from followups").await[0]
+        .clone()
+        .unwrap();
+    let (s, f) = admin_json(&app, Method::PUT, &format!("/api/followups/{first}/"), Some(json!({
+        "ticket": 999, "title": "Renamed", "comment": "c", "public": false, "time_spent": "2 00:00:05"}))).await;
+    assert_eq!(s, 200, "{f}");
+    assert_eq!(
+        (
+            f["ticket"].clone(),
+            f["title"].clone(),
+            f["public"].clone(),
+            f["time_spent"].clone()
+        ),
+        (json!(t), json!("Renamed"), json!(false), json!("48:00:05"))
+    );
+    let (s, e) = admin_json(
+        &app,
+        Method::PATCH,
+        &format!("/api/followups/{first}/"),
+        Some(json!({"public": [1]})),
+    )
+    .await;
+    assert_eq!(
+        (s, e),
+        (400, json!({"public": ["Must be a valid boolean."]}))
+    );
+    make_user(&app, "visitor", false).await;
+    let (s, _) = send(
+        app.as_user(Method::POST, "/api/followups/", "visitor", USER_PASSWORD)
+            .json(&json!({"ticket": t})),
+    )
+    .await;
+    assert_eq!(s, 403);
+    assert_eq!(count(&app, "followups").await, 1);
+}

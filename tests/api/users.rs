@@ -184,7 +184,11 @@ async fn the_browser_session_cookie_authenticates_api_requests() {
         .post(app.url("/sfn/login"))
         .header("origin", app.base.clone())
         .header("accept", "text/html")
-        .form(&[("username", ADMIN), ("password", ADMIN_PASSWORD), ("next", "/")])
+        .form(&[
+            ("username", ADMIN),
+            ("password", ADMIN_PASSWORD),
+            ("next", "/"),
+        ])
         .send()
         .await
         .unwrap();
