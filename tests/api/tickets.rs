@@ -25,6 +25,8 @@ const KEYS: [&str; 16] = [
     "custom_note",
 ];
 
+const DT_ERROR: &str = "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].";
+
 async fn setup() -> (TestApp, i64) {
     let app = spawn_app().await;
     let q = make_queue(&app, "it").await;
@@ -147,6 +149,14 @@ async fn ticket_validation_reports_each_bad_field_and_writes_nothing() {
             json!({"queue": 1e300, "title": "t", "assigned_to": true}),
             json!({"queue": ["Invalid pk \"1e+300\" - object does not exist."],
                    "assigned_to": ["Incorrect type. Expected pk value, received bool."]}),
+        ),
+        (
+            json!({"queue": q, "title": "t", "due_date": "9999-12-31T23:59:59-12:00"}),
+            json!({"due_date": [DT_ERROR]}),
+        ),
+        (
+            json!({"queue": q, "title": "t", "due_date": 20261201}),
+            json!({"due_date": [DT_ERROR]}),
         ),
         (
             json!({"queue": null, "title": null}),

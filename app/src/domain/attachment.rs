@@ -37,7 +37,11 @@ pub fn safe_filename(raw: &str) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = last.chars().filter(|c| !c.is_control()).collect();
     let cleaned = cleaned.trim().trim_start_matches('.').trim();
-    let cleaned: String = cleaned.chars().take(200).collect();
+    // File systems limit a name to 255 bytes: keep at most 200, on a character boundary.
+    let mut cleaned = cleaned.to_owned();
+    while cleaned.len() > 200 {
+        cleaned.pop();
+    }
     if cleaned.is_empty() {
         "attachment".to_owned()
     } else {
@@ -59,6 +63,12 @@ mod tests {
         assert_eq!(safe_filename(""), "attachment");
         assert_eq!(safe_filename("dir/"), "attachment");
         assert_eq!(safe_filename("résumé 1.pdf"), "résumé 1.pdf");
+        let long = safe_filename(&"🙂".repeat(100));
+        assert!(
+            long.len() <= 200 && long.starts_with('🙂'),
+            "{}",
+            long.len()
+        );
     }
 }
 
