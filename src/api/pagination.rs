@@ -16,6 +16,7 @@ pub struct ListQuery {
     pub pairs: Vec<(String, String)>,
     host: Option<String>,
     path: String,
+    scheme: &'static str,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
@@ -37,7 +38,18 @@ impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
             .map(str::to_owned);
         // Paths arrive with the trailing slash trimmed; links use django-helpdesk's form.
         let path = format!("{}/", uri.path().trim_end_matches('/'));
-        Ok(Self { pairs, host, path })
+        // Behind a TLS-terminating proxy the links should say https.
+        let https = parts
+            .headers
+            .get("x-forwarded-proto")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+        let scheme = if https { "https" } else { "http" };
+        Ok(Self {
+            pairs,
+            host,
+            path,
+            scheme,
+        })
     }
 }
 
@@ -100,7 +112,7 @@ impl ListQuery {
         } else {
             format!("?{}", pairs.join("&"))
         };
-        Some(format!("http://{host}{}{query}", self.path))
+        Some(format!("{}://{host}{}{query}", self.scheme, self.path))
     }
 
     /// The page envelope.

@@ -642,3 +642,142 @@ pub async fn delete(
     attachments::remove_files(media_root, &files).await;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::queue::QueueInput;
+    use serde_json::json;
+
+    async fn setup(pool: &SqlitePool) -> (CurrentUser, i64) {
+        let admin = users::create_superuser(pool, "admin", "", "s3cret-pass".into())
+            .await
+            .unwrap();
+        let body = json!({"title": "IT", "slug": "it"});
+        let q = queues::create(
+            pool,
+            &admin,
+            QueueInput::from_json(body.as_object().unwrap(), WriteMode::Create),
+        )
+        .await
+        .unwrap();
+        (admin, q.id)
+    }
+
+    fn input(body: Value, mode: WriteMode) -> TicketInput {
+        TicketInput::from_json(body.as_object().unwrap(), mode)
+    }
+
+    async fn rows(pool: &SqlitePool, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("select count(*) from {table}"))
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn creating_a_ticket_opens_it_with_a_first_followup(pool: SqlitePool) {
+        let (admin, q) = setup(&pool).await;
+        let dir = std::env::temp_dir();
+        let body = json!({"queue": q, "title": "T", "description": "D", "status": 4});
+        let t = create(&pool, &admin, &dir, input(body, WriteMode::Create), vec![])
+            .await
+            .unwrap();
+        assert_eq!(t.status, TicketStatus::Open);
+        assert_eq!(t.followup_set.len(), 1);
+        assert_eq!(t.followup_set[0].title.as_deref(), Some("Ticket Opened"));
+        assert_eq!(t.followup_set[0].comment.as_deref(), Some("D"));
+        assert_eq!(t.followup_set[0].user, Some(admin.id));
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_failed_validation_writes_nothing_and_reports_every_field(pool: SqlitePool) {
+        let (admin, _) = setup(&pool).await;
+        let dir = std::env::temp_dir();
+        let body = json!({"queue": 99, "title": "", "assigned_to": 42});
+        let err = create(&pool, &admin, &dir, input(body, WriteMode::Create), vec![])
+            .await
+            .unwrap_err();
+        for f in ["queue", "title", "assigned_to"] {
+            assert_eq!(err.field_messages(f).len(), 1, "{f}");
+        }
+        assert_eq!(rows(&pool, "tickets").await, 0);
+        assert_eq!(rows(&pool, "followups").await, 0);
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn non_staff_are_refused_before_their_input_is_looked_at(pool: SqlitePool) {
+        let (mut admin, _) = setup(&pool).await;
+        admin.is_staff = false;
+        admin.is_superuser = false;
+        let dir = std::env::temp_dir();
+        let err = create(
+            &pool,
+            &admin,
+            &dir,
+            input(json!({}), WriteMode::Create),
+            vec![],
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.status_code(), 403);
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn an_update_records_each_changed_field_on_one_followup(pool: SqlitePool) {
+        let (admin, q) = setup(&pool).await;
+        let dir = std::env::temp_dir();
+        let t = create(
+            &pool,
+            &admin,
+            &dir,
+            input(json!({"queue": q, "title": "T"}), WriteMode::Create),
+            vec![],
+        )
+        .await
+        .unwrap();
+        let body = json!({"status": 3, "priority": 1, "title": "T"});
+        let u = update(&pool, &admin, t.id, input(body, WriteMode::Update))
+            .await
+            .unwrap();
+        assert_eq!(u.status, TicketStatus::Resolved);
+        assert_eq!(u.followup_set.len(), 2);
+        assert_eq!(u.followup_set[1].title.as_deref(), Some("Resolved"));
+        assert_eq!(u.followup_set[1].new_status, Some(TicketStatus::Resolved));
+        let changes: Vec<(String, String, String)> =
+            sqlx::query_as("select field, old_value, new_value from ticket_changes order by field")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            changes,
+            vec![
+                ("priority".into(), "3".into(), "1".into()),
+                ("status".into(), "1".into(), "3".into()),
+            ]
+        );
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_page_of_tickets_carries_each_tickets_followups(pool: SqlitePool) {
+        let (admin, q) = setup(&pool).await;
+        let dir = std::env::temp_dir();
+        for i in 0..3 {
+            let body = json!({"queue": q, "title": format!("T{i}")});
+            create(&pool, &admin, &dir, input(body, WriteMode::Create), vec![])
+                .await
+                .unwrap();
+        }
+        let filter = TicketFilter::from_query(&[("ordering".into(), "-id".into())]);
+        let page = PageRequest::parse(None, Some("2")).unwrap();
+        let p = list(&pool, &admin, &filter, page).await.unwrap();
+        assert_eq!(p.count, 3);
+        let titles: Vec<&str> = p.items.iter().map(|t| t.title.as_str()).collect();
+        assert_eq!(titles, vec!["T2", "T1"]);
+        assert!(
+            p.items
+                .iter()
+                .all(|t| t.followup_set.len() == 1 && t.followup_set[0].ticket == t.id)
+        );
+    }
+}
