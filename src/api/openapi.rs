@@ -81,6 +81,7 @@ fn op(tag: &str, summary: &str, ok: (&str, &str, Option<Value>), extra: &[&str])
 
 fn with_body(mut op: Value, schema: Value, multipart: bool) -> Value {
     let mut c = content(schema.clone());
+    c["application/x-www-form-urlencoded"] = json!({ "schema": schema.clone() });
     if multipart {
         c["multipart/form-data"] = json!({ "schema": schema });
     }

@@ -539,3 +539,20 @@ async fn ticket_lists_filter_order_and_paginate() {
     let (_, r) = admin_json(&app, Method::GET, "/api/tickets/?queue=abc", None).await;
     assert_eq!(r["count"], 0);
 }
+
+#[tokio::test]
+async fn a_url_encoded_form_creates_a_ticket_as_curl_d_sends_it() {
+    let (app, q) = setup().await;
+    let (s, t) = send(
+        app.admin(Method::POST, "/api/tickets/")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "queue={q}&title=Printer+on%20fire&priority=2&due_date="
+            )),
+    )
+    .await;
+    assert_eq!(s, 201, "{t}");
+    assert_eq!(t["title"], "Printer on fire");
+    assert_eq!(t["priority"], 2);
+    assert_eq!(t["due_date"], Value::Null);
+}
