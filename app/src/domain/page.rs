@@ -36,7 +36,8 @@ impl PageRequest {
             None | Some("") => 1,
             Some("last") => u64::MAX,
             Some(p) => match p.parse::<u64>() {
-                Ok(n) if n >= 1 => n,
+                // u64::MAX stands for "last" above, so it is no page number.
+                Ok(n) if (1..u64::MAX).contains(&n) => n,
                 _ => return Err(AppError::NotFoundDetail(INVALID_PAGE.to_owned())),
             },
         };
@@ -113,7 +114,13 @@ mod tests {
 
     #[test]
     fn a_non_numeric_or_past_the_end_page_is_invalid() {
-        for bad in ["x", "0", "-1", "99999999999999999999999"] {
+        for bad in [
+            "x",
+            "0",
+            "-1",
+            "99999999999999999999999",
+            "18446744073709551615",
+        ] {
             assert_eq!(
                 PageRequest::parse(Some(bad), None)
                     .unwrap_err()
