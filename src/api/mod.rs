@@ -1,17 +1,128 @@
-//! The REST API under `/api/`, compatible with django-helpdesk's. Each module exposes
-//! `router()`; handlers only authenticate, parse, call one service function and shape JSON.
+//! The REST API under `/api/`, compatible with django-helpdesk's (issue 3). Each module
+//! exposes `router()`; handlers only authenticate, parse, call one service function and shape
+//! JSON. Paths are registered without the trailing slash: `startup::build_app` trims it
+//! before routing, so both forms reach the same handler.
+
+pub mod attachments;
+pub mod custom_fields;
+pub mod followups;
+pub mod openapi;
+pub mod pagination;
+pub mod payload;
+pub mod queues;
+pub mod tickets;
+pub mod user_tickets;
+pub mod users;
 
 use axum::Router;
-use axum::response::IntoResponse;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 
 use app::error::AppError;
 
 use crate::startup::AppState;
 
-pub fn router(_state: AppState) -> Router<AppState> {
-    Router::new().fallback(not_found)
+/// Every route of the API, relative to `/api`. The routers register these constants and
+/// nothing else, and the OpenAPI document must list each of them (checked by a test).
+pub mod paths {
+    pub const QUEUES: &str = "/queues";
+    pub const QUEUE: &str = "/queues/{id}";
+    pub const TICKETS: &str = "/tickets";
+    pub const TICKET: &str = "/tickets/{id}";
+    pub const CUSTOM_FIELDS: &str = "/custom_fields";
+    pub const CUSTOM_FIELD: &str = "/custom_fields/{id}";
+    pub const FOLLOWUPS: &str = "/followups";
+    pub const FOLLOWUP: &str = "/followups/{id}";
+    pub const ATTACHMENTS: &str = "/followups-attachments";
+    pub const ATTACHMENT: &str = "/followups-attachments/{id}";
+    pub const ATTACHMENT_DOWNLOAD: &str = "/followups-attachments/{id}/download";
+    pub const USERS: &str = "/users";
+    pub const USER_TICKETS: &str = "/user_tickets";
+    pub const OPENAPI: &str = "/openapi.json";
+
+    /// Name and path of every constant above, for the route check.
+    pub const ALL: &[(&str, &str)] = &[
+        ("QUEUES", QUEUES),
+        ("QUEUE", QUEUE),
+        ("TICKETS", TICKETS),
+        ("TICKET", TICKET),
+        ("CUSTOM_FIELDS", CUSTOM_FIELDS),
+        ("CUSTOM_FIELD", CUSTOM_FIELD),
+        ("FOLLOWUPS", FOLLOWUPS),
+        ("FOLLOWUP", FOLLOWUP),
+        ("ATTACHMENTS", ATTACHMENTS),
+        ("ATTACHMENT", ATTACHMENT),
+        ("ATTACHMENT_DOWNLOAD", ATTACHMENT_DOWNLOAD),
+        ("USERS", USERS),
+        ("USER_TICKETS", USER_TICKETS),
+        ("OPENAPI", OPENAPI),
+    ];
+}
+
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .merge(queues::router())
+        .merge(tickets::router())
+        .merge(custom_fields::router())
+        .merge(followups::router())
+        .merge(attachments::router())
+        .merge(users::router())
+        .merge(user_tickets::router())
+        .merge(openapi::router())
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
+        .layer(axum::middleware::from_fn(method_not_allowed_as_json))
 }
 
 async fn not_found() -> impl IntoResponse {
     AppError::NotFound
+}
+
+/// axum answers an unsupported method with an empty 405; DRF names the method in JSON.
+async fn method_not_allowed_as_json(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let resp = next.run(req).await;
+    if resp.status() != StatusCode::METHOD_NOT_ALLOWED {
+        return resp;
+    }
+    let allow = resp.headers().get(axum::http::header::ALLOW).cloned();
+    let mut out = (
+        StatusCode::METHOD_NOT_ALLOWED,
+        axum::Json(serde_json::json!({ "detail": format!("Method \"{method}\" not allowed.") })),
+    )
+        .into_response();
+    if let Some(allow) = allow {
+        out.headers_mut().insert(axum::http::header::ALLOW, allow);
+    }
+    out
+}
+
+/// The `{id}` of a path: a positive integer, else 404 "Not found." (never a 400 or 500).
+pub struct Id(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::NotFound)?;
+        match raw.parse::<i64>() {
+            Ok(id) if id > 0 => Ok(Id(id)),
+            _ => Err(AppError::NotFound),
+        }
+    }
+}
+
+/// 201 with a JSON body.
+pub fn created<T: serde::Serialize>(value: T) -> Response {
+    (StatusCode::CREATED, axum::Json(value)).into_response()
+}
+
+/// 204, no body.
+pub fn no_content() -> Response {
+    StatusCode::NO_CONTENT.into_response()
 }

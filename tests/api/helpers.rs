@@ -191,3 +191,86 @@ pub async fn sign_in(app: &TestApp, username: &str, password: &str) {
         resp.status()
     );
 }
+
+/// Sends `method path` as the admin with an optional JSON body; answers status and JSON body
+/// (null when the body is not JSON).
+pub async fn admin_json(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let mut req = app.admin(method, path);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    send(req).await
+}
+
+/// Status and JSON body of a request (null when the body is not JSON).
+pub async fn send(req: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
+    let resp = req.send().await.expect("request");
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap_or_default();
+    let value = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+    (status, value)
+}
+
+/// Rows in a table of the app's database.
+pub async fn count(app: &TestApp, table: &str) -> i64 {
+    let pool = sqlx::SqlitePool::connect(&app.db_url()).await.unwrap();
+    let n = sqlx::query_scalar::<_, i64>(&format!("select count(*) from {table}"))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    n
+}
+
+/// Runs a query returning one text/number column of rows, for checks on stored state.
+pub async fn query_strings(app: &TestApp, sql: &str) -> Vec<Option<String>> {
+    let pool = sqlx::SqlitePool::connect(&app.db_url()).await.unwrap();
+    let rows: Vec<Option<String>> = sqlx::query_scalar(sql).fetch_all(&pool).await.unwrap();
+    pool.close().await;
+    rows
+}
+
+/// Creates a queue as the admin and returns its id.
+pub async fn make_queue(app: &TestApp, slug: &str) -> i64 {
+    let (status, body) = admin_json(
+        app,
+        reqwest::Method::POST,
+        "/api/queues/",
+        Some(serde_json::json!({"title": format!("Queue {slug}"), "slug": slug})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    body["id"].as_i64().unwrap()
+}
+
+/// Creates a ticket as the admin from `body` and returns it.
+pub async fn make_ticket(app: &TestApp, body: serde_json::Value) -> serde_json::Value {
+    let (status, t) = admin_json(app, reqwest::Method::POST, "/api/tickets/", Some(body)).await;
+    assert_eq!(status, 201, "{t}");
+    t
+}
+
+/// Creates a user through the API as the admin; returns its id.
+pub async fn make_user(app: &TestApp, username: &str, is_staff: bool) -> i64 {
+    let (status, body) = admin_json(
+        app,
+        reqwest::Method::POST,
+        "/api/users/",
+        Some(serde_json::json!({
+            "username": username,
+            "password": USER_PASSWORD,
+            "email": format!("{username}@example.com"),
+            "is_staff": is_staff,
+        })),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    body["id"].as_i64().unwrap()
+}
+
+pub const USER_PASSWORD: &str = "user-pass-123";

@@ -1,5 +1,13 @@
 //! Black-box tests: the real `helpdesk` binary on a free port with a temporary SQLite file,
 //! driven over HTTP.
 
+mod attachments;
+mod custom_fields;
+mod followups;
 mod foundation;
 mod helpers;
+mod openapi;
+mod queues;
+mod tickets;
+mod user_tickets;
+mod users;

@@ -54,7 +54,7 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
     let y = digits(parts.next()?, 4)?;
     let m = digits(parts.next()?, 2)?;
     let d = digits(parts.next()?, 2)?;
-    if parts.next().is_some() {
+    if parts.next().is_some() || y == 0 {
         return None;
     }
     NaiveDate::from_ymd_opt(y as i32, m, d)
@@ -126,6 +126,11 @@ impl Timestamp {
                 .with_timezone(&Utc),
             None => Utc.from_utc_datetime(&naive),
         };
+        // Years 1..=9999 only, in UTC too (as Python's datetime): the stored form is fixed
+        // width, and "9999-12-31T23:00-12:00" would otherwise overflow it.
+        if !(1..=9999).contains(&chrono::Datelike::year(&utc)) {
+            return None;
+        }
         Some(Self(utc))
     }
 
@@ -221,6 +226,9 @@ mod tests {
             "2026-01-01T10:00+25:00",
             "2026-01-01T10:00:00 extra",
             "２０２６-01-01T10:00",
+            "9999-12-31T23:00:00-12:00",
+            "0000-01-01T00:00:00Z",
+            "0001-01-01T00:00:00+01:00",
         ] {
             assert_eq!(
                 Timestamp::parse(bad).unwrap_err(),

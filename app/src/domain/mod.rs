@@ -1,9 +1,12 @@
 //! Shared domain types and their parsers. Compiled for the server and the browser, so a form
 //! can give the same feedback the server will. Nothing here touches the database.
 
+pub mod attachment;
 pub mod custom_field;
 pub mod datetime;
 pub mod email;
+pub mod input;
+pub mod page;
 pub mod queue;
 pub mod slug;
 pub mod ticket;

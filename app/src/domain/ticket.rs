@@ -83,20 +83,17 @@ impl TryFrom<i64> for TicketStatus {
 }
 
 /// 1 Critical .. 5 Very Low; 3 (Normal) by default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(into = "i64", try_from = "i64")]
 pub enum Priority {
     Critical = 1,
     High = 2,
+    #[default]
     Normal = 3,
     Low = 4,
     VeryLow = 5,
-}
-
-impl Default for Priority {
-    fn default() -> Self {
-        Priority::Normal
-    }
 }
 
 impl Priority {
@@ -177,6 +174,310 @@ impl AsRef<str> for TicketTitle {
     }
 }
 
+/// A followup as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FollowUp {
+    pub id: i64,
+    pub ticket: i64,
+    pub user: Option<i64>,
+    pub title: Option<String>,
+    pub comment: Option<String>,
+    pub public: bool,
+    pub new_status: Option<TicketStatus>,
+    /// "HH:MM:SS".
+    pub time_spent: Option<String>,
+    pub date: super::Timestamp,
+    pub message_id: Option<String>,
+    pub followupattachment_set: Vec<super::attachment::Attachment>,
+}
+
+/// A ticket as the API shows it. `custom` holds one `custom_<name>` key per defined custom
+/// field (null when unset), flattened into the object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub id: i64,
+    pub queue: i64,
+    pub title: String,
+    pub description: String,
+    pub resolution: Option<String>,
+    pub submitter_email: Option<String>,
+    pub assigned_to: Option<i64>,
+    pub status: TicketStatus,
+    pub on_hold: bool,
+    pub priority: Priority,
+    pub due_date: Option<super::Timestamp>,
+    pub merged_to: Option<i64>,
+    pub created: super::Timestamp,
+    pub modified: super::Timestamp,
+    pub followup_set: Vec<FollowUp>,
+    #[serde(flatten)]
+    pub custom: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+/// A ticket as its submitter sees it in "my tickets" (django-helpdesk's public shape).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublicTicket {
+    /// `"<id> [<queue-slug>-<id>]"`.
+    pub ticket: String,
+    pub id: i64,
+    pub title: String,
+    pub queue: PublicQueue,
+    pub status: TicketStatus,
+    pub created: super::Timestamp,
+    pub due_date: Option<super::Timestamp>,
+    pub submitter: Option<String>,
+    pub secret_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicQueue {
+    pub id: i64,
+    pub title: String,
+}
+
+/// The prefix of a custom field's key in a ticket object.
+pub const CUSTOM_PREFIX: &str = "custom_";
+
+/// A ticket to create or change, parsed; `None` means "not given". References (queue, users,
+/// tickets) and custom values are checked by the service against the database, which adds
+/// to `errors`: so every bad field is reported at once and permissions are checked first.
+#[derive(Debug)]
+pub struct TicketInput {
+    pub mode: super::input::WriteMode,
+    pub queue: Option<i64>,
+    pub title: Option<TicketTitle>,
+    pub description: Option<String>,
+    pub resolution: Option<Option<String>>,
+    pub submitter_email: Option<Option<super::Email>>,
+    pub assigned_to: Option<Option<i64>>,
+    pub status: Option<TicketStatus>,
+    pub on_hold: Option<bool>,
+    pub priority: Option<Priority>,
+    pub due_date: Option<Option<super::Timestamp>>,
+    pub merged_to: Option<Option<i64>>,
+    /// `custom_<name>` -> the raw value, as sent.
+    pub custom: std::collections::BTreeMap<String, serde_json::Value>,
+    pub errors: crate::error::ErrorBag,
+}
+
+impl TicketInput {
+    /// Parses a ticket object (JSON, or a form's text parts). Unknown keys are ignored.
+    pub fn from_json(body: &super::input::Body, mode: super::input::WriteMode) -> Self {
+        use super::input::{self, as_text};
+        let mut errors = crate::error::ErrorBag::new();
+        let queue = input::required(body, "queue", mode, &mut errors, input::as_pk);
+        let title = input::required(body, "title", mode, &mut errors, |v| {
+            TicketTitle::parse(&as_text(v)?)
+        });
+        let description = input::optional_nullable(body, "description", &mut errors, |v| {
+            as_text(v).map(|s| s.trim().to_owned())
+        })
+        .map(Option::unwrap_or_default);
+        let resolution = input::optional_nullable(body, "resolution", &mut errors, |v| {
+            as_text(v).map(|s| s.trim().to_owned())
+        });
+        let submitter_email = input::optional_nullable(body, "submitter_email", &mut errors, |v| {
+            super::Email::parse(&as_text(v)?)
+        });
+        let assigned_to = input::optional_nullable(body, "assigned_to", &mut errors, input::as_pk);
+        let status = input::optional(body, "status", &mut errors, TicketStatus::parse_json);
+        let on_hold = input::optional(body, "on_hold", &mut errors, input::boolean);
+        let priority = input::optional(body, "priority", &mut errors, Priority::parse_json);
+        let due_date = input::optional_nullable(body, "due_date", &mut errors, |v| match v {
+            serde_json::Value::String(s) => super::Timestamp::parse(s),
+            _ => Err(super::datetime::DATETIME_FORMAT_ERROR.to_owned()),
+        });
+        let merged_to = input::optional_nullable(body, "merged_to", &mut errors, input::as_pk);
+        let custom = body
+            .iter()
+            .filter(|(k, _)| k.starts_with(CUSTOM_PREFIX))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        Self {
+            mode,
+            queue,
+            title,
+            description,
+            resolution,
+            submitter_email,
+            assigned_to,
+            status,
+            on_hold,
+            priority,
+            due_date,
+            merged_to,
+            custom,
+            errors,
+        }
+    }
+}
+
+/// Seconds as "HH:MM:SS" (hours may pass 24), as the API shows `time_spent`.
+pub fn format_duration(seconds: i64) -> String {
+    let s = seconds.max(0);
+    format!("{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+}
+
+pub const DURATION_FORMAT_ERROR: &str =
+    "Duration has wrong format. Use one of these formats instead: [DD] [HH:[MM:]]ss[.uuuuuu].";
+
+/// Parses DRF's duration input `[DD] [HH:[MM:]]ss[.uuuuuu]` into whole seconds.
+pub fn parse_duration(raw: &serde_json::Value) -> Result<i64, String> {
+    let err = || DURATION_FORMAT_ERROR.to_owned();
+    let text = match raw {
+        serde_json::Value::String(s) => s.trim().to_owned(),
+        serde_json::Value::Number(n) => n.to_string(),
+        _ => return Err(err()),
+    };
+    let (days, clock) = match text.split_once(' ') {
+        Some((d, rest)) => (
+            d.trim().parse::<i64>().map_err(|_| err())?,
+            rest.trim().to_owned(),
+        ),
+        None => (0, text.clone()),
+    };
+    if !(0..=999_999).contains(&days) || clock.is_empty() || clock.len() > 32 {
+        return Err(err());
+    }
+    let clock = clock.split('.').next().unwrap_or("");
+    let parts: Vec<&str> = clock.split(':').collect();
+    if parts.len() > 3
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || p.len() > 9 || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(err());
+    }
+    let nums: Vec<i64> = parts.iter().map(|p| p.parse().unwrap_or(0)).collect();
+    let (h, m, s) = match nums.as_slice() {
+        [s] => (0, 0, *s),
+        [m, s] => (0, *m, *s),
+        [h, m, s] => (*h, *m, *s),
+        _ => return Err(err()),
+    };
+    if parts.len() > 1 && (s > 59 || (parts.len() == 3 && m > 59)) {
+        return Err(err());
+    }
+    Ok(days * 86_400 + h * 3600 + m * 60 + s)
+}
+
+/// A followup to create or change, parsed; references are checked by the service.
+#[derive(Debug)]
+pub struct FollowUpInput {
+    pub mode: super::input::WriteMode,
+    pub ticket: Option<i64>,
+    pub title: Option<Option<String>>,
+    pub comment: Option<Option<String>>,
+    pub public: Option<bool>,
+    pub new_status: Option<Option<TicketStatus>>,
+    pub time_spent: Option<Option<i64>>,
+    pub errors: crate::error::ErrorBag,
+}
+
+impl FollowUpInput {
+    pub fn from_json(body: &super::input::Body, mode: super::input::WriteMode) -> Self {
+        use super::input::{self, WriteMode};
+        let mut errors = crate::error::ErrorBag::new();
+        // The ticket of an existing followup does not move; it is only read on create.
+        let ticket = if mode == WriteMode::Create {
+            input::required(body, "ticket", mode, &mut errors, input::as_pk)
+        } else {
+            None
+        };
+        let title =
+            input::optional_nullable(body, "title", &mut errors, input::text(Some(200), true));
+        let comment =
+            input::optional_nullable(body, "comment", &mut errors, input::text(None, true));
+        let public = input::optional(body, "public", &mut errors, input::boolean);
+        let new_status = if mode == WriteMode::Create {
+            input::optional_nullable(body, "new_status", &mut errors, TicketStatus::parse_json)
+        } else {
+            None
+        };
+        let time_spent = input::optional_nullable(body, "time_spent", &mut errors, parse_duration);
+        Self {
+            mode,
+            ticket,
+            title,
+            comment,
+            public,
+            new_status,
+            time_spent,
+            errors,
+        }
+    }
+}
+
+/// The orders a ticket list accepts (`?ordering=`), id ascending by default.
+pub const ORDERINGS: [&str; 10] = [
+    "id",
+    "-id",
+    "created",
+    "-created",
+    "priority",
+    "-priority",
+    "due_date",
+    "-due_date",
+    "modified",
+    "-modified",
+];
+
+/// What a ticket list is narrowed to, from its query string.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TicketFilter {
+    pub statuses: Vec<TicketStatus>,
+    /// A filter given with a value that can match nothing (e.g. `?queue=abc`) sets this.
+    pub matches_nothing: bool,
+    pub queue: Option<i64>,
+    pub assigned_to: Option<i64>,
+    pub priority: Option<i64>,
+    pub q: Option<String>,
+    /// One of `ORDERINGS`; unknown values fall back to `id`.
+    pub ordering: &'static str,
+    /// Only tickets with this submitter (for "my tickets").
+    pub submitter_email: Option<String>,
+}
+
+impl TicketFilter {
+    /// Reads `status`, `queue`, `assigned_to`, `priority`, `q` and `ordering`; other keys are
+    /// ignored. `status` takes a comma-separated list (or repeats); unknown statuses are
+    /// ignored.
+    pub fn from_query(pairs: &[(String, String)]) -> Self {
+        let mut f = TicketFilter {
+            ordering: "id",
+            ..Self::default()
+        };
+        let id = |raw: &str, nothing: &mut bool| match raw.trim().parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                *nothing = true;
+                None
+            }
+        };
+        for (k, v) in pairs {
+            match k.as_str() {
+                "status" => f.statuses.extend(
+                    v.split(',')
+                        .filter_map(|s| s.trim().parse::<i64>().ok())
+                        .filter_map(TicketStatus::from_i64),
+                ),
+                "queue" if !v.is_empty() => f.queue = id(v, &mut f.matches_nothing),
+                "assigned_to" if !v.is_empty() => f.assigned_to = id(v, &mut f.matches_nothing),
+                "priority" if !v.is_empty() => f.priority = id(v, &mut f.matches_nothing),
+                "q" if !v.trim().is_empty() => f.q = Some(v.trim().to_owned()),
+                "ordering" => {
+                    f.ordering = ORDERINGS
+                        .into_iter()
+                        .find(|o| *o == v.trim())
+                        .unwrap_or("id");
+                }
+                _ => {}
+            }
+        }
+        f
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,6 +523,72 @@ mod tests {
         for bad in ["0", "6", "", "high", "99999999999999999999"] {
             assert!(Priority::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn durations_are_read_as_drf_does_and_written_as_hh_mm_ss() {
+        assert_eq!(parse_duration(&json!("01:02:03")), Ok(3723));
+        assert_eq!(parse_duration(&json!("2 00:00:01")), Ok(172_801));
+        assert_eq!(parse_duration(&json!("90")), Ok(90));
+        assert_eq!(parse_duration(&json!("05:30")), Ok(330));
+        for bad in [
+            json!("x"),
+            json!("1:2:3:4"),
+            json!(true),
+            json!("00:61:00"),
+            json!(""),
+        ] {
+            assert_eq!(
+                parse_duration(&bad).unwrap_err(),
+                DURATION_FORMAT_ERROR,
+                "{bad}"
+            );
+        }
+        assert_eq!(format_duration(3723), "01:02:03");
+        assert_eq!(format_duration(90_000), "25:00:00");
+    }
+
+    #[test]
+    fn a_ticket_object_reports_every_bad_field_at_once() {
+        use crate::domain::input::WriteMode;
+        let body = json!({"queue": "x", "priority": 9, "due_date": "soon", "on_hold": "maybe",
+                          "submitter_email": "nope", "unknown": 1, "custom_a": 5});
+        let t = TicketInput::from_json(body.as_object().unwrap(), WriteMode::Create);
+        assert_eq!(t.custom.len(), 1);
+        let err = t.errors.into_result().unwrap_err();
+        for f in [
+            "queue",
+            "title",
+            "priority",
+            "due_date",
+            "on_hold",
+            "submitter_email",
+        ] {
+            assert_eq!(err.field_messages(f).len(), 1, "{f}");
+        }
+        assert!(err.field_messages("unknown").is_empty());
+    }
+
+    #[test]
+    fn list_filters_ignore_unknown_statuses_and_orderings() {
+        let q = |pairs: &[(&str, &str)]| {
+            TicketFilter::from_query(
+                &pairs
+                    .iter()
+                    .map(|(a, b)| (a.to_string(), b.to_string()))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let f = q(&[
+            ("status", "1,3,9,x"),
+            ("ordering", "-created"),
+            ("q", " printer "),
+        ]);
+        assert_eq!(f.statuses, vec![TicketStatus::Open, TicketStatus::Resolved]);
+        assert_eq!(f.ordering, "-created");
+        assert_eq!(f.q.as_deref(), Some("printer"));
+        assert_eq!(q(&[("ordering", "title; drop table x")]).ordering, "id");
+        assert!(q(&[("queue", "abc")]).matches_nothing);
     }
 
     #[test]

@@ -3,9 +3,14 @@
 //! call these functions, so validation, permissions and the audit trail are written once.
 //! Service functions take a pool, the acting user and parsed input, and return `AppError`.
 
+pub mod attachments;
 pub mod credentials;
+pub mod custom_fields;
 pub mod db;
+pub mod followups;
 pub mod password;
+pub mod queues;
+pub mod tickets;
 pub mod users;
 
 use crate::domain::user::CurrentUser;

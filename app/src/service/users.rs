@@ -198,6 +198,21 @@ pub async fn create_user(
     insert_user(pool, new).await
 }
 
+/// Creates a user from the API's user object: the permission check comes before the body's
+/// field errors, so a non-staff caller learns nothing about the rules.
+///
+/// # Errors
+/// `Forbidden`, or `Validation` with every bad field (or a taken username).
+pub async fn create_user_from_json(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    body: &serde_json::Map<String, Value>,
+) -> Result<User, AppError> {
+    super::require_staff(actor)?;
+    let new = NewUser::from_json(body)?;
+    create_user(pool, actor, new).await
+}
+
 /// Creates an active staff superuser; for the `createsuperuser` command, which runs with the
 /// operator's authority rather than a user's.
 ///

@@ -1,0 +1,109 @@
+//! Files attached to followups: the wire shape, an uploaded file, and safe file names.
+
+use serde::{Deserialize, Serialize};
+
+/// A followup attachment as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub id: i64,
+    pub followup: i64,
+    pub filename: String,
+    pub mime_type: String,
+    pub size: i64,
+    /// Root-relative; answers with the bytes to staff.
+    pub url: String,
+}
+
+impl Attachment {
+    pub fn download_path(id: i64) -> String {
+        format!("/api/followups-attachments/{id}/download/")
+    }
+}
+
+/// A file part of a multipart request, as received.
+#[derive(Debug, Clone)]
+pub struct UploadedFile {
+    /// The form field it came in (`attachment`, `attachments`, `file`).
+    pub field: String,
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Makes a client's file name safe to use as one path component: the last component after
+/// `/` and `\`, no control characters, no leading dots, at most 200 characters; "attachment"
+/// when nothing is left.
+pub fn safe_filename(raw: &str) -> String {
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = last.chars().filter(|c| !c.is_control()).collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').trim();
+    // File systems limit a name to 255 bytes: keep at most 200, on a character boundary.
+    let mut cleaned = cleaned.to_owned();
+    while cleaned.len() > 200 {
+        cleaned.pop();
+    }
+    if cleaned.is_empty() {
+        "attachment".to_owned()
+    } else {
+        cleaned
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_traversal_and_control_characters_are_removed_from_file_names() {
+        assert_eq!(safe_filename("../../etc/passwd"), "passwd");
+        assert_eq!(safe_filename("..\\..\\win.ini"), "win.ini");
+        assert_eq!(safe_filename(".htaccess"), "htaccess");
+        assert_eq!(safe_filename("a\u{0}b\nc.txt"), "abc.txt");
+        assert_eq!(safe_filename(".."), "attachment");
+        assert_eq!(safe_filename(""), "attachment");
+        assert_eq!(safe_filename("dir/"), "attachment");
+        assert_eq!(safe_filename("résumé 1.pdf"), "résumé 1.pdf");
+        let long = safe_filename(&"🙂".repeat(100));
+        assert!(
+            long.len() <= 200 && long.starts_with('🙂'),
+            "{}",
+            long.len()
+        );
+    }
+}
+
+/// An attachment added to an existing followup (`POST /api/followups-attachments/`).
+#[derive(Debug)]
+pub struct AttachmentInput {
+    pub followup: Option<i64>,
+    pub file: Option<UploadedFile>,
+    pub errors: crate::error::ErrorBag,
+}
+
+impl AttachmentInput {
+    /// `followup` from the form, the file from the `file` part (or the first file sent).
+    pub fn from_parts(body: &super::input::Body, files: Vec<UploadedFile>) -> Self {
+        use super::input::{self, WriteMode};
+        let mut errors = crate::error::ErrorBag::new();
+        let followup = input::required(
+            body,
+            "followup",
+            WriteMode::Create,
+            &mut errors,
+            input::as_pk,
+        );
+        let mut files = files;
+        let pos = files.iter().position(|f| f.field == "file").unwrap_or(0);
+        let file = if files.is_empty() {
+            errors.add("file", "No file was submitted.");
+            None
+        } else {
+            Some(files.swap_remove(pos))
+        };
+        Self {
+            followup,
+            file,
+            errors,
+        }
+    }
+}

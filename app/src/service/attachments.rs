@@ -1,0 +1,346 @@
+//! Followup attachments: rows in `followup_attachments`, bytes in files under the media root
+//! at `helpdesk/attachments/<queue-slug>-<ticket-id>-<secret_key>/<followup-id>/<filename>`.
+//! Files are written before the transaction that records them commits, and removed again when
+//! it does not, so a failed request leaves nothing behind.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use sqlx::{SqliteConnection, SqlitePool};
+
+use crate::domain::attachment::{Attachment, AttachmentInput, UploadedFile, safe_filename};
+use crate::domain::invalid_pk;
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::user::CurrentUser;
+use crate::error::AppError;
+use crate::service::require_staff;
+
+#[derive(sqlx::FromRow)]
+struct AttachmentRow {
+    id: i64,
+    followup: i64,
+    file: String,
+    filename: String,
+    mime_type: String,
+    size: i64,
+}
+
+impl From<AttachmentRow> for Attachment {
+    fn from(r: AttachmentRow) -> Self {
+        Attachment {
+            id: r.id,
+            followup: r.followup,
+            url: Attachment::download_path(r.id),
+            filename: r.filename,
+            mime_type: r.mime_type,
+            size: r.size,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, followup, file, filename, mime_type, size";
+const ROOT: &str = "helpdesk/attachments";
+
+fn io_error(e: std::io::Error) -> AppError {
+    tracing::error!(error = %e, "attachment file operation failed");
+    AppError::Internal
+}
+
+/// The attachments of the given followups, each list ordered by filename.
+pub(crate) async fn for_followups(
+    pool: &SqlitePool,
+    followup_ids: &[i64],
+) -> Result<HashMap<i64, Vec<Attachment>>, AppError> {
+    let mut out: HashMap<i64, Vec<Attachment>> = HashMap::new();
+    if followup_ids.is_empty() {
+        return Ok(out);
+    }
+    let ids = serde_json::to_string(followup_ids).unwrap_or_else(|_| "[]".into());
+    let rows = sqlx::query_as::<_, AttachmentRow>(&format!(
+        "select {COLUMNS} from followup_attachments \
+         where followup in (select value from json_each(?)) order by followup, filename, id"
+    ))
+    .bind(ids)
+    .fetch_all(pool)
+    .await?;
+    for r in rows {
+        out.entry(r.followup).or_default().push(r.into());
+    }
+    Ok(out)
+}
+
+/// The folder of a ticket's files, relative to the media root.
+pub(crate) fn ticket_folder(queue_slug: &str, ticket_id: i64, secret_key: &str) -> String {
+    format!("{ROOT}/{queue_slug}-{ticket_id}-{secret_key}")
+}
+
+/// Writes `files` for followup `followup_id` and records them in the transaction `conn`.
+/// Every file written is pushed onto `written`, for the caller to remove if it rolls back.
+pub(crate) async fn store(
+    conn: &mut SqliteConnection,
+    media_root: &Path,
+    folder: &str,
+    followup_id: i64,
+    files: &[UploadedFile],
+    written: &mut Vec<PathBuf>,
+) -> Result<(), AppError> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    let rel_dir = format!("{folder}/{followup_id}");
+    let dir = media_root.join(&rel_dir);
+    tokio::fs::create_dir_all(&dir).await.map_err(io_error)?;
+    for f in files {
+        let base = safe_filename(&f.filename);
+        let mut name = base.clone();
+        let mut n = 1;
+        // Two files of one followup with the same name: keep both.
+        while tokio::fs::try_exists(dir.join(&name))
+            .await
+            .unwrap_or(false)
+        {
+            name = match base.rsplit_once('.') {
+                Some((stem, ext)) if !stem.is_empty() => format!("{stem}_{n}.{ext}"),
+                _ => format!("{base}_{n}"),
+            };
+            n += 1;
+        }
+        let path = dir.join(&name);
+        tokio::fs::write(&path, &f.bytes).await.map_err(io_error)?;
+        written.push(path);
+        let mime = if f.content_type.trim().is_empty() {
+            "application/octet-stream".to_owned()
+        } else {
+            f.content_type.trim().chars().take(255).collect()
+        };
+        sqlx::query(
+            "insert into followup_attachments (followup, file, filename, mime_type, size) \
+             values (?, ?, ?, ?, ?)",
+        )
+        .bind(followup_id)
+        .bind(format!("{rel_dir}/{name}"))
+        .bind(&name)
+        .bind(mime)
+        .bind(f.bytes.len() as i64)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Removes files (best effort) and then the folders left empty up to the attachments root.
+pub(crate) async fn remove_files(media_root: &Path, paths: &[PathBuf]) {
+    let root = media_root.join(ROOT);
+    for p in paths {
+        if let Err(e) = tokio::fs::remove_file(p).await
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(error = %e, path = %p.display(), "could not remove attachment");
+        }
+        let mut dir = p.parent();
+        while let Some(d) = dir {
+            if !d.starts_with(&root) || d == root {
+                break;
+            }
+            // Fails (and stops) at the first folder that is not empty.
+            if tokio::fs::remove_dir(d).await.is_err() {
+                break;
+            }
+            dir = d.parent();
+        }
+    }
+}
+
+/// The absolute paths of the files stored for the followups matched by `where_sql`.
+pub(crate) async fn files_where(
+    conn: &mut SqliteConnection,
+    media_root: &Path,
+    where_sql: &str,
+    id: i64,
+) -> Result<Vec<PathBuf>, AppError> {
+    let files: Vec<String> = sqlx::query_scalar(&format!(
+        "select file from followup_attachments where {where_sql}"
+    ))
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(files
+        .into_iter()
+        .filter(|f| f.starts_with(ROOT) && !f.contains(".."))
+        .map(|f| media_root.join(f))
+        .collect())
+}
+
+/// A page of attachments, optionally of one followup.
+///
+/// # Errors
+/// `Forbidden` for non-staff; `NotFoundDetail` for a page past the end.
+pub async fn list(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    followup: Option<i64>,
+    page: PageRequest,
+) -> Result<Page<Attachment>, AppError> {
+    require_staff(actor)?;
+    let count: i64 = sqlx::query_scalar(
+        "select count(*) from followup_attachments where ?1 is null or followup = ?1",
+    )
+    .bind(followup)
+    .fetch_one(pool)
+    .await?;
+    let request = page.check(count as u64)?;
+    let items = sqlx::query_as::<_, AttachmentRow>(&format!(
+        "select {COLUMNS} from followup_attachments where ?1 is null or followup = ?1 \
+         order by id limit ?2 offset ?3"
+    ))
+    .bind(followup)
+    .bind(request.limit())
+    .bind(request.offset())
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(Into::into)
+    .collect();
+    Ok(Page {
+        count: count as u64,
+        request,
+        items,
+    })
+}
+
+async fn find(pool: &SqlitePool, id: i64) -> Result<AttachmentRow, AppError> {
+    sqlx::query_as::<_, AttachmentRow>(&format!(
+        "select {COLUMNS} from followup_attachments where id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+/// One attachment.
+///
+/// # Errors
+/// `Forbidden` for non-staff, `NotFound`.
+pub async fn get(pool: &SqlitePool, actor: &CurrentUser, id: i64) -> Result<Attachment, AppError> {
+    require_staff(actor)?;
+    find(pool, id).await.map(Into::into)
+}
+
+/// The attachment and its bytes, for staff only.
+///
+/// # Errors
+/// `Forbidden` for non-staff, `NotFound` (also when the file has gone from disk).
+pub async fn download(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    media_root: &Path,
+    id: i64,
+) -> Result<(Attachment, Vec<u8>), AppError> {
+    require_staff(actor)?;
+    let row = find(pool, id).await?;
+    if !row.file.starts_with(ROOT) || row.file.contains("..") {
+        return Err(AppError::NotFound);
+    }
+    let bytes = match tokio::fs::read(media_root.join(&row.file)).await {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            tracing::warn!(file = %row.file, "attachment file is missing");
+            return Err(AppError::NotFound);
+        }
+        Err(e) => return Err(io_error(e)),
+    };
+    Ok((row.into(), bytes))
+}
+
+/// Attaches a file to an existing followup.
+///
+/// # Errors
+/// `Forbidden` for non-staff; `Validation` (no file, unknown followup).
+#[tracing::instrument(skip(pool, actor, media_root, input))]
+pub async fn create(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    media_root: &Path,
+    mut input: AttachmentInput,
+) -> Result<Attachment, AppError> {
+    require_staff(actor)?;
+    #[derive(sqlx::FromRow)]
+    struct Owner {
+        ticket: i64,
+        slug: String,
+        secret_key: String,
+    }
+    let mut owner = None;
+    if let Some(fid) = input.followup {
+        owner = sqlx::query_as::<_, Owner>(
+            "select t.id as ticket, q.slug, t.secret_key from followups f \
+             join tickets t on t.id = f.ticket join queues q on q.id = t.queue where f.id = ?",
+        )
+        .bind(fid)
+        .fetch_optional(pool)
+        .await?;
+        if owner.is_none() {
+            input.errors.add("followup", invalid_pk(fid));
+        }
+    }
+    input.errors.into_result()?;
+    let (Some(fid), Some(owner), Some(file)) = (input.followup, owner, input.file) else {
+        return Err(AppError::field("file", "No file was submitted."));
+    };
+    let folder = ticket_folder(&owner.slug, owner.ticket, &owner.secret_key);
+    let mut written = Vec::new();
+    let result: Result<i64, AppError> = async {
+        let mut tx = pool.begin().await?;
+        store(
+            &mut tx,
+            media_root,
+            &folder,
+            fid,
+            std::slice::from_ref(&file),
+            &mut written,
+        )
+        .await?;
+        let id: i64 =
+            sqlx::query_scalar("select max(id) from followup_attachments where followup = ?")
+                .bind(fid)
+                .fetch_one(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+    .await;
+    match result {
+        Ok(id) => find(pool, id).await.map(Into::into),
+        Err(e) => {
+            remove_files(media_root, &written).await;
+            Err(e)
+        }
+    }
+}
+
+/// Deletes an attachment and its file.
+///
+/// # Errors
+/// `Forbidden` for non-staff, `NotFound`.
+#[tracing::instrument(skip(pool, actor, media_root))]
+pub async fn delete(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    media_root: &Path,
+    id: i64,
+) -> Result<(), AppError> {
+    require_staff(actor)?;
+    let mut tx = pool.begin().await?;
+    let files = files_where(&mut tx, media_root, "id = ?", id).await?;
+    let done = sqlx::query("delete from followup_attachments where id = ?")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    tx.commit().await?;
+    remove_files(media_root, &files).await;
+    Ok(())
+}

@@ -1,0 +1,287 @@
+//! Followups: the comments and status changes on a ticket, with their attachments. A
+//! followup's `new_status` changes the ticket's status, recorded in the audit trail.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use sqlx::SqlitePool;
+
+use crate::domain::attachment::UploadedFile;
+use crate::domain::input::WriteMode;
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::ticket::{FollowUp, FollowUpInput, TicketStatus, format_duration};
+use crate::domain::user::CurrentUser;
+use crate::domain::{REQUIRED, Timestamp, invalid_pk};
+use crate::error::AppError;
+use crate::service::{attachments, require_staff};
+
+#[derive(sqlx::FromRow)]
+struct FollowUpRow {
+    id: i64,
+    ticket: i64,
+    date: String,
+    title: Option<String>,
+    comment: Option<String>,
+    public: bool,
+    user: Option<i64>,
+    new_status: Option<i64>,
+    time_spent: Option<i64>,
+    message_id: Option<String>,
+}
+
+const COLUMNS: &str =
+    "id, ticket, date, title, comment, public, user, new_status, time_spent, message_id";
+
+pub(crate) fn parse_db_time(s: &str) -> Timestamp {
+    Timestamp::from_db(s).unwrap_or_else(|| {
+        tracing::error!(value = s, "unreadable timestamp in the database");
+        Timestamp::from_utc(chrono::DateTime::UNIX_EPOCH)
+    })
+}
+
+async fn build(pool: &SqlitePool, rows: Vec<FollowUpRow>) -> Result<Vec<FollowUp>, AppError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut files = attachments::for_followups(pool, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| FollowUp {
+            id: r.id,
+            ticket: r.ticket,
+            user: r.user,
+            title: r.title,
+            comment: r.comment,
+            public: r.public,
+            new_status: r.new_status.and_then(TicketStatus::from_i64),
+            time_spent: r.time_spent.map(format_duration),
+            date: parse_db_time(&r.date),
+            message_id: r.message_id,
+            followupattachment_set: files.remove(&r.id).unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// The followups of the given tickets, each list ordered by date: two queries in all.
+pub(crate) async fn for_tickets(
+    pool: &SqlitePool,
+    ticket_ids: &[i64],
+) -> Result<HashMap<i64, Vec<FollowUp>>, AppError> {
+    let mut out: HashMap<i64, Vec<FollowUp>> = HashMap::new();
+    if ticket_ids.is_empty() {
+        return Ok(out);
+    }
+    let rows = sqlx::query_as::<_, FollowUpRow>(&format!(
+        "select {COLUMNS} from followups where ticket in (select value from json_each(?)) \
+         order by ticket, date, id"
+    ))
+    .bind(serde_json::to_string(ticket_ids).unwrap_or_else(|_| "[]".into()))
+    .fetch_all(pool)
+    .await?;
+    for f in build(pool, rows).await? {
+        out.entry(f.ticket).or_default().push(f);
+    }
+    Ok(out)
+}
+
+/// A page of followups, optionally of one ticket, by id.
+///
+/// # Errors
+/// `Forbidden` for non-staff; `NotFoundDetail` for a page past the end.
+pub async fn list(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    ticket: Option<i64>,
+    page: PageRequest,
+) -> Result<Page<FollowUp>, AppError> {
+    require_staff(actor)?;
+    let count: i64 =
+        sqlx::query_scalar("select count(*) from followups where ?1 is null or ticket = ?1")
+            .bind(ticket)
+            .fetch_one(pool)
+            .await?;
+    let request = page.check(count as u64)?;
+    let rows = sqlx::query_as::<_, FollowUpRow>(&format!(
+        "select {COLUMNS} from followups where ?1 is null or ticket = ?1 \
+         order by id limit ?2 offset ?3"
+    ))
+    .bind(ticket)
+    .bind(request.limit())
+    .bind(request.offset())
+    .fetch_all(pool)
+    .await?;
+    Ok(Page {
+        count: count as u64,
+        request,
+        items: build(pool, rows).await?,
+    })
+}
+
+async fn find(pool: &SqlitePool, id: i64) -> Result<FollowUp, AppError> {
+    let row =
+        sqlx::query_as::<_, FollowUpRow>(&format!("select {COLUMNS} from followups where id = ?"))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    build(pool, vec![row])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)
+}
+
+/// One followup.
+///
+/// # Errors
+/// `Forbidden` for non-staff, `NotFound`.
+pub async fn get(pool: &SqlitePool, actor: &CurrentUser, id: i64) -> Result<FollowUp, AppError> {
+    require_staff(actor)?;
+    find(pool, id).await
+}
+
+/// Adds a followup by `actor` to a ticket, with its files; a `new_status` different from the
+/// ticket's changes it and is recorded as a change on this followup. One transaction.
+///
+/// # Errors
+/// `Forbidden` for non-staff; `Validation` (missing or unknown ticket, bad fields).
+#[tracing::instrument(skip(pool, actor, media_root, input, files))]
+pub async fn create(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    media_root: &Path,
+    mut input: FollowUpInput,
+    files: Vec<UploadedFile>,
+) -> Result<FollowUp, AppError> {
+    require_staff(actor)?;
+    #[derive(sqlx::FromRow)]
+    struct TicketInfo {
+        status: i64,
+        slug: String,
+        secret_key: String,
+    }
+    let mut info = None;
+    if let Some(tid) = input.ticket {
+        info = sqlx::query_as::<_, TicketInfo>(
+            "select t.status, q.slug, t.secret_key from tickets t join queues q on q.id = t.queue \
+             where t.id = ?",
+        )
+        .bind(tid)
+        .fetch_optional(pool)
+        .await?;
+        if info.is_none() {
+            input.errors.add("ticket", invalid_pk(tid));
+        }
+    }
+    std::mem::take(&mut input.errors).into_result()?;
+    let (Some(tid), Some(info)) = (input.ticket, info) else {
+        return Err(AppError::field("ticket", REQUIRED));
+    };
+    let now = Timestamp::now().to_db();
+    let new_status = input.new_status.flatten();
+    let mut written = Vec::new();
+    let result: Result<i64, AppError> = async {
+        let mut tx = pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "insert into followups (ticket, date, title, comment, public, user, new_status, \
+             time_spent) values (?, ?, ?, ?, ?, ?, ?, ?) returning id",
+        )
+        .bind(tid)
+        .bind(&now)
+        .bind(input.title.flatten())
+        .bind(input.comment.flatten())
+        .bind(input.public.unwrap_or(false))
+        .bind(actor.id)
+        .bind(new_status.map(i64::from))
+        .bind(input.time_spent.flatten())
+        .fetch_one(&mut *tx)
+        .await?;
+        if let Some(status) = new_status
+            && i64::from(status) != info.status
+        {
+            sqlx::query("update tickets set status = ?, modified = ? where id = ?")
+                .bind(i64::from(status))
+                .bind(&now)
+                .bind(tid)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "insert into ticket_changes (followup, field, old_value, new_value) \
+                 values (?, 'status', ?, ?)",
+            )
+            .bind(id)
+            .bind(info.status.to_string())
+            .bind(i64::from(status).to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        let folder = attachments::ticket_folder(&info.slug, tid, &info.secret_key);
+        attachments::store(&mut tx, media_root, &folder, id, &files, &mut written).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+    .await;
+    match result {
+        Ok(id) => find(pool, id).await,
+        Err(e) => {
+            attachments::remove_files(media_root, &written).await;
+            Err(e)
+        }
+    }
+}
+
+/// Changes a followup's title, comment, public flag or time spent (PUT or PATCH).
+///
+/// # Errors
+/// `Forbidden` for non-staff; `NotFound`; `Validation`.
+#[tracing::instrument(skip(pool, actor, input))]
+pub async fn update(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    id: i64,
+    mut input: FollowUpInput,
+) -> Result<FollowUp, AppError> {
+    require_staff(actor)?;
+    debug_assert!(input.mode != WriteMode::Create);
+    let old = find(pool, id).await?;
+    std::mem::take(&mut input.errors).into_result()?;
+    let old_seconds: Option<i64> =
+        sqlx::query_scalar("select time_spent from followups where id = ?")
+            .bind(id)
+            .fetch_one(pool)
+            .await?;
+    sqlx::query(
+        "update followups set title = ?, comment = ?, public = ?, time_spent = ? where id = ?",
+    )
+    .bind(input.title.unwrap_or(old.title))
+    .bind(input.comment.unwrap_or(old.comment))
+    .bind(input.public.unwrap_or(old.public))
+    .bind(input.time_spent.unwrap_or(old_seconds))
+    .bind(id)
+    .execute(pool)
+    .await?;
+    find(pool, id).await
+}
+
+/// Deletes a followup, its changes and its attachments (rows and files).
+///
+/// # Errors
+/// `Forbidden` for non-staff, `NotFound`.
+#[tracing::instrument(skip(pool, actor, media_root))]
+pub async fn delete(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    media_root: &Path,
+    id: i64,
+) -> Result<(), AppError> {
+    require_staff(actor)?;
+    let mut tx = pool.begin().await?;
+    let files = attachments::files_where(&mut tx, media_root, "followup = ?", id).await?;
+    let done = sqlx::query("delete from followups where id = ?")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    tx.commit().await?;
+    attachments::remove_files(media_root, &files).await;
+    Ok(())
+}

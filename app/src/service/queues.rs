@@ -1,0 +1,240 @@
+//! Queues: listing, creating, changing and deleting them. Reading needs staff, writing a
+//! superuser (issue 3).
+
+use sqlx::SqlitePool;
+
+use crate::domain::input::WriteMode;
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::queue::{Queue, QueueInput};
+use crate::domain::{REQUIRED, invalid_pk};
+use crate::error::AppError;
+use crate::service::{require_staff, require_superuser};
+
+#[derive(sqlx::FromRow)]
+struct QueueRow {
+    id: i64,
+    title: String,
+    slug: String,
+    email_address: Option<String>,
+    allow_public_submission: bool,
+    default_owner: Option<i64>,
+}
+
+impl From<QueueRow> for Queue {
+    fn from(r: QueueRow) -> Self {
+        Queue {
+            id: r.id,
+            title: r.title,
+            slug: r.slug,
+            email_address: r.email_address,
+            allow_public_submission: r.allow_public_submission,
+            default_owner: r.default_owner,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, title, slug, email_address, allow_public_submission, default_owner";
+pub const SLUG_TAKEN: &str = "queue with this slug already exists.";
+
+/// A page of queues, by id.
+///
+/// # Errors
+/// `Forbidden` for non-staff; `NotFoundDetail` for a page past the end.
+pub async fn list(
+    pool: &SqlitePool,
+    actor: &crate::domain::user::CurrentUser,
+    page: PageRequest,
+) -> Result<Page<Queue>, AppError> {
+    require_staff(actor)?;
+    let count: i64 = sqlx::query_scalar("select count(*) from queues")
+        .fetch_one(pool)
+        .await?;
+    let request = page.check(count as u64)?;
+    let items = sqlx::query_as::<_, QueueRow>(&format!(
+        "select {COLUMNS} from queues order by id limit ? offset ?"
+    ))
+    .bind(request.limit())
+    .bind(request.offset())
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(Into::into)
+    .collect();
+    Ok(Page {
+        count: count as u64,
+        request,
+        items,
+    })
+}
+
+async fn find(pool: &SqlitePool, id: i64) -> Result<Queue, AppError> {
+    sqlx::query_as::<_, QueueRow>(&format!("select {COLUMNS} from queues where id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .map(Into::into)
+        .ok_or(AppError::NotFound)
+}
+
+/// Whether a queue exists (for validating a ticket's `queue`).
+///
+/// # Errors
+/// `Internal` on a database failure.
+pub async fn exists(pool: &SqlitePool, id: i64) -> Result<bool, AppError> {
+    Ok(
+        sqlx::query_scalar::<_, i64>("select id from queues where id = ?")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+            .is_some(),
+    )
+}
+
+/// One queue.
+///
+/// # Errors
+/// `Forbidden` for non-staff, `NotFound`.
+pub async fn get(
+    pool: &SqlitePool,
+    actor: &crate::domain::user::CurrentUser,
+    id: i64,
+) -> Result<Queue, AppError> {
+    require_staff(actor)?;
+    find(pool, id).await
+}
+
+/// Adds the database checks (slug free, owner exists) to the input's own errors.
+async fn check(pool: &SqlitePool, input: &mut QueueInput, id: Option<i64>) -> Result<(), AppError> {
+    if let Some(slug) = &input.slug {
+        let other: Option<i64> =
+            sqlx::query_scalar("select id from queues where slug = ? and id is not ?")
+                .bind(slug.as_ref())
+                .bind(id)
+                .fetch_optional(pool)
+                .await?;
+        if other.is_some() {
+            input.errors.add("slug", SLUG_TAKEN);
+        }
+    }
+    if let Some(Some(owner)) = input.default_owner
+        && !super::users::user_exists(pool, owner).await?
+    {
+        input.errors.add("default_owner", invalid_pk(owner));
+    }
+    Ok(())
+}
+
+/// Creates a queue.
+///
+/// # Errors
+/// `Forbidden` unless superuser; `Validation` with every bad field.
+#[tracing::instrument(skip(pool, actor, input))]
+pub async fn create(
+    pool: &SqlitePool,
+    actor: &crate::domain::user::CurrentUser,
+    mut input: QueueInput,
+) -> Result<Queue, AppError> {
+    require_superuser(actor)?;
+    check(pool, &mut input, None).await?;
+    std::mem::take(&mut input.errors).into_result()?;
+    let (Some(title), Some(slug)) = (input.title, input.slug) else {
+        return Err(AppError::field("title", REQUIRED));
+    };
+    let row = sqlx::query_as::<_, QueueRow>(&format!(
+        "insert into queues (title, slug, email_address, allow_public_submission, default_owner) \
+         values (?, ?, ?, ?, ?) returning {COLUMNS}"
+    ))
+    .bind(title)
+    .bind(slug.as_ref())
+    .bind(input.email_address.flatten().map(|e| e.into_inner()))
+    .bind(input.allow_public_submission.unwrap_or(false))
+    .bind(input.default_owner.flatten())
+    .fetch_one(pool)
+    .await
+    .map_err(slug_race)?;
+    Ok(row.into())
+}
+
+fn slug_race(e: sqlx::Error) -> AppError {
+    match e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            AppError::field("slug", SLUG_TAKEN)
+        }
+        other => other.into(),
+    }
+}
+
+/// Changes a queue (PUT or PATCH, as `input.mode` says).
+///
+/// # Errors
+/// `Forbidden` unless superuser; `NotFound`; `Validation`.
+#[tracing::instrument(skip(pool, actor, input))]
+pub async fn update(
+    pool: &SqlitePool,
+    actor: &crate::domain::user::CurrentUser,
+    id: i64,
+    mut input: QueueInput,
+) -> Result<Queue, AppError> {
+    require_superuser(actor)?;
+    let old = find(pool, id).await?;
+    debug_assert!(input.mode != WriteMode::Create);
+    check(pool, &mut input, Some(id)).await?;
+    std::mem::take(&mut input.errors).into_result()?;
+    let row = sqlx::query_as::<_, QueueRow>(&format!(
+        "update queues set title = ?, slug = ?, email_address = ?, allow_public_submission = ?, \
+         default_owner = ? where id = ? returning {COLUMNS}"
+    ))
+    .bind(input.title.unwrap_or(old.title))
+    .bind(input.slug.map_or(old.slug, |s| s.into_inner()))
+    .bind(match input.email_address {
+        Some(e) => e.map(|e| e.into_inner()),
+        None => old.email_address,
+    })
+    .bind(
+        input
+            .allow_public_submission
+            .unwrap_or(old.allow_public_submission),
+    )
+    .bind(input.default_owner.unwrap_or(old.default_owner))
+    .bind(id)
+    .fetch_one(pool)
+    .await
+    .map_err(slug_race)?;
+    Ok(row.into())
+}
+
+pub const HAS_TICKETS: &str =
+    "This queue still has tickets; move or delete them before deleting the queue.";
+
+/// Deletes a queue that has no tickets.
+///
+/// # Errors
+/// `Forbidden` unless superuser; `NotFound`; `BadRequest` when tickets are filed in it.
+#[tracing::instrument(skip(pool, actor))]
+pub async fn delete(
+    pool: &SqlitePool,
+    actor: &crate::domain::user::CurrentUser,
+    id: i64,
+) -> Result<(), AppError> {
+    require_superuser(actor)?;
+    find(pool, id).await?;
+    let tickets: i64 = sqlx::query_scalar("select count(*) from tickets where queue = ?")
+        .bind(id)
+        .fetch_one(pool)
+        .await?;
+    if tickets > 0 {
+        return Err(AppError::BadRequest(HAS_TICKETS.to_owned()));
+    }
+    let result = sqlx::query("delete from queues where id = ?")
+        .bind(id)
+        .execute(pool)
+        .await;
+    match result {
+        Ok(_) => Ok(()),
+        // A ticket filed between the count and the delete: the foreign key refuses.
+        Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => {
+            Err(AppError::BadRequest(HAS_TICKETS.to_owned()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,784 @@
+//! Tickets: listing with filters, creating (with the "Ticket Opened" followup and an optional
+//! attachment), changing (with the audit trail on a followup) and deleting (with the files).
+//! Everything a write does happens in one transaction, after every field has been checked.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use serde_json::Value;
+use sqlx::SqlitePool;
+
+use crate::domain::attachment::UploadedFile;
+use crate::domain::custom_field::CustomField;
+use crate::domain::input::WriteMode;
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::ticket::{
+    Priority, PublicQueue, PublicTicket, Ticket, TicketFilter, TicketInput, TicketStatus,
+};
+use crate::domain::user::CurrentUser;
+use crate::domain::{REQUIRED, Timestamp, invalid_pk};
+use crate::error::{AppError, ErrorBag};
+use crate::service::followups::parse_db_time;
+use crate::service::{attachments, custom_fields, followups, queues, require_staff, users};
+
+#[derive(sqlx::FromRow, Clone)]
+struct TicketRow {
+    id: i64,
+    title: String,
+    queue: i64,
+    created: String,
+    modified: String,
+    submitter_email: Option<String>,
+    assigned_to: Option<i64>,
+    status: i64,
+    on_hold: bool,
+    description: String,
+    resolution: Option<String>,
+    priority: i64,
+    due_date: Option<String>,
+    secret_key: String,
+    merged_to: Option<i64>,
+}
+
+const COLUMNS: &str = "id, title, queue, created, modified, submitter_email, assigned_to, \
+    status, on_hold, description, resolution, priority, due_date, secret_key, merged_to";
+
+fn order_by(ordering: &str) -> &'static str {
+    match ordering {
+        "-id" => "id desc",
+        "created" => "created, id",
+        "-created" => "created desc, id desc",
+        "priority" => "priority, id",
+        "-priority" => "priority desc, id desc",
+        "due_date" => "due_date is null, due_date, id",
+        "-due_date" => "due_date is null, due_date desc, id desc",
+        "modified" => "modified, id",
+        "-modified" => "modified desc, id desc",
+        _ => "id",
+    }
+}
+
+enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+fn where_clause(f: &TicketFilter) -> (String, Vec<Bind>) {
+    let mut sql = vec!["1 = 1".to_owned()];
+    let mut binds = Vec::new();
+    if f.matches_nothing {
+        sql.push("0 = 1".into());
+    }
+    if !f.statuses.is_empty() {
+        sql.push("status in (select value from json_each(?))".into());
+        let ids: Vec<i64> = f.statuses.iter().map(|s| i64::from(*s)).collect();
+        binds.push(Bind::Text(
+            serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()),
+        ));
+    }
+    for (col, v) in [
+        ("queue", f.queue),
+        ("assigned_to", f.assigned_to),
+        ("priority", f.priority),
+    ] {
+        if let Some(v) = v {
+            sql.push(format!("{col} = ?"));
+            binds.push(Bind::Int(v));
+        }
+    }
+    if let Some(q) = &f.q {
+        // instr, not LIKE: the search text is matched literally, % and _ included.
+        sql.push(
+            "(instr(lower(title), lower(?1x)) > 0 or instr(lower(description), lower(?1x)) > 0 \
+             or instr(lower(coalesce(submitter_email, '')), lower(?1x)) > 0)"
+                .replace("?1x", "?"),
+        );
+        for _ in 0..3 {
+            binds.push(Bind::Text(q.clone()));
+        }
+    }
+    if let Some(email) = &f.submitter_email {
+        sql.push("submitter_email = ?".into());
+        binds.push(Bind::Text(email.clone()));
+    }
+    (sql.join(" and "), binds)
+}
+
+async fn page_of_rows(
+    pool: &SqlitePool,
+    filter: &TicketFilter,
+    page: PageRequest,
+) -> Result<(u64, PageRequest, Vec<TicketRow>), AppError> {
+    let (where_sql, binds) = where_clause(filter);
+    let count_sql = format!("select count(*) from tickets where {where_sql}");
+    let mut count_q = sqlx::query_scalar::<_, i64>(&count_sql);
+    for b in &binds {
+        count_q = match b {
+            Bind::Int(i) => count_q.bind(*i),
+            Bind::Text(s) => count_q.bind(s.clone()),
+        };
+    }
+    let count = count_q.fetch_one(pool).await? as u64;
+    let request = page.check(count)?;
+    let rows_sql = format!(
+        "select {COLUMNS} from tickets where {where_sql} order by {} limit ? offset ?",
+        order_by(filter.ordering)
+    );
+    let mut rows_q = sqlx::query_as::<_, TicketRow>(&rows_sql);
+    for b in binds {
+        rows_q = match b {
+            Bind::Int(i) => rows_q.bind(i),
+            Bind::Text(s) => rows_q.bind(s),
+        };
+    }
+    let rows = rows_q
+        .bind(request.limit())
+        .bind(request.offset())
+        .fetch_all(pool)
+        .await?;
+    Ok((count, request, rows))
+}
+
+/// Ticket objects for rows: followups, attachments and custom values are loaded for all the
+/// rows at once (one query each), not per ticket.
+async fn build(pool: &SqlitePool, rows: Vec<TicketRow>) -> Result<Vec<Ticket>, AppError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let defs = custom_fields::all(pool).await?;
+    let mut values: HashMap<(i64, i64), Option<String>> = HashMap::new();
+    if !ids.is_empty() && !defs.is_empty() {
+        let found: Vec<(i64, i64, Option<String>)> = sqlx::query_as(
+            "select ticket, field, value from ticket_custom_field_values \
+             where ticket in (select value from json_each(?))",
+        )
+        .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
+        .fetch_all(pool)
+        .await?;
+        for (t, f, v) in found {
+            values.insert((t, f), v);
+        }
+    }
+    let mut fups = followups::for_tickets(pool, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let custom: BTreeMap<String, Value> = defs
+                .iter()
+                .map(|d| {
+                    let stored = values.get(&(r.id, d.id)).cloned().flatten();
+                    (d.key(), d.value_to_json(stored.as_deref()))
+                })
+                .collect();
+            Ticket {
+                id: r.id,
+                queue: r.queue,
+                title: r.title,
+                description: r.description,
+                resolution: r.resolution,
+                submitter_email: r.submitter_email,
+                assigned_to: r.assigned_to,
+                status: TicketStatus::from_i64(r.status).unwrap_or(TicketStatus::Open),
+                on_hold: r.on_hold,
+                priority: Priority::from_i64(r.priority).unwrap_or_default(),
+                due_date: r.due_date.as_deref().map(parse_db_time),
+                merged_to: r.merged_to,
+                created: parse_db_time(&r.created),
+                modified: parse_db_time(&r.modified),
+                followup_set: fups.remove(&r.id).unwrap_or_default(),
+                custom,
+            }
+        })
+        .collect())
+}
+
+async fn find_row(pool: &SqlitePool, id: i64) -> Result<TicketRow, AppError> {
+    sqlx::query_as::<_, TicketRow>(&format!("select {COLUMNS} from tickets where id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+async fn find(pool: &SqlitePool, id: i64) -> Result<Ticket, AppError> {
+    let row = find_row(pool, id).await?;
+    build(pool, vec![row])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)
+}
+
+/// A page of tickets, filtered and ordered as `filter` says.
+///
+/// # Errors
+/// `Forbidden` for non-staff; `NotFoundDetail` for a page past the end.
+pub async fn list(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    filter: &TicketFilter,
+    page: PageRequest,
+) -> Result<Page<Ticket>, AppError> {
+    require_staff(actor)?;
+    let (count, request, rows) = page_of_rows(pool, filter, page).await?;
+    Ok(Page {
+        count,
+        request,
+        items: build(pool, rows).await?,
+    })
+}
+
+/// The tickets `actor` submitted (by email), newest first, in the public shape. Any
+/// authenticated user may ask; a user without an email has none.
+///
+/// # Errors
+/// `NotFoundDetail` for a page past the end.
+pub async fn list_for_submitter(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    page: PageRequest,
+) -> Result<Page<PublicTicket>, AppError> {
+    let filter = TicketFilter {
+        ordering: "-created",
+        matches_nothing: actor.email.trim().is_empty(),
+        submitter_email: Some(actor.email.clone()),
+        ..TicketFilter::default()
+    };
+    let (count, request, rows) = page_of_rows(pool, &filter, page).await?;
+    let queue_ids: Vec<i64> = rows.iter().map(|r| r.queue).collect();
+    let queues: HashMap<i64, (String, String)> = sqlx::query_as::<_, (i64, String, String)>(
+        "select id, title, slug from queues where id in (select value from json_each(?))",
+    )
+    .bind(serde_json::to_string(&queue_ids).unwrap_or_else(|_| "[]".into()))
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|(id, title, slug)| (id, (title, slug)))
+    .collect();
+    let items = rows
+        .into_iter()
+        .map(|r| {
+            let (title, slug) = queues.get(&r.queue).cloned().unwrap_or_default();
+            PublicTicket {
+                ticket: format!("{} [{}-{}]", r.id, slug, r.id),
+                id: r.id,
+                title: r.title,
+                queue: PublicQueue { id: r.queue, title },
+                status: TicketStatus::from_i64(r.status).unwrap_or(TicketStatus::Open),
+                created: parse_db_time(&r.created),
+                due_date: r.due_date.as_deref().map(parse_db_time),
+                submitter: r.submitter_email,
+                secret_key: r.secret_key,
+            }
+        })
+        .collect();
+    Ok(Page {
+        count,
+        request,
+        items,
+    })
+}
+
+/// One ticket.
+///
+/// # Errors
+/// `Forbidden` for non-staff, `NotFound`.
+pub async fn get(pool: &SqlitePool, actor: &CurrentUser, id: i64) -> Result<Ticket, AppError> {
+    require_staff(actor)?;
+    find(pool, id).await
+}
+
+/// Checks references and custom values against the database, adding to `errors`. Returns
+/// the custom values to store (field id, key, canonical text).
+async fn check(
+    pool: &SqlitePool,
+    input: &TicketInput,
+    errors: &mut ErrorBag,
+    defs: &[CustomField],
+) -> Result<Vec<(i64, String, Option<String>)>, AppError> {
+    if let Some(q) = input.queue
+        && !queues::exists(pool, q).await?
+    {
+        errors.add("queue", invalid_pk(q));
+    }
+    if let Some(Some(u)) = input.assigned_to
+        && !users::user_exists(pool, u).await?
+    {
+        errors.add("assigned_to", invalid_pk(u));
+    }
+    if let Some(Some(t)) = input.merged_to {
+        let found: Option<i64> = sqlx::query_scalar("select id from tickets where id = ?")
+            .bind(t)
+            .fetch_optional(pool)
+            .await?;
+        if found.is_none() {
+            errors.add("merged_to", invalid_pk(t));
+        }
+    }
+    let mut values = Vec::new();
+    for d in defs {
+        let key = d.key();
+        match input.custom.get(&key) {
+            Some(raw) => {
+                if let Some(v) = errors.take(&key, d.validate_value(raw)) {
+                    values.push((d.id, key, v));
+                }
+            }
+            None if d.required && input.mode == WriteMode::Create => errors.add(&key, REQUIRED),
+            None => {}
+        }
+    }
+    Ok(values)
+}
+
+fn new_secret_key() -> String {
+    use argon2::password_hash::rand_core::{OsRng, RngCore};
+    let mut bytes = [0u8; 16];
+    OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Opens a ticket on behalf of `actor`: status OPEN, a first followup "Ticket Opened" (or
+/// "Ticket Opened & Assigned to <username>") carrying the description and the attachments.
+/// `status`, `resolution`, `on_hold` and `merged_to` are checked but not applied, as in
+/// django-helpdesk.
+///
+/// # Errors
+/// `Forbidden` for non-staff; `Validation` with every bad field; nothing is written then.
+#[tracing::instrument(skip(pool, actor, media_root, input, files))]
+pub async fn create(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    media_root: &Path,
+    mut input: TicketInput,
+    files: Vec<UploadedFile>,
+) -> Result<Ticket, AppError> {
+    require_staff(actor)?;
+    let mut errors = std::mem::take(&mut input.errors);
+    let defs = custom_fields::all(pool).await?;
+    let custom = check(pool, &input, &mut errors, &defs).await?;
+    errors.into_result()?;
+    let (Some(queue), Some(title)) = (input.queue, input.title) else {
+        return Err(AppError::field("title", REQUIRED));
+    };
+    let assigned_to = input.assigned_to.flatten();
+    let assignee = match assigned_to {
+        Some(u) => Some(users::get_user(pool, u).await?.username),
+        None => None,
+    };
+    let slug: String = sqlx::query_scalar("select slug from queues where id = ?")
+        .bind(queue)
+        .fetch_one(pool)
+        .await?;
+    let now = Timestamp::now().to_db();
+    let secret = new_secret_key();
+    let description = input.description.unwrap_or_default();
+    let mut written = Vec::new();
+    let result: Result<i64, AppError> = async {
+        let mut tx = pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "insert into tickets (title, queue, created, modified, submitter_email, assigned_to, \
+             status, on_hold, description, resolution, priority, due_date, secret_key, merged_to) \
+             values (?, ?, ?, ?, ?, ?, 1, 0, ?, null, ?, ?, ?, null) returning id",
+        )
+        .bind(title.as_ref())
+        .bind(queue)
+        .bind(&now)
+        .bind(&now)
+        .bind(input.submitter_email.flatten().map(|e| e.into_inner()))
+        .bind(assigned_to)
+        .bind(&description)
+        .bind(i64::from(input.priority.unwrap_or_default()))
+        .bind(input.due_date.flatten().map(|d| d.to_db()))
+        .bind(&secret)
+        .fetch_one(&mut *tx)
+        .await?;
+        for (field, _, value) in &custom {
+            sqlx::query(
+                "insert into ticket_custom_field_values (ticket, field, value) values (?, ?, ?)",
+            )
+            .bind(id)
+            .bind(field)
+            .bind(value)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let title = match &assignee {
+            Some(name) => format!("Ticket Opened & Assigned to {name}"),
+            None => "Ticket Opened".to_owned(),
+        };
+        let followup: i64 = sqlx::query_scalar(
+            "insert into followups (ticket, date, title, comment, public, user) \
+             values (?, ?, ?, ?, 1, ?) returning id",
+        )
+        .bind(id)
+        .bind(&now)
+        .bind(title)
+        .bind(&description)
+        .bind(actor.id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let folder = attachments::ticket_folder(&slug, id, &secret);
+        attachments::store(&mut tx, media_root, &folder, followup, &files, &mut written).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+    .await;
+    match result {
+        Ok(id) => find(pool, id).await,
+        Err(e) => {
+            attachments::remove_files(media_root, &written).await;
+            Err(e)
+        }
+    }
+}
+
+fn opt<T: ToString>(v: &Option<T>) -> Option<String> {
+    v.as_ref().map(ToString::to_string)
+}
+
+/// Changes a ticket (PUT or PATCH: a field left out is left unchanged). Every changed field
+/// is recorded, old and new value, on a new followup by `actor`.
+///
+/// # Errors
+/// `Forbidden` for non-staff; `NotFound`; `Validation` with every bad field.
+#[tracing::instrument(skip(pool, actor, input))]
+pub async fn update(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    id: i64,
+    mut input: TicketInput,
+) -> Result<Ticket, AppError> {
+    require_staff(actor)?;
+    let old = find_row(pool, id).await?;
+    let mut errors = std::mem::take(&mut input.errors);
+    let defs = custom_fields::all(pool).await?;
+    let custom = check(pool, &input, &mut errors, &defs).await?;
+    errors.into_result()?;
+
+    let mut new = old.clone();
+    if let Some(q) = input.queue {
+        new.queue = q;
+    }
+    if let Some(t) = input.title {
+        new.title = t.into_inner();
+    }
+    if let Some(d) = input.description {
+        new.description = d;
+    }
+    if let Some(r) = input.resolution {
+        new.resolution = r;
+    }
+    if let Some(e) = input.submitter_email {
+        new.submitter_email = e.map(|e| e.into_inner());
+    }
+    if let Some(a) = input.assigned_to {
+        new.assigned_to = a;
+    }
+    if let Some(s) = input.status {
+        new.status = s.into();
+    }
+    if let Some(h) = input.on_hold {
+        new.on_hold = h;
+    }
+    if let Some(p) = input.priority {
+        new.priority = p.into();
+    }
+    if let Some(d) = input.due_date {
+        new.due_date = d.map(|d| d.to_db());
+    }
+    if let Some(m) = input.merged_to {
+        new.merged_to = m;
+    }
+
+    let mut changes: Vec<(String, Option<String>, Option<String>)> = Vec::new();
+    let mut diff = |field: &str, a: Option<String>, b: Option<String>| {
+        if a != b {
+            changes.push((field.to_owned(), a, b));
+        }
+    };
+    diff(
+        "queue",
+        Some(old.queue.to_string()),
+        Some(new.queue.to_string()),
+    );
+    diff("title", Some(old.title.clone()), Some(new.title.clone()));
+    diff(
+        "description",
+        Some(old.description.clone()),
+        Some(new.description.clone()),
+    );
+    diff("resolution", old.resolution.clone(), new.resolution.clone());
+    diff(
+        "submitter_email",
+        old.submitter_email.clone(),
+        new.submitter_email.clone(),
+    );
+    diff("assigned_to", opt(&old.assigned_to), opt(&new.assigned_to));
+    diff(
+        "status",
+        Some(old.status.to_string()),
+        Some(new.status.to_string()),
+    );
+    diff(
+        "on_hold",
+        Some(old.on_hold.to_string()),
+        Some(new.on_hold.to_string()),
+    );
+    diff(
+        "priority",
+        Some(old.priority.to_string()),
+        Some(new.priority.to_string()),
+    );
+    diff(
+        "due_date",
+        old.due_date.as_deref().map(|d| parse_db_time(d).to_api()),
+        new.due_date.as_deref().map(|d| parse_db_time(d).to_api()),
+    );
+    diff("merged_to", opt(&old.merged_to), opt(&new.merged_to));
+    let stored: HashMap<i64, Option<String>> = sqlx::query_as::<_, (i64, Option<String>)>(
+        "select field, value from ticket_custom_field_values where ticket = ?",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .collect();
+    for (field, key, value) in &custom {
+        diff(key, stored.get(field).cloned().flatten(), value.clone());
+    }
+    if changes.is_empty() {
+        return find(pool, id).await;
+    }
+
+    let now = Timestamp::now().to_db();
+    let status_changed = new.status != old.status;
+    let title = match (status_changed, TicketStatus::from_i64(new.status)) {
+        (true, Some(s)) if s != TicketStatus::Open => s.label().to_owned(),
+        _ => "Updated".to_owned(),
+    };
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "update tickets set title = ?, queue = ?, modified = ?, submitter_email = ?, \
+         assigned_to = ?, status = ?, on_hold = ?, description = ?, resolution = ?, \
+         priority = ?, due_date = ?, merged_to = ? where id = ?",
+    )
+    .bind(&new.title)
+    .bind(new.queue)
+    .bind(&now)
+    .bind(&new.submitter_email)
+    .bind(new.assigned_to)
+    .bind(new.status)
+    .bind(new.on_hold)
+    .bind(&new.description)
+    .bind(&new.resolution)
+    .bind(new.priority)
+    .bind(&new.due_date)
+    .bind(new.merged_to)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    for (field, _, value) in &custom {
+        sqlx::query(
+            "insert into ticket_custom_field_values (ticket, field, value) values (?, ?, ?) \
+             on conflict (ticket, field) do update set value = excluded.value",
+        )
+        .bind(id)
+        .bind(field)
+        .bind(value)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let followup: i64 = sqlx::query_scalar(
+        "insert into followups (ticket, date, title, comment, public, user, new_status) \
+         values (?, ?, ?, '', 0, ?, ?) returning id",
+    )
+    .bind(id)
+    .bind(&now)
+    .bind(title)
+    .bind(actor.id)
+    .bind(status_changed.then_some(new.status))
+    .fetch_one(&mut *tx)
+    .await?;
+    for (field, a, b) in changes {
+        sqlx::query(
+            "insert into ticket_changes (followup, field, old_value, new_value) values (?, ?, ?, ?)",
+        )
+        .bind(followup)
+        .bind(field)
+        .bind(a)
+        .bind(b)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    find(pool, id).await
+}
+
+/// Deletes a ticket with its followups, changes, custom values and attachment files.
+///
+/// # Errors
+/// `Forbidden` for non-staff, `NotFound`.
+#[tracing::instrument(skip(pool, actor, media_root))]
+pub async fn delete(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    media_root: &Path,
+    id: i64,
+) -> Result<(), AppError> {
+    require_staff(actor)?;
+    let mut tx = pool.begin().await?;
+    let files = attachments::files_where(
+        &mut tx,
+        media_root,
+        "followup in (select id from followups where ticket = ?)",
+        id,
+    )
+    .await?;
+    let done = sqlx::query("delete from tickets where id = ?")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    tx.commit().await?;
+    attachments::remove_files(media_root, &files).await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::queue::QueueInput;
+    use serde_json::json;
+
+    async fn setup(pool: &SqlitePool) -> (CurrentUser, i64) {
+        let admin = users::create_superuser(pool, "admin", "", "s3cret-pass".into())
+            .await
+            .unwrap();
+        let body = json!({"title": "IT", "slug": "it"});
+        let q = queues::create(
+            pool,
+            &admin,
+            QueueInput::from_json(body.as_object().unwrap(), WriteMode::Create),
+        )
+        .await
+        .unwrap();
+        (admin, q.id)
+    }
+
+    fn input(body: Value, mode: WriteMode) -> TicketInput {
+        TicketInput::from_json(body.as_object().unwrap(), mode)
+    }
+
+    async fn rows(pool: &SqlitePool, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("select count(*) from {table}"))
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn creating_a_ticket_opens_it_with_a_first_followup(pool: SqlitePool) {
+        let (admin, q) = setup(&pool).await;
+        let dir = std::env::temp_dir();
+        let body = json!({"queue": q, "title": "T", "description": "D", "status": 4});
+        let t = create(&pool, &admin, &dir, input(body, WriteMode::Create), vec![])
+            .await
+            .unwrap();
+        assert_eq!(t.status, TicketStatus::Open);
+        assert_eq!(t.followup_set.len(), 1);
+        assert_eq!(t.followup_set[0].title.as_deref(), Some("Ticket Opened"));
+        assert_eq!(t.followup_set[0].comment.as_deref(), Some("D"));
+        assert_eq!(t.followup_set[0].user, Some(admin.id));
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_failed_validation_writes_nothing_and_reports_every_field(pool: SqlitePool) {
+        let (admin, _) = setup(&pool).await;
+        let dir = std::env::temp_dir();
+        let body = json!({"queue": 99, "title": "", "assigned_to": 42});
+        let err = create(&pool, &admin, &dir, input(body, WriteMode::Create), vec![])
+            .await
+            .unwrap_err();
+        for f in ["queue", "title", "assigned_to"] {
+            assert_eq!(err.field_messages(f).len(), 1, "{f}");
+        }
+        assert_eq!(rows(&pool, "tickets").await, 0);
+        assert_eq!(rows(&pool, "followups").await, 0);
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn non_staff_are_refused_before_their_input_is_looked_at(pool: SqlitePool) {
+        let (mut admin, _) = setup(&pool).await;
+        admin.is_staff = false;
+        admin.is_superuser = false;
+        let dir = std::env::temp_dir();
+        let err = create(
+            &pool,
+            &admin,
+            &dir,
+            input(json!({}), WriteMode::Create),
+            vec![],
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.status_code(), 403);
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn an_update_records_each_changed_field_on_one_followup(pool: SqlitePool) {
+        let (admin, q) = setup(&pool).await;
+        let dir = std::env::temp_dir();
+        let t = create(
+            &pool,
+            &admin,
+            &dir,
+            input(json!({"queue": q, "title": "T"}), WriteMode::Create),
+            vec![],
+        )
+        .await
+        .unwrap();
+        let body = json!({"status": 3, "priority": 1, "title": "T"});
+        let u = update(&pool, &admin, t.id, input(body, WriteMode::Update))
+            .await
+            .unwrap();
+        assert_eq!(u.status, TicketStatus::Resolved);
+        assert_eq!(u.followup_set.len(), 2);
+        assert_eq!(u.followup_set[1].title.as_deref(), Some("Resolved"));
+        assert_eq!(u.followup_set[1].new_status, Some(TicketStatus::Resolved));
+        let changes: Vec<(String, String, String)> =
+            sqlx::query_as("select field, old_value, new_value from ticket_changes order by field")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            changes,
+            vec![
+                ("priority".into(), "3".into(), "1".into()),
+                ("status".into(), "1".into(), "3".into()),
+            ]
+        );
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_page_of_tickets_carries_each_tickets_followups(pool: SqlitePool) {
+        let (admin, q) = setup(&pool).await;
+        let dir = std::env::temp_dir();
+        for i in 0..3 {
+            let body = json!({"queue": q, "title": format!("T{i}")});
+            create(&pool, &admin, &dir, input(body, WriteMode::Create), vec![])
+                .await
+                .unwrap();
+        }
+        let filter = TicketFilter::from_query(&[("ordering".into(), "-id".into())]);
+        let page = PageRequest::parse(None, Some("2")).unwrap();
+        let p = list(&pool, &admin, &filter, page).await.unwrap();
+        assert_eq!(p.count, 3);
+        let titles: Vec<&str> = p.items.iter().map(|t| t.title.as_str()).collect();
+        assert_eq!(titles, vec!["T2", "T1"]);
+        assert!(
+            p.items
+                .iter()
+                .all(|t| t.followup_set.len() == 1 && t.followup_set[0].ticket == t.id)
+        );
+    }
+}

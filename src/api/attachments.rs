@@ -1,0 +1,111 @@
+//! `/api/followups-attachments/`: staff list (`?followup=ID`), read, add (multipart with
+//! `followup` and `file`), delete, and download the bytes of followup attachments.
+
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::Value;
+
+use app::domain::attachment::{Attachment, AttachmentInput};
+use app::error::AppError;
+use app::service::attachments;
+
+use super::pagination::ListQuery;
+use super::payload::Payload;
+use super::{Id, created, no_content, paths};
+use crate::auth::basic::ApiUser;
+use crate::startup::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            paths::ATTACHMENTS,
+            get(list_attachments).post(create_attachment),
+        )
+        .route(
+            paths::ATTACHMENT,
+            get(get_attachment).delete(delete_attachment),
+        )
+        .route(paths::ATTACHMENT_DOWNLOAD, get(download_attachment))
+}
+
+async fn list_attachments(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    query: ListQuery,
+) -> Result<Json<Value>, AppError> {
+    let followup = query.id_filter("followup");
+    let page = attachments::list(&state.pool, &user, followup, query.page_request()?).await?;
+    Ok(query.respond(page))
+}
+
+async fn get_attachment(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Id(id): Id,
+) -> Result<Json<Attachment>, AppError> {
+    Ok(Json(attachments::get(&state.pool, &user, id).await?))
+}
+
+async fn create_attachment(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    payload: Payload,
+) -> Result<Response, AppError> {
+    let input = AttachmentInput::from_parts(&payload.body, payload.files);
+    let attachment =
+        attachments::create(&state.pool, &user, &state.settings.media_root, input).await?;
+    Ok(created(attachment))
+}
+
+async fn delete_attachment(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Id(id): Id,
+) -> Result<Response, AppError> {
+    attachments::delete(&state.pool, &user, &state.settings.media_root, id).await?;
+    Ok(no_content())
+}
+
+fn encode_filename(name: &str) -> String {
+    name.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The bytes themselves, with the type the uploader gave; never rendered by the browser as a
+/// page of this site (`nosniff`, `attachment`).
+async fn download_attachment(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Id(id): Id,
+) -> Result<Response, AppError> {
+    let (att, bytes) =
+        attachments::download(&state.pool, &user, &state.settings.media_root, id).await?;
+    let mut resp = bytes.into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&att.mime_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename*=UTF-8''{}",
+        encode_filename(&att.filename)
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    Ok(resp)
+}

@@ -1,0 +1,98 @@
+//! `/api/followups/`: staff list (`?ticket=ID`), read, add (JSON or multipart with repeated
+//! `attachments` files), change and delete followups.
+
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::Value;
+
+use app::domain::input::WriteMode;
+use app::domain::ticket::{FollowUp, FollowUpInput};
+use app::error::AppError;
+use app::service::followups;
+
+use super::pagination::ListQuery;
+use super::payload::Payload;
+use super::{Id, created, no_content, paths};
+use crate::auth::basic::ApiUser;
+use crate::startup::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(paths::FOLLOWUPS, get(list_followups).post(create_followup))
+        .route(
+            paths::FOLLOWUP,
+            get(get_followup)
+                .put(replace_followup)
+                .patch(update_followup)
+                .delete(delete_followup),
+        )
+}
+
+async fn list_followups(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    query: ListQuery,
+) -> Result<Json<Value>, AppError> {
+    let ticket = query.id_filter("ticket");
+    let page = followups::list(&state.pool, &user, ticket, query.page_request()?).await?;
+    Ok(query.respond(page))
+}
+
+async fn get_followup(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Id(id): Id,
+) -> Result<Json<FollowUp>, AppError> {
+    Ok(Json(followups::get(&state.pool, &user, id).await?))
+}
+
+async fn create_followup(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    payload: Payload,
+) -> Result<Response, AppError> {
+    let input = FollowUpInput::from_json(&payload.body, WriteMode::Create);
+    let files = payload
+        .files
+        .into_iter()
+        .filter(|f| f.field == "attachments" || f.field == "attachment")
+        .collect();
+    let followup =
+        followups::create(&state.pool, &user, &state.settings.media_root, input, files).await?;
+    Ok(created(followup))
+}
+
+async fn replace_followup(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Id(id): Id,
+    payload: Payload,
+) -> Result<Json<FollowUp>, AppError> {
+    let input = FollowUpInput::from_json(&payload.body, WriteMode::Replace);
+    Ok(Json(
+        followups::update(&state.pool, &user, id, input).await?,
+    ))
+}
+
+async fn update_followup(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Id(id): Id,
+    payload: Payload,
+) -> Result<Json<FollowUp>, AppError> {
+    let input = FollowUpInput::from_json(&payload.body, WriteMode::Update);
+    Ok(Json(
+        followups::update(&state.pool, &user, id, input).await?,
+    ))
+}
+
+async fn delete_followup(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Id(id): Id,
+) -> Result<Response, AppError> {
+    followups::delete(&state.pool, &user, &state.settings.media_root, id).await?;
+    Ok(no_content())
+}

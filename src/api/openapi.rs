@@ -1,0 +1,409 @@
+//! `GET /api/openapi.json`: a hand-written OpenAPI 3 document of the API. A test checks that
+//! every route the routers register is listed here with each of its methods.
+
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Map, Value, json};
+
+use super::paths;
+use crate::startup::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route(paths::OPENAPI, get(openapi_json))
+}
+
+async fn openapi_json() -> Json<Value> {
+    Json(document())
+}
+
+/// The documented form of a route: `/api` + path + `/` (django-helpdesk's form), except for
+/// the document itself.
+pub fn documented_path(route: &str) -> String {
+    if route.ends_with(".json") {
+        format!("/api{route}")
+    } else {
+        format!("/api{route}/")
+    }
+}
+
+fn r(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn content(schema: Value) -> Value {
+    json!({ "application/json": { "schema": schema } })
+}
+
+fn resp(description: &str, schema: Option<Value>) -> Value {
+    match schema {
+        Some(s) => json!({ "description": description, "content": content(s) }),
+        None => json!({ "description": description }),
+    }
+}
+
+fn errors(extra: &[&str]) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert(
+        "401".into(),
+        resp(
+            "No or bad credentials (WWW-Authenticate: Basic realm=\"helpdesk\").",
+            Some(r("Detail")),
+        ),
+    );
+    m.insert(
+        "403".into(),
+        resp("Authenticated but not allowed.", Some(r("Detail"))),
+    );
+    for code in extra {
+        let v = match *code {
+            "400" => resp(
+                "Validation error: one key per bad field, or `detail`.",
+                Some(r("FieldErrors")),
+            ),
+            "404" => resp(
+                "Not found. (or \"Invalid page.\" for a list)",
+                Some(r("Detail")),
+            ),
+            "413" => resp("Request body too large.", Some(r("Detail"))),
+            "415" => resp("Unsupported media type.", Some(r("Detail"))),
+            _ => continue,
+        };
+        m.insert((*code).into(), v);
+    }
+    m
+}
+
+fn op(tag: &str, summary: &str, ok: (&str, &str, Option<Value>), extra: &[&str]) -> Value {
+    let mut responses = errors(extra);
+    responses.insert(ok.0.into(), resp(ok.1, ok.2));
+    json!({ "tags": [tag], "summary": summary, "responses": responses })
+}
+
+fn with_body(mut op: Value, schema: Value, multipart: bool) -> Value {
+    let mut c = content(schema.clone());
+    c["application/x-www-form-urlencoded"] = json!({ "schema": schema.clone() });
+    if multipart {
+        c["multipart/form-data"] = json!({ "schema": schema });
+    }
+    op["requestBody"] = json!({ "required": true, "content": c });
+    op
+}
+
+fn id_param() -> Value {
+    json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }])
+}
+
+fn list_params(extra: &[(&str, &str)]) -> Value {
+    let mut ps = vec![
+        json!({"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}),
+        json!({"name": "page_size", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}}),
+    ];
+    for (name, desc) in extra {
+        ps.push(
+            json!({"name": name, "in": "query", "description": desc, "schema": {"type": "string"}}),
+        );
+    }
+    Value::Array(ps)
+}
+
+fn page_of(item: &str) -> Value {
+    json!({
+        "type": "object",
+        "required": ["count", "next", "previous", "results"],
+        "properties": {
+            "count": {"type": "integer"},
+            "next": {"type": "string", "format": "uri", "nullable": true},
+            "previous": {"type": "string", "format": "uri", "nullable": true},
+            "results": {"type": "array", "items": r(item)}
+        }
+    })
+}
+
+/// CRUD operations for a resource at `list` and `item`.
+fn crud(
+    p: &mut Map<String, Value>,
+    (list, item): (&str, &str),
+    tag: &str,
+    schema: &str,
+    input: &str,
+    filters: &[(&str, &str)],
+    multipart: bool,
+) {
+    let mut l = json!({
+        "get": op(tag, &format!("List {tag} (paginated)."), ("200", "A page.", Some(page_of(schema))), &["404"]),
+        "post": with_body(op(tag, &format!("Create one of {tag}."), ("201", "Created.", Some(r(schema))), &["400", "413", "415"]), r(input), multipart),
+    });
+    l["get"]["parameters"] = list_params(filters);
+    p.insert(documented_path(list), l);
+    let mut i = json!({
+        "parameters": id_param(),
+        "get": op(tag, "Read one.", ("200", "The object.", Some(r(schema))), &["404"]),
+        "put": with_body(op(tag, "Replace (fields left out are left unchanged).", ("200", "Updated.", Some(r(schema))), &["400", "404", "413", "415"]), r(input), multipart),
+        "patch": with_body(op(tag, "Change the given fields.", ("200", "Updated.", Some(r(schema))), &["400", "404", "413", "415"]), r(input), multipart),
+        "delete": op(tag, "Delete.", ("204", "Deleted.", None), &["404"]),
+    });
+    if item == paths::ATTACHMENT {
+        let o = i.as_object_mut().expect("object");
+        o.remove("put");
+        o.remove("patch");
+    }
+    p.insert(documented_path(item), i);
+}
+
+fn nullable(t: &str) -> Value {
+    json!({"type": t, "nullable": true})
+}
+
+fn schemas() -> Value {
+    let dt = json!({"type": "string", "format": "date-time", "description": "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]; returned as YYYY-MM-DDThh:mm:ss[.ffffff]Z"});
+    json!({
+        "Detail": {"type": "object", "properties": {"detail": {"type": "string"}}},
+        "FieldErrors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+        "Queue": {"type": "object", "properties": {
+            "id": {"type": "integer", "readOnly": true}, "title": {"type": "string", "maxLength": 100},
+            "slug": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"}, "email_address": nullable("string"),
+            "allow_public_submission": {"type": "boolean"}, "default_owner": nullable("integer")}},
+        "QueueInput": {"type": "object", "required": ["title", "slug"], "properties": {
+            "title": {"type": "string"}, "slug": {"type": "string"}, "email_address": nullable("string"),
+            "allow_public_submission": {"type": "boolean"}, "default_owner": nullable("integer")}},
+        "Ticket": {"type": "object", "additionalProperties": {"description": "custom_<name>: the value of each custom field, null when unset"}, "properties": {
+            "id": {"type": "integer"}, "queue": {"type": "integer"}, "title": {"type": "string"},
+            "description": {"type": "string"}, "resolution": nullable("string"), "submitter_email": nullable("string"),
+            "assigned_to": nullable("integer"), "status": {"type": "integer", "enum": [1, 2, 3, 4, 5], "description": "OPEN=1 REOPENED=2 RESOLVED=3 CLOSED=4 DUPLICATE=5"},
+            "on_hold": {"type": "boolean"}, "priority": {"type": "integer", "enum": [1, 2, 3, 4, 5], "description": "1 Critical .. 5 Very Low"},
+            "due_date": {"type": "string", "format": "date-time", "nullable": true}, "merged_to": nullable("integer"),
+            "created": dt.clone(), "modified": dt.clone(), "followup_set": {"type": "array", "items": r("FollowUp")}}},
+        "TicketInput": {"type": "object", "required": ["queue", "title"], "additionalProperties": {"description": "custom_<name> values"}, "properties": {
+            "queue": {"type": "integer"}, "title": {"type": "string", "maxLength": 200}, "description": {"type": "string"},
+            "resolution": nullable("string"), "submitter_email": nullable("string"), "assigned_to": nullable("integer"),
+            "status": {"type": "integer", "description": "ignored on create"}, "on_hold": {"type": "boolean", "description": "ignored on create"},
+            "priority": {"type": "integer", "default": 3}, "due_date": {"type": "string", "format": "date-time", "nullable": true},
+            "merged_to": {"type": "integer", "nullable": true, "description": "ignored on create"},
+            "attachment": {"type": "string", "format": "binary", "description": "multipart only, on create"}}},
+        "FollowUp": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "ticket": {"type": "integer"}, "user": nullable("integer"), "title": nullable("string"),
+            "comment": nullable("string"), "public": {"type": "boolean"}, "new_status": nullable("integer"),
+            "time_spent": {"type": "string", "nullable": true, "description": "HH:MM:SS"}, "date": dt,
+            "message_id": nullable("string"), "followupattachment_set": {"type": "array", "items": r("Attachment")}}},
+        "FollowUpInput": {"type": "object", "required": ["ticket"], "properties": {
+            "ticket": {"type": "integer", "description": "create only"}, "title": nullable("string"), "comment": nullable("string"),
+            "public": {"type": "boolean"}, "new_status": {"type": "integer", "nullable": true, "description": "create only; changes the ticket's status"},
+            "time_spent": {"type": "string", "nullable": true},
+            "attachments": {"type": "array", "items": {"type": "string", "format": "binary"}, "description": "multipart only"}}},
+        "Attachment": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "followup": {"type": "integer"}, "filename": {"type": "string"},
+            "mime_type": {"type": "string"}, "size": {"type": "integer"}, "url": {"type": "string", "description": "root-relative; GET answers the bytes to staff"}}},
+        "AttachmentInput": {"type": "object", "required": ["followup", "file"], "properties": {
+            "followup": {"type": "integer"}, "file": {"type": "string", "format": "binary"}}},
+        "CustomField": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "name": {"type": "string"}, "label": {"type": "string"}, "help_text": {"type": "string"},
+            "data_type": {"type": "string", "enum": ["varchar", "text", "integer", "decimal", "list", "boolean", "date", "time", "datetime", "email", "url", "ipaddress", "slug"]},
+            "max_length": nullable("integer"), "decimal_places": nullable("integer"), "list_values": {"type": "string", "description": "one choice a line"},
+            "empty_selection_list": {"type": "boolean"}, "required": {"type": "boolean"}, "staff_only": {"type": "boolean"}, "ordering": nullable("integer")}},
+        "CustomFieldInput": {"allOf": [r("CustomField")], "required": ["name", "label", "data_type"]},
+        "UserInput": {"type": "object", "required": ["username", "password"], "properties": {
+            "username": {"type": "string"}, "email": {"type": "string"}, "first_name": {"type": "string"}, "last_name": {"type": "string"},
+            "password": {"type": "string", "writeOnly": true, "minLength": 8}, "is_staff": {"type": "boolean"}, "is_superuser": {"type": "boolean"}}},
+        "User": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "username": {"type": "string"}, "email": {"type": "string"}, "first_name": {"type": "string"},
+            "last_name": {"type": "string"}, "is_staff": {"type": "boolean"}, "is_superuser": {"type": "boolean"}, "is_active": {"type": "boolean"}}},
+        "PublicTicket": {"type": "object", "properties": {
+            "ticket": {"type": "string", "description": "<id> [<queue-slug>-<id>]"}, "id": {"type": "integer"}, "title": {"type": "string"},
+            "queue": {"type": "object", "properties": {"id": {"type": "integer"}, "title": {"type": "string"}}},
+            "status": {"type": "integer"}, "created": {"type": "string", "format": "date-time"},
+            "due_date": {"type": "string", "format": "date-time", "nullable": true}, "submitter": nullable("string"), "secret_key": {"type": "string"}}},
+    })
+}
+
+/// The whole document.
+pub fn document() -> Value {
+    let mut p = Map::new();
+    crud(
+        &mut p,
+        (paths::TICKETS, paths::TICKET),
+        "tickets",
+        "Ticket",
+        "TicketInput",
+        &[
+            ("status", "comma-separated status numbers"),
+            ("queue", "queue id"),
+            ("assigned_to", "user id"),
+            ("priority", "1..5"),
+            ("q", "text in title, description or submitter_email"),
+            (
+                "ordering",
+                "id, -id, created, -created, priority, -priority, due_date, -due_date, modified, -modified",
+            ),
+        ],
+        true,
+    );
+    crud(
+        &mut p,
+        (paths::FOLLOWUPS, paths::FOLLOWUP),
+        "followups",
+        "FollowUp",
+        "FollowUpInput",
+        &[("ticket", "ticket id")],
+        true,
+    );
+    crud(
+        &mut p,
+        (paths::ATTACHMENTS, paths::ATTACHMENT),
+        "followups-attachments",
+        "Attachment",
+        "AttachmentInput",
+        &[("followup", "followup id")],
+        true,
+    );
+    crud(
+        &mut p,
+        (paths::QUEUES, paths::QUEUE),
+        "queues",
+        "Queue",
+        "QueueInput",
+        &[],
+        false,
+    );
+    crud(
+        &mut p,
+        (paths::CUSTOM_FIELDS, paths::CUSTOM_FIELD),
+        "custom_fields",
+        "CustomField",
+        "CustomFieldInput",
+        &[],
+        false,
+    );
+    p.insert(
+        documented_path(paths::ATTACHMENT_DOWNLOAD),
+        json!({
+            "parameters": id_param(),
+            "get": op("followups-attachments", "The file's bytes (staff only).",
+                ("200", "The bytes, with the uploader's Content-Type.", None), &["404"]),
+        }),
+    );
+    p.insert(documented_path(paths::USERS), json!({
+        "post": with_body(op("users", "Create a user (staff; superuser for staff or superusers).",
+            ("201", "Created, without the password.", Some(r("User"))), &["400", "413", "415"]), r("UserInput"), false),
+    }));
+    let mut mine = json!({
+        "get": op("user_tickets", "The caller's tickets by submitter email, newest first.",
+            ("200", "A page.", Some(page_of("PublicTicket"))), &["404"]),
+    });
+    mine["get"]["parameters"] = list_params(&[]);
+    p.insert(documented_path(paths::USER_TICKETS), mine);
+    p.insert(documented_path(paths::OPENAPI), json!({
+        "get": {"tags": ["openapi"], "summary": "This document.", "responses": {"200": resp("OpenAPI 3 document.", None)}},
+    }));
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Helpdesk API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "django-helpdesk compatible REST API. Every path works with and without the trailing slash."
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"basicAuth": []}, {"sessionCookie": []}],
+        "paths": p,
+        "components": {
+            "securitySchemes": {
+                "basicAuth": {"type": "http", "scheme": "basic"},
+                "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "helpdesk_session"}
+            },
+            "schemas": schemas()
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The router sources, scanned for their route registrations.
+    const SOURCES: &[&str] = &[
+        include_str!("queues.rs"),
+        include_str!("tickets.rs"),
+        include_str!("custom_fields.rs"),
+        include_str!("followups.rs"),
+        include_str!("attachments.rs"),
+        include_str!("users.rs"),
+        include_str!("user_tickets.rs"),
+        include_str!("openapi.rs"),
+        include_str!("mod.rs"),
+    ];
+
+    /// (path constant, methods) for every `.route(` call in the sources.
+    fn registered_routes() -> Vec<(String, Vec<String>)> {
+        let mut out = Vec::new();
+        for src in SOURCES {
+            let mut rest = *src;
+            while let Some(i) = rest.find(".route(") {
+                rest = &rest[i + ".route(".len()..];
+                // The call ends at the matching parenthesis.
+                let mut depth = 1;
+                let mut end = 0;
+                for (j, c) in rest.char_indices() {
+                    match c {
+                        '(' => depth += 1,
+                        ')' => depth -= 1,
+                        _ => {}
+                    }
+                    if depth == 0 {
+                        end = j;
+                        break;
+                    }
+                }
+                let call: String = rest[..end].split_whitespace().collect();
+                // Skip this test's own text; real routes name a `paths::` constant.
+                let Some((first, methods)) = call.split_once(',') else {
+                    continue;
+                };
+                if !first.starts_with("paths::") {
+                    continue;
+                }
+                let name = first.trim_start_matches("paths::").to_owned();
+                let methods = ["get", "post", "put", "patch", "delete"]
+                    .into_iter()
+                    .filter(|m| {
+                        methods.starts_with(&format!("{m}(")) || methods.contains(&format!(".{m}("))
+                    })
+                    .map(str::to_owned)
+                    .collect();
+                out.push((name, methods));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_registered_route_is_in_the_openapi_document_with_its_methods() {
+        let doc = document();
+        let routes = registered_routes();
+        assert!(routes.len() >= 14, "{routes:?}");
+        for (name, methods) in &routes {
+            let path = paths::ALL
+                .iter()
+                .find(|(n, _)| n == name)
+                .unwrap_or_else(|| panic!("route {name} is not a constant in api::paths"))
+                .1;
+            let entry = &doc["paths"][documented_path(path)];
+            assert!(entry.is_object(), "{path} is missing from openapi.json");
+            assert!(!methods.is_empty(), "{name}: no methods found");
+            for m in methods {
+                assert!(
+                    entry[m].is_object(),
+                    "{m} {path} is missing from openapi.json"
+                );
+            }
+        }
+        // And the document lists nothing the router does not serve.
+        assert_eq!(doc["paths"].as_object().unwrap().len(), paths::ALL.len());
+        for (_, path) in paths::ALL {
+            assert!(
+                routes
+                    .iter()
+                    .any(|(n, _)| paths::ALL.iter().any(|(a, p)| a == n && p == path)),
+                "{path} is documented but not routed"
+            );
+        }
+    }
+}

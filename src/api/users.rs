@@ -1,0 +1,27 @@
+//! `/api/users/`: staff create users; only superusers create staff or superusers.
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::post;
+
+use app::error::AppError;
+use app::service::users;
+
+use super::payload::Payload;
+use super::{created, paths};
+use crate::auth::basic::ApiUser;
+use crate::startup::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route(paths::USERS, post(create_user))
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    payload: Payload,
+) -> Result<Response, AppError> {
+    let new = users::create_user_from_json(&state.pool, &user, &payload.body).await?;
+    Ok(created(new))
+}

@@ -1,0 +1,143 @@
+//! /api/followups-attachments/: files stored under the media root, listed, downloaded by
+//! staff only, and deleted with their files.
+
+use reqwest::Method;
+use reqwest::multipart::{Form, Part};
+use serde_json::json;
+
+use crate::helpers::*;
+
+async fn ticket(app: &TestApp) -> i64 {
+    let q = make_queue(app, "desk").await;
+    make_ticket(app, json!({"queue": q, "title": "T"})).await["id"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn attachments_are_stored_listed_downloaded_by_staff_only_and_deleted() {
+    let app = spawn_app().await;
+    let t = ticket(&app).await;
+    let form = Form::new()
+        .text("ticket", t.to_string())
+        .text("comment", "logs")
+        .part(
+            "attachments",
+            Part::bytes(b"bbb".to_vec())
+                .file_name("b.log")
+                .mime_str("text/x-log")
+                .unwrap(),
+        )
+        .part(
+            "attachments",
+            Part::bytes(vec![0u8, 1, 2, 255])
+                .file_name("/etc/../..\\a.bin")
+                .mime_str("application/octet-stream")
+                .unwrap(),
+        );
+    let (s, f) = send(app.admin(Method::POST, "/api/followups/").multipart(form)).await;
+    assert_eq!(s, 201, "{f}");
+    let atts = f["followupattachment_set"].as_array().unwrap();
+    let names: Vec<&str> = atts
+        .iter()
+        .map(|a| a["filename"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["a.bin", "b.log"]);
+    let a = atts[0].clone();
+    assert_eq!(
+        (
+            a["size"].clone(),
+            a["mime_type"].clone(),
+            a["followup"].clone()
+        ),
+        (json!(4), json!("application/octet-stream"), f["id"].clone())
+    );
+    let aid = a["id"].as_i64().unwrap();
+    // Files live under the media root only, in the ticket's folder.
+    let files: Vec<String> = query_strings(
+        &app,
+        "select file from followup_attachments order by filename",
+    )
+    .await
+    .into_iter()
+    .map(Option::unwrap)
+    .collect();
+    for file in &files {
+        assert!(
+            file.starts_with(&format!("helpdesk/attachments/desk-{t}-")),
+            "{file}"
+        );
+        assert!(!file.contains(".."));
+        assert!(app.media_root().join(file).is_file());
+    }
+    let (s, got) = admin_json(
+        &app,
+        Method::GET,
+        &format!("/api/followups-attachments/{aid}/"),
+        None,
+    )
+    .await;
+    assert_eq!((s, got), (200, a.clone()));
+    let (_, list) = admin_json(
+        &app,
+        Method::GET,
+        &format!("/api/followups-attachments/?followup={}", f["id"]),
+        None,
+    )
+    .await;
+    assert_eq!(list["count"], 2);
+    let url = a["url"].as_str().unwrap();
+    let resp = app.admin(Method::GET, url).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.bytes().await.unwrap().as_ref(), &[0u8, 1, 2, 255]);
+    make_user(&app, "visitor", false).await;
+    let (s, _) = send(app.as_user(Method::GET, url, "visitor", USER_PASSWORD)).await;
+    assert_eq!(s, 403);
+    let resp = app.client.get(app.url(url)).send().await.unwrap();
+    assert_eq!(resp.status(), 401);
+    // Another file added to the same followup.
+    let form = Form::new().text("followup", f["id"].to_string()).part(
+        "file",
+        Part::bytes(b"ccc".to_vec())
+            .file_name("b.log")
+            .mime_str("text/plain")
+            .unwrap(),
+    );
+    let (s, c) = send(
+        app.admin(Method::POST, "/api/followups-attachments/")
+            .multipart(form),
+    )
+    .await;
+    assert_eq!(s, 201, "{c}");
+    assert_eq!(c["filename"], "b_1.log");
+    let (s, e) = send(
+        app.admin(Method::POST, "/api/followups-attachments/")
+            .multipart(Form::new().text("followup", "999")),
+    )
+    .await;
+    assert_eq!(
+        (s, e),
+        (
+            400,
+            json!({"followup": ["Invalid pk \"999\" - object does not exist."],
+        "file": ["No file was submitted."]})
+        )
+    );
+    let resp = app
+        .admin(Method::DELETE, &format!("/api/followups-attachments/{aid}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+    assert!(!app.media_root().join(&files[0]).exists());
+    assert_eq!(count(&app, "followup_attachments").await, 2);
+    // Deleting the followup removes the rest.
+    let resp = app
+        .admin(Method::DELETE, &format!("/api/followups/{}", f["id"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+    assert_eq!(count(&app, "followup_attachments").await, 0);
+    assert!(!app.media_root().join(&files[1]).exists());
+}
