@@ -54,7 +54,15 @@ pub fn build_app(
             let options = state.leptos_options.clone();
             move || app::shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(
+            {
+                // The 404 page renders the layout too, which asks who is signed in.
+                let pool = state.pool.clone();
+                move || provide_context(pool.clone())
+            },
             app::shell,
         ))
         .layer(axum::middleware::from_fn_with_state(
