@@ -23,6 +23,18 @@ pub enum Command {
     Migrate,
     /// Create an active staff superuser.
     Createsuperuser(SuperuserArgs),
+    /// Add demo data: 3 queues, agents agent1..agent3, custom fields and N tickets.
+    Seed(SeedArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// How many tickets to add.
+    #[arg(long, default_value_t = 1000)]
+    pub tickets: u64,
+    /// Password of the agents agent1..agent3.
+    #[arg(long, default_value = "agent-pass-123")]
+    pub agent_password: String,
 }
 
 #[derive(Debug, Default, Args)]

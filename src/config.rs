@@ -58,6 +58,11 @@ fn env_number<T: std::str::FromStr>(key: &str, default: T) -> Result<T, RunError
     }
 }
 
+/// `HELPDESK_MEDIA_ROOT`, else `media`.
+pub fn media_root() -> PathBuf {
+    PathBuf::from(env_nonempty("HELPDESK_MEDIA_ROOT").unwrap_or_else(|| "media".to_owned()))
+}
+
 /// `--database`, else `DATABASE_URL`, else the default file.
 pub fn database_url(flag: Option<String>) -> String {
     flag.or_else(|| env_nonempty("DATABASE_URL"))
@@ -79,9 +84,7 @@ impl Settings {
         Ok(Settings {
             addr,
             database_url: database_url(database),
-            media_root: PathBuf::from(
-                env_nonempty("HELPDESK_MEDIA_ROOT").unwrap_or_else(|| "media".to_owned()),
-            ),
+            media_root: media_root(),
             site_root: env_nonempty("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),
             api_enabled: env_bool("HELPDESK_ACTIVATE_API_ENDPOINT", true)?,
             max_body_bytes: env_number("HELPDESK_MAX_BODY_BYTES", 10 * 1024 * 1024)?,

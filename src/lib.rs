@@ -43,6 +43,27 @@ pub async fn run(cli: Cli) -> Result<(), RunError> {
             tracing::info!(database = %url, "migrations applied");
             Ok(())
         }
+        Command::Seed(args) => {
+            let url = config::database_url(cli.database);
+            let pool = app::service::db::connect(&url).await?;
+            app::service::db::migrate(&pool, &url).await?;
+            let media = config::media_root();
+            let started = std::time::Instant::now();
+            let report =
+                app::service::seed::seed(&pool, args.tickets, &media, &args.agent_password)
+                    .await
+                    .map_err(|e| RunError::Command(format!("seeding failed: {e}")))?;
+            tracing::info!(
+                tickets = report.tickets,
+                followups = report.followups,
+                changes = report.changes,
+                custom_values = report.custom_values,
+                attachments = report.attachments,
+                seconds = started.elapsed().as_secs_f64(),
+                "seeded"
+            );
+            Ok(())
+        }
         Command::Createsuperuser(args) => {
             let url = config::database_url(cli.database);
             let pool = app::service::db::connect(&url).await?;

@@ -60,13 +60,12 @@ pub mod context {
                         .map(|v| v.contains("text/html"))
                 })
                 .unwrap_or(false);
-            if !plain_form {
-                if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-                    opts.set_status(
-                        http::StatusCode::from_u16(e.status_code())
-                            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
-                    );
-                }
+            let options = leptos::prelude::use_context::<leptos_axum::ResponseOptions>();
+            if let (false, Some(opts)) = (plain_form, options) {
+                opts.set_status(
+                    http::StatusCode::from_u16(e.status_code())
+                        .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+                );
             }
         }
         result

@@ -291,7 +291,7 @@ pub async fn create(
     let folder = ticket_folder(&owner.slug, owner.ticket, &owner.secret_key);
     let mut written = Vec::new();
     let result: Result<i64, AppError> = async {
-        let mut tx = pool.begin().await?;
+        let mut tx = super::db::begin_write(pool).await?;
         store(
             &mut tx,
             media_root,
@@ -331,7 +331,7 @@ pub async fn delete(
     id: i64,
 ) -> Result<(), AppError> {
     require_staff(actor)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
     let files = files_where(&mut tx, media_root, "id = ?", id).await?;
     let done = sqlx::query("delete from followup_attachments where id = ?")
         .bind(id)

@@ -33,6 +33,8 @@ pub struct CredentialCache {
     key: Digest,
     ttl: Duration,
     entries: Arc<Mutex<HashMap<Digest, Entry>>>,
+    /// One lock per header being verified right now, so that it is verified once.
+    verifying: Arc<Mutex<HashMap<Digest, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 /// Beyond this many remembered headers the expired ones are swept (and, if still full, all).
@@ -53,6 +55,7 @@ impl CredentialCache {
             key,
             ttl,
             entries: Arc::new(Mutex::new(HashMap::new())),
+            verifying: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
@@ -99,6 +102,35 @@ impl CredentialCache {
     }
 }
 
+/// The user a remembered header stands for, if it is still valid; forgets it otherwise.
+async fn cached_user(
+    pool: &SqlitePool,
+    cache: &CredentialCache,
+    key: &Digest,
+    username: &str,
+) -> Result<Option<CurrentUser>, AppError> {
+    let Some(entry) = cache.lookup(key) else {
+        return Ok(None);
+    };
+    let row = sqlx::query_as::<_, AuthRow>(
+        "select username, password_hash, is_active, is_staff from users where id = ?",
+    )
+    .bind(entry.user_id)
+    .fetch_optional(pool)
+    .await?;
+    let still_valid = row.as_ref().is_some_and(|r| {
+        r.is_active
+            && r.username == username
+            && r.is_staff == entry.is_staff
+            && cache.digest(r.password_hash.as_bytes()) == entry.fingerprint
+    });
+    if still_valid {
+        return super::users::get_user(pool, entry.user_id).await.map(Some);
+    }
+    cache.forget(key);
+    Ok(None)
+}
+
 #[derive(sqlx::FromRow)]
 struct AuthRow {
     username: String,
@@ -120,23 +152,38 @@ pub async fn authenticate_basic(
     password: &str,
 ) -> Result<Option<CurrentUser>, AppError> {
     let key = cache.digest(header.as_bytes());
-    if let Some(entry) = cache.lookup(&key) {
-        let row = sqlx::query_as::<_, AuthRow>(
-            "select username, password_hash, is_active, is_staff from users where id = ?",
-        )
-        .bind(entry.user_id)
-        .fetch_optional(pool)
-        .await?;
-        let still_valid = row.as_ref().is_some_and(|r| {
-            r.is_active
-                && r.username == username
-                && r.is_staff == entry.is_staff
-                && cache.digest(r.password_hash.as_bytes()) == entry.fingerprint
-        });
-        if still_valid {
-            return super::users::get_user(pool, entry.user_id).await.map(Some);
-        }
-        cache.forget(&key);
+    if let Some(user) = cached_user(pool, cache, &key, username).await? {
+        return Ok(Some(user));
+    }
+    // Many connections often start with the same header at once: let one of them verify it
+    // and the others find it remembered, instead of each paying argon2.
+    let lock = cache
+        .verifying
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(key)
+        .or_default()
+        .clone();
+    let turn = lock.lock().await;
+    let result = verify_and_remember(pool, cache, key, username, password).await;
+    drop(turn);
+    cache
+        .verifying
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&key);
+    result
+}
+
+async fn verify_and_remember(
+    pool: &SqlitePool,
+    cache: &CredentialCache,
+    key: Digest,
+    username: &str,
+    password: &str,
+) -> Result<Option<CurrentUser>, AppError> {
+    if let Some(user) = cached_user(pool, cache, &key, username).await? {
+        return Ok(Some(user));
     }
     let Some(user) = super::users::authenticate(pool, username, password).await? else {
         return Ok(None);

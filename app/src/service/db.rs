@@ -62,3 +62,48 @@ pub async fn migrate(pool: &SqlitePool, url: &str) -> Result<(), DbError> {
             reason: e.to_string(),
         })
 }
+
+/// One write transaction at a time for the whole process, begun IMMEDIATE.
+///
+/// SQLite allows one writer. A deferred transaction that reads and then writes can fail with
+/// "database is locked" whatever the busy timeout; and many writers polling the lock in
+/// SQLite's busy handler waste the two cores. So writers queue here, in order, and hold the
+/// write lock from their first statement. Readers are not affected (WAL).
+static WRITE_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A write transaction; dereferences to the connection, so `&mut *tx` is an executor.
+pub struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::SqliteConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
+}
+
+impl WriteTx {
+    /// # Errors
+    /// The database error of the commit.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+/// Waits for this process's turn to write, then begins an IMMEDIATE transaction.
+///
+/// # Errors
+/// The database error of acquiring a connection or beginning.
+pub async fn begin_write(pool: &SqlitePool) -> Result<WriteTx, sqlx::Error> {
+    let turn = WRITE_LOCK.lock().await;
+    let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    Ok(WriteTx { tx, _turn: turn })
+}

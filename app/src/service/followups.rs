@@ -178,7 +178,7 @@ pub async fn create(
     let new_status = input.new_status.flatten();
     let mut written = Vec::new();
     let result: Result<i64, AppError> = async {
-        let mut tx = pool.begin().await?;
+        let mut tx = super::db::begin_write(pool).await?;
         let id: i64 = sqlx::query_scalar(
             "insert into followups (ticket, date, title, comment, public, user, new_status, \
              time_spent) values (?, ?, ?, ?, ?, ?, ?, ?) returning id",
@@ -272,7 +272,7 @@ pub async fn delete(
     id: i64,
 ) -> Result<(), AppError> {
     require_staff(actor)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
     let files = attachments::files_where(&mut tx, media_root, "followup = ?", id).await?;
     let done = sqlx::query("delete from followups where id = ?")
         .bind(id)

@@ -10,6 +10,7 @@ pub mod db;
 pub mod followups;
 pub mod password;
 pub mod queues;
+pub mod seed;
 pub mod tickets;
 pub mod users;
 

@@ -10,11 +10,29 @@ use crate::error::AppError;
 /// as a wrong password and usernames cannot be probed by timing.
 const FALLBACK_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$7Rr7s4nJqG3Y8xH8bq1b6kX8m0e2Zs8tZ8m3Wc8d9a0";
 
+/// At most this many argon2 computations at once. Each takes 19 MiB and a core for tens of
+/// milliseconds; 64 sign-ins arriving together would otherwise take over a gigabyte and gain
+/// nothing, as the cores are busy anyway.
+fn gate() -> &'static tokio::sync::Semaphore {
+    static GATE: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    GATE.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores)
+    })
+}
+
+/// Waits for a free argon2 slot; hold the permit while hashing or verifying.
+pub async fn argon2_slot() -> tokio::sync::SemaphorePermit<'static> {
+    // The semaphore is never closed, so acquiring cannot fail.
+    gate().acquire().await.expect("argon2 gate is never closed")
+}
+
 /// Hashes a password with argon2id and a random salt.
 ///
 /// # Errors
 /// `Internal` when the blocking task fails.
 pub async fn hash_password(password: String) -> Result<String, AppError> {
+    let _slot = argon2_slot().await;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
         Argon2::default()
@@ -36,6 +54,7 @@ pub async fn hash_password(password: String) -> Result<String, AppError> {
 pub async fn verify_password(hash: Option<String>, password: String) -> bool {
     let known = hash.is_some();
     let hash = hash.unwrap_or_else(|| FALLBACK_HASH.to_owned());
+    let _slot = argon2_slot().await;
     let ok = tokio::task::spawn_blocking(move || match PasswordHash::new(&hash) {
         Ok(parsed) => Argon2::default()
             .verify_password(password.as_bytes(), &parsed)

@@ -372,7 +372,7 @@ pub async fn create(
     let description = input.description.unwrap_or_default();
     let mut written = Vec::new();
     let result: Result<i64, AppError> = async {
-        let mut tx = pool.begin().await?;
+        let mut tx = super::db::begin_write(pool).await?;
         let id: i64 = sqlx::query_scalar(
             "insert into tickets (title, queue, created, modified, submitter_email, assigned_to, \
              status, on_hold, description, resolution, priority, due_date, secret_key, merged_to) \
@@ -554,7 +554,7 @@ pub async fn update(
         (true, Some(s)) if s != TicketStatus::Open => s.label().to_owned(),
         _ => "Updated".to_owned(),
     };
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
     sqlx::query(
         "update tickets set title = ?, queue = ?, modified = ?, submitter_email = ?, \
          assigned_to = ?, status = ?, on_hold = ?, description = ?, resolution = ?, \
@@ -624,7 +624,7 @@ pub async fn delete(
     id: i64,
 ) -> Result<(), AppError> {
     require_staff(actor)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = super::db::begin_write(pool).await?;
     let files = attachments::files_where(
         &mut tx,
         media_root,
