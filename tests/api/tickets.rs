@@ -556,3 +556,55 @@ async fn a_url_encoded_form_creates_a_ticket_as_curl_d_sends_it() {
     assert_eq!(t["priority"], 2);
     assert_eq!(t["due_date"], Value::Null);
 }
+
+#[tokio::test]
+async fn free_text_search_finds_substrings_and_follows_edits_and_deletes() {
+    let app = spawn_app().await;
+    let q = make_queue(&app, "search").await;
+    let a = make_ticket(
+        &app,
+        json!({"queue": q, "title": "Laserprinter jammed", "description": "Say \"hi\""}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let b = make_ticket(
+        &app,
+        json!({"queue": q, "title": "VPN down", "submitter_email": "Zoe@Example.com"}),
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let search = |q: &'static str| {
+        let app = &app;
+        async move {
+            let (s, r) = admin_json(app, Method::GET, &format!("/api/tickets/?q={q}"), None).await;
+            assert_eq!(s, 200, "{r}");
+            r["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["id"].as_i64().unwrap())
+                .collect::<Vec<i64>>()
+        }
+    };
+    // Inside a word, in any case, in the description (quotes included) and the email.
+    assert_eq!(search("PRINTER").await, vec![a]);
+    assert_eq!(search("%22hi%22").await, vec![a]);
+    assert_eq!(search("zoe%40example").await, vec![b]);
+    assert_eq!(search("nothing-like-this").await, Vec::<i64>::new());
+    // An edit moves the ticket in and out of the results; a delete removes it.
+    let (s, _) = admin_json(
+        &app,
+        Method::PATCH,
+        &format!("/api/tickets/{b}/"),
+        Some(json!({"title": "Printer offline"})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(search("printer").await, vec![a, b]);
+    assert_eq!(search("VPN").await, Vec::<i64>::new());
+    let (s, _) = admin_json(&app, Method::DELETE, &format!("/api/tickets/{a}/"), None).await;
+    assert_eq!(s, 204);
+    assert_eq!(search("printer").await, vec![b]);
+}

@@ -87,14 +87,21 @@ fn where_clause(f: &TicketFilter) -> (String, Vec<Bind>) {
         }
     }
     if let Some(q) = &f.q {
-        // instr, not LIKE: the search text is matched literally, % and _ included.
-        sql.push(
-            "(instr(lower(title), lower(?1x)) > 0 or instr(lower(description), lower(?1x)) > 0 \
-             or instr(lower(coalesce(submitter_email, '')), lower(?1x)) > 0)"
-                .replace("?1x", "?"),
-        );
-        for _ in 0..3 {
-            binds.push(Bind::Text(q.clone()));
+        // FTS5 reads its query as a C string, so a NUL would cut it short.
+        if q.chars().count() >= 3 && !q.contains('\0') {
+            // The trigram index matches a quoted phrase as a substring, case-insensitively.
+            sql.push("id in (select rowid from tickets_fts where tickets_fts match ?)".into());
+            binds.push(Bind::Text(format!("\"{}\"", q.replace('"', "\"\""))));
+        } else {
+            // Too short for trigrams (or holds a NUL). instr, not LIKE: literal matching.
+            sql.push(
+                "(instr(lower(title), lower(?1x)) > 0 or instr(lower(description), lower(?1x)) > 0 \
+                 or instr(lower(coalesce(submitter_email, '')), lower(?1x)) > 0)"
+                    .replace("?1x", "?"),
+            );
+            for _ in 0..3 {
+                binds.push(Bind::Text(q.clone()));
+            }
         }
     }
     if let Some(email) = &f.submitter_email {
@@ -120,22 +127,34 @@ async fn page_of_rows(
     }
     let count = count_q.fetch_one(pool).await? as u64;
     let request = page.check(count)?;
-    let rows_sql = format!(
-        "select {COLUMNS} from tickets where {where_sql} order by {} limit ? offset ?",
+    // Ids first, from a covering index; then the page's rows by id (see the migration
+    // that adds tickets_id).
+    let ids_sql = format!(
+        "select id from tickets where {where_sql} order by {} limit ? offset ?",
         order_by(filter.ordering)
     );
-    let mut rows_q = sqlx::query_as::<_, TicketRow>(&rows_sql);
+    let mut ids_q = sqlx::query_scalar::<_, i64>(&ids_sql);
     for b in binds {
-        rows_q = match b {
-            Bind::Int(i) => rows_q.bind(i),
-            Bind::Text(s) => rows_q.bind(s),
+        ids_q = match b {
+            Bind::Int(i) => ids_q.bind(i),
+            Bind::Text(s) => ids_q.bind(s),
         };
     }
-    let rows = rows_q
+    let ids = ids_q
         .bind(request.limit())
         .bind(request.offset())
         .fetch_all(pool)
         .await?;
+    let mut by_id: HashMap<i64, TicketRow> = sqlx::query_as::<_, TicketRow>(&format!(
+        "select {COLUMNS} from tickets where id in (select value from json_each(?))"
+    ))
+    .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| (r.id, r))
+    .collect();
+    let rows = ids.iter().filter_map(|id| by_id.remove(id)).collect();
     Ok((count, request, rows))
 }
 
