@@ -73,6 +73,7 @@ pub fn build_app(
             crate::auth::csrf::reject_cross_site,
         ))
         .layer(sessions)
+        .layer(axum::middleware::from_fn(crate::auth::finish_writes))
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state);
     NormalizePathLayer::trim_trailing_slash().layer(router)
