@@ -61,6 +61,10 @@ pub fn App() -> impl IntoView {
                         path=path!("/settings/password")
                         view=pages::settings_password::SettingsPassword
                     />
+                    <Route path=path!("/admin/queues") view=pages::admin_config::AdminQueues ssr=SsrMode::Async />
+                    <Route path=path!("/admin/queues/:id") view=pages::admin_config::AdminQueueEdit ssr=SsrMode::Async />
+                    <Route path=path!("/admin/custom-fields") view=pages::admin_config::AdminCustomFields ssr=SsrMode::Async />
+                    <Route path=path!("/admin/custom-fields/:id") view=pages::admin_config::AdminCustomFieldEdit ssr=SsrMode::Async />
                     <Route path=path!("/admin/users") view=pages::admin_users::AdminUsers ssr=SsrMode::Async />
                     <Route path=path!("/admin/users/:id") view=pages::admin_users::AdminUserEdit ssr=SsrMode::Async />
                 </Routes>

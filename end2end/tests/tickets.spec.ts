@@ -180,6 +180,7 @@ test("the dashboard counts link to the filtered list", async ({ page, request })
   await ticket(request, q.id, unique("Unassigned one "));
   await signIn(page);
   await page.goto("/");
+  await hydrated(page);
   await page.getByRole("link", { name: /unassigned and open/ }).click();
   await expect(page).toHaveURL(/assigned_to=unassigned/);
   await expect(page.getByLabel("Assigned to")).toHaveValue("unassigned");

@@ -30,6 +30,8 @@ pub fn Layout(children: Children) -> impl IntoView {
                                         </Show>
                                         <Show when=move || admin>
                                             <li><a href="/admin/users">"Users"</a></li>
+                                            <li><a href="/admin/queues">"Queues"</a></li>
+                                            <li><a href="/admin/custom-fields">"Custom fields"</a></li>
                                         </Show>
                                         <Show when=move || !staff>
                                             <li><a href="/my-tickets">"My tickets"</a></li>

@@ -1,5 +1,6 @@
 //! One module per page.
 
+pub mod admin_config;
 pub mod admin_users;
 pub mod dashboard;
 pub mod login;

@@ -305,6 +305,14 @@ fn QuickActions(
                     <button type="submit" disabled=pending>"Resolve"</button>
                 </ActionForm>
             })}
+            <ActionForm action=act attr:class="form merge">
+                <input type="hidden" name="id" value=id />
+                <input type="hidden" name="action" value="merge" />
+                <label for="merge-target">"Merge into ticket #"</label>
+                <input id="merge-target" name="target" type="number" min="1" aria-describedby="merged_to-error" />
+                <FieldError error field="merged_to" />
+                <button type="submit" disabled=pending>"Merge"</button>
+            </ActionForm>
         </section>
     }
 }

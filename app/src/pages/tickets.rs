@@ -4,10 +4,12 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use crate::components::form::{FieldError, FormAlert, url_error};
 use crate::domain::Timestamp;
 use crate::domain::ticket::{Priority, Ticket, TicketChoices, TicketStatus};
 use crate::domain::user::User;
-use crate::server_fns::tickets::{ListQuery, get_ticket_choices, list_tickets};
+use crate::error::AppError;
+use crate::server_fns::tickets::{BulkTickets, ListQuery, get_ticket_choices, list_tickets};
 
 /// A status as a coloured label.
 #[component]
@@ -58,7 +60,29 @@ pub fn TicketList() -> impl IntoView {
     let query_map = use_query_map();
     let query = Memo::new(move |_| ListQuery::from_params(&query_map.read()));
     let deleted = move || query_map.read().get("deleted");
-    let tickets = Resource::new(move || query.get(), list_tickets);
+    let bulk = ServerAction::<BulkTickets>::new();
+    // Counts successful bulk actions: the row checkboxes are cleared after each one, so that
+    // a later action (a delete) never reaches rows chosen for an earlier one.
+    let cleared = Memo::new(move |prev: Option<&u32>| {
+        let p = prev.copied().unwrap_or(0);
+        if matches!(bulk.value().get(), Some(Ok(_))) {
+            p + 1
+        } else {
+            p
+        }
+    });
+    // Reloaded after a successful bulk action only: a refused one keeps the selection.
+    let tickets = Resource::new(
+        move || (query.get(), cleared.get()),
+        |(q, _)| list_tickets(q),
+    );
+    let bulk_url = url_error("/sfn/bulk_tickets");
+    let bulk_error = Signal::derive(move || {
+        bulk.value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| bulk_url.get())
+    });
     let choices = Resource::new(|| (), |_| get_ticket_choices());
     view! {
         <section class="card">
@@ -80,10 +104,11 @@ pub fn TicketList() -> impl IntoView {
                     };
                     let q = query.get();
                     let result = tickets.await;
+                    let choices_for_bulk = choices.clone();
                     view! {
                         <Filters query=q.clone() choices=choices.clone() />
                         {match result {
-                            Ok(tp) => view! { <Table query=q.clone() tickets=tp.page.items.clone() now=tp.now choices /> <Pager query=q count=tp.page.count page=tp.page.request.page page_size=tp.page.request.page_size /> }.into_any(),
+                            Ok(tp) => view! { <Table query=q.clone() tickets=tp.page.items.clone() now=tp.now choices cleared /> <Pager query=q count=tp.page.count page=tp.page.request.page page_size=tp.page.request.page_size /> <BulkForm choices=choices_for_bulk bulk error=bulk_error /> }.into_any(),
                             Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                         }}
                     }
@@ -221,6 +246,7 @@ fn Table(
     tickets: Vec<Ticket>,
     now: Timestamp,
     choices: TicketChoices,
+    cleared: Memo<u32>,
 ) -> impl IntoView {
     if tickets.is_empty() {
         return view! { <p class="empty">"No tickets match these filters."</p> }.into_any();
@@ -234,6 +260,7 @@ fn Table(
             <table class="list tickets">
                 <thead>
                     <tr>
+                        <th scope="col"><span class="visually-hidden">"Select"</span></th>
                         {sort(0)}
                         <th scope="col">"Title"</th>
                         <th scope="col">"Queue"</th>
@@ -254,6 +281,19 @@ fn Table(
                             let due = t.due_date.as_ref().map(Timestamp::to_display).unwrap_or_default();
                             view! {
                                 <tr>
+                                    <td>
+                                        <input
+                                            type="checkbox"
+                                            class="select"
+                                            form="bulk-form"
+                                            name=format!("sel[{}]", t.id)
+                                            aria-label=format!("Select ticket #{}", t.id)
+                                            prop:checked=move || {
+                                                cleared.track();
+                                                false
+                                            }
+                                        />
+                                    </td>
                                     <td>{t.id}</td>
                                     <td><a href=href>{t.title.clone()}</a>
                                         {t.on_hold.then(|| view! { " " <span class="badge hold">"On hold"</span> })}
@@ -290,5 +330,60 @@ fn Pager(query: ListQuery, count: u64, page: u64, page_size: u64) -> impl IntoVi
             <span>{format!("Page {page} of {pages} · {count} tickets")}</span>
             {next.map(|h| view! { <a href=h rel="next">"Next →"</a> })}
         </nav>
+    }
+}
+
+/// Acts on the ticked rows: the checkboxes in the table belong to this form (`form=`).
+#[component]
+fn BulkForm(
+    choices: TicketChoices,
+    bulk: ServerAction<BulkTickets>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let pending = bulk.pending();
+    let done = move || match bulk.value().get() {
+        Some(Ok(n)) => Some(format!("{n} tickets updated.")),
+        _ => None,
+    };
+    view! {
+        <ActionForm action=bulk attr:id="bulk-form" attr:class="form bulk">
+            <h2>"With the selected tickets"</h2>
+            <FormAlert error />
+            <FieldError error field="sel" />
+            {move || done().map(|m| view! { <p class="success" role="status">{m}</p> })}
+            <div class="bulk-row">
+                <div>
+                    <label for="bulk-action">"Action"</label>
+                    <select id="bulk-action" name="action" aria-describedby="action-error">
+                        <option value="">"Choose…"</option>
+                        <optgroup label="Assign">
+                            <option value="assign:me">"Assign to me"</option>
+                            <option value="assign:none">"Unassign"</option>
+                            {choices
+                                .staff
+                                .iter()
+                                .map(|u| view! { <option value=format!("assign:{}", u.id)>{format!("Assign to {}", u.display_name())}</option> })
+                                .collect_view()}
+                        </optgroup>
+                        <optgroup label="Status">
+                            {TicketStatus::ALL
+                                .into_iter()
+                                .map(|s| view! { <option value=format!("status:{}", s as i64)>{format!("Set status {}", s.label())}</option> })
+                                .collect_view()}
+                        </optgroup>
+                        <option value="delete">"Delete"</option>
+                    </select>
+                    <FieldError error field="action" />
+                </div>
+                <label class="check">
+                    <input type="checkbox" name="confirm" aria-describedby="confirm-error" />
+                    " Yes, delete the selected tickets (needed for Delete)"
+                </label>
+                <button type="submit" disabled=pending>
+                    {move || if pending.get() { "Applying…" } else { "Apply to selected" }}
+                </button>
+            </div>
+            <FieldError error field="confirm" />
+        </ActionForm>
     }
 }

@@ -1,6 +1,7 @@
 //! Server functions: each gets the pool and the current user, parses input, calls one
 //! service function and shapes the result. No rule lives here.
 
+pub mod admin;
 pub mod auth;
 pub mod tickets;
 pub mod users;

@@ -185,7 +185,10 @@ pub async fn get_ticket_counts() -> Result<TicketCounts, AppError> {
 /// A form's fields as the JSON object the parsers read. Checkboxes named in `bools` (comma
 /// separated) are true when sent and false when absent, as HTML leaves unticked boxes out.
 #[cfg(feature = "ssr")]
-fn form_body(f: BTreeMap<String, String>, bools: Option<String>) -> crate::domain::input::Body {
+pub(crate) fn form_body(
+    f: BTreeMap<String, String>,
+    bools: Option<String>,
+) -> crate::domain::input::Body {
     use serde_json::Value;
     let mut body: crate::domain::input::Body = f
         .iter()
@@ -244,12 +247,14 @@ pub async fn update_ticket(
 }
 
 /// The ticket page's one-click actions, each a change recorded in the audit trail:
-/// `assign_me`, `hold`, `unhold`, `resolve` (with `resolution`), `close`, `reopen`.
+/// `assign_me`, `hold`, `unhold`, `resolve` (with `resolution`), `close`, `reopen`, and
+/// `merge` (into ticket `target`, which marks this one a duplicate).
 #[server(prefix = "/sfn", endpoint = "ticket_action")]
 pub async fn ticket_action(
     id: i64,
     action: String,
     resolution: Option<String>,
+    target: Option<String>,
 ) -> Result<(), AppError> {
     respond(
         async {
@@ -264,6 +269,7 @@ pub async fn ticket_action(
                 "resolve" => json!({ "status": 3, "resolution": resolution.unwrap_or_default() }),
                 "close" => json!({ "status": 4 }),
                 "reopen" => json!({ "status": 2 }),
+                "merge" => json!({ "merged_to": target.unwrap_or_default(), "status": 5 }),
                 _ => return Err(AppError::BadRequest("Unknown action.".to_owned())),
             };
             let body = body.as_object().cloned().unwrap_or_default();
@@ -378,6 +384,55 @@ pub async fn comment_own_ticket(id: i64, comment: String) -> Result<(), AppError
         async {
             let actor = require_user().await?;
             crate::service::tickets::comment_as_submitter(&pool()?, &actor, id, &comment).await
+        }
+        .await,
+    )
+}
+
+/// Bulk actions on the ticket list: `sel` holds the ticked rows (`sel[<id>]=on`), `action` is
+/// `assign:me`, `assign:none`, `assign:<user id>`, `status:<n>` or `delete` (which needs
+/// `confirm` ticked).
+#[server(prefix = "/sfn", endpoint = "bulk_tickets")]
+pub async fn bulk_tickets(
+    sel: Option<BTreeMap<String, String>>,
+    action: String,
+    confirm: Option<String>,
+) -> Result<usize, AppError> {
+    respond(
+        async {
+            use crate::domain::ticket::TicketStatus;
+            use crate::service::tickets::BulkAction;
+            let actor = require_user().await?;
+            let ids: Vec<i64> = sel
+                .unwrap_or_default()
+                .keys()
+                .filter_map(|k| k.parse().ok())
+                .collect();
+            if ids.is_empty() {
+                return Err(AppError::field("sel", "Select at least one ticket."));
+            }
+            let invalid = || AppError::field("action", "Choose an action.");
+            let action = match action.split_once(':') {
+                None if action == "delete" => {
+                    if !crate::server_fns::users::checked(&confirm) {
+                        return Err(AppError::field(
+                            "confirm",
+                            "Tick the box to confirm the deletion.",
+                        ));
+                    }
+                    BulkAction::Delete
+                }
+                Some(("assign", "me")) => BulkAction::Assign(Some(actor.id)),
+                Some(("assign", "none")) => BulkAction::Assign(None),
+                Some(("assign", id)) => {
+                    BulkAction::Assign(Some(id.parse().map_err(|_| invalid())?))
+                }
+                Some(("status", s)) => {
+                    BulkAction::SetStatus(TicketStatus::parse(s).map_err(|_| invalid())?)
+                }
+                _ => return Err(invalid()),
+            };
+            crate::service::tickets::bulk(&pool()?, &actor, &media_root()?, &ids, action).await
         }
         .await,
     )
