@@ -45,15 +45,24 @@ pub fn build_app(
 ) -> tower_http::normalize_path::NormalizePath<Router> {
     let routes = generate_route_list(app::App);
     let pool = state.pool.clone();
+    let media = app::server_fns::context::MediaRoot(state.settings.media_root.clone());
     let mut router = Router::new();
     if state.settings.api_enabled {
         router = router.nest("/api", crate::api::router(state.clone()));
     }
     let router = router
-        .leptos_routes_with_context(&state, routes, move || provide_context(pool.clone()), {
-            let options = state.leptos_options.clone();
-            move || app::shell(options.clone())
-        })
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || {
+                provide_context(pool.clone());
+                provide_context(media.clone());
+            },
+            {
+                let options = state.leptos_options.clone();
+                move || app::shell(options.clone())
+            },
+        )
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,

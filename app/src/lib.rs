@@ -19,7 +19,7 @@ pub mod service;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -49,14 +49,24 @@ pub fn App() -> impl IntoView {
         <Router>
             <components::layout::Layout>
                 <Routes fallback=pages::not_found::NotFound>
-                    <Route path=path!("/") view=pages::dashboard::Dashboard />
+                    <Route path=path!("/") view=pages::dashboard::Dashboard ssr=SsrMode::Async />
                     <Route path=path!("/login") view=pages::login::Login />
+                    <Route path=path!("/my-tickets") view=pages::my_tickets::MyTickets ssr=SsrMode::Async />
+                    <Route path=path!("/tickets") view=pages::tickets::TicketList ssr=SsrMode::Async />
+                    <Route path=path!("/tickets/new") view=pages::ticket::TicketNew ssr=SsrMode::Async />
+                    <Route path=path!("/tickets/:id") view=pages::ticket::TicketPage ssr=SsrMode::Async />
+                    <Route path=path!("/tickets/:id/edit") view=pages::ticket::TicketEdit ssr=SsrMode::Async />
+                    <Route path=path!("/tickets/:id/delete") view=pages::ticket::TicketDelete ssr=SsrMode::Async />
                     <Route
                         path=path!("/settings/password")
                         view=pages::settings_password::SettingsPassword
                     />
-                    <Route path=path!("/admin/users") view=pages::admin_users::AdminUsers />
-                    <Route path=path!("/admin/users/:id") view=pages::admin_users::AdminUserEdit />
+                    <Route path=path!("/admin/queues") view=pages::admin_config::AdminQueues ssr=SsrMode::Async />
+                    <Route path=path!("/admin/queues/:id") view=pages::admin_config::AdminQueueEdit ssr=SsrMode::Async />
+                    <Route path=path!("/admin/custom-fields") view=pages::admin_config::AdminCustomFields ssr=SsrMode::Async />
+                    <Route path=path!("/admin/custom-fields/:id") view=pages::admin_config::AdminCustomFieldEdit ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users") view=pages::admin_users::AdminUsers ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users/:id") view=pages::admin_users::AdminUserEdit ssr=SsrMode::Async />
                 </Routes>
             </components::layout::Layout>
         </Router>

@@ -25,12 +25,12 @@ pub fn url_error(server_fn_path: &'static str) -> Memo<Option<AppError>> {
 #[component]
 pub fn FieldError(
     #[prop(into)] error: Signal<Option<AppError>>,
-    field: &'static str,
+    #[prop(into)] field: String,
 ) -> impl IntoView {
     move || {
         let msgs = error
             .get()
-            .map(|e| e.field_messages(field))
+            .map(|e| e.field_messages(&field))
             .unwrap_or_default();
         (!msgs.is_empty()).then(|| {
             view! { <p class="error field-error" id=format!("{field}-error")>{msgs.join(" ")}</p> }

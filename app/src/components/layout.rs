@@ -25,11 +25,17 @@ pub fn Layout(children: Children) -> impl IntoView {
                                     <ul class="nav">
                                         <Show when=move || staff>
                                             <li><a href="/">"Dashboard"</a></li>
+                                            <li><a href="/tickets">"Tickets"</a></li>
+                                            <li><a href="/tickets/new">"New ticket"</a></li>
                                         </Show>
                                         <Show when=move || admin>
                                             <li><a href="/admin/users">"Users"</a></li>
+                                            <li><a href="/admin/queues">"Queues"</a></li>
+                                            <li><a href="/admin/custom-fields">"Custom fields"</a></li>
                                         </Show>
-                                        <li><a href="/my-tickets">"My tickets"</a></li>
+                                        <Show when=move || !staff>
+                                            <li><a href="/my-tickets">"My tickets"</a></li>
+                                        </Show>
                                         <li><a href="/settings/password">"Password"</a></li>
                                         <li class="who">{name}</li>
                                         <li>

@@ -408,6 +408,41 @@ impl FollowUpInput {
     }
 }
 
+/// One recorded change of a ticket field, made by a followup (the audit trail).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketChange {
+    pub followup: i64,
+    pub field: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+}
+
+/// A ticket with its audit trail, for the ticket page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketDetail {
+    pub ticket: Ticket,
+    pub changes: Vec<TicketChange>,
+}
+
+/// What the ticket forms and filters offer to choose from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketChoices {
+    pub queues: Vec<super::queue::Queue>,
+    pub staff: Vec<super::user::User>,
+    pub custom_fields: Vec<super::custom_field::CustomField>,
+}
+
+/// Ticket counts for the dashboard.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketCounts {
+    /// (status, number of tickets), for every status.
+    pub by_status: Vec<(TicketStatus, i64)>,
+    /// Open or reopened tickets assigned to the asking user.
+    pub mine_active: i64,
+    /// Open or reopened tickets assigned to nobody.
+    pub unassigned_active: i64,
+}
+
 /// The orders a ticket list accepts (`?ordering=`), id ascending by default.
 pub const ORDERINGS: [&str; 10] = [
     "id",
@@ -430,6 +465,8 @@ pub struct TicketFilter {
     pub matches_nothing: bool,
     pub queue: Option<i64>,
     pub assigned_to: Option<i64>,
+    /// Only tickets nobody is assigned to (the web list's "Unassigned"; the API never sets it).
+    pub unassigned: bool,
     pub priority: Option<i64>,
     pub q: Option<String>,
     /// One of `ORDERINGS`; unknown values fall back to `id`.

@@ -1,7 +1,11 @@
 //! One module per page.
 
+pub mod admin_config;
 pub mod admin_users;
 pub mod dashboard;
 pub mod login;
+pub mod my_tickets;
 pub mod not_found;
 pub mod settings_password;
+pub mod ticket;
+pub mod tickets;

@@ -1,7 +1,9 @@
 //! Server functions: each gets the pool and the current user, parses input, calls one
 //! service function and shapes the result. No rule lives here.
 
+pub mod admin;
 pub mod auth;
+pub mod tickets;
 pub mod users;
 
 #[cfg(feature = "ssr")]
@@ -33,6 +35,19 @@ pub mod context {
             })
     }
 
+    /// Where attachment files are stored, handed to server functions with the pool.
+    #[derive(Clone, Debug)]
+    pub struct MediaRoot(pub std::path::PathBuf);
+
+    pub fn media_root() -> Result<std::path::PathBuf, AppError> {
+        leptos::prelude::use_context::<MediaRoot>()
+            .map(|m| m.0)
+            .ok_or_else(|| {
+                tracing::error!("no media root in the server-function context");
+                AppError::Internal
+            })
+    }
+
     /// The signed-in user, if any (inactive users count as signed out).
     pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
         let session = session().await?;
@@ -60,8 +75,9 @@ pub mod context {
                         .map(|v| v.contains("text/html"))
                 })
                 .unwrap_or(false);
-            let options = leptos::prelude::use_context::<leptos_axum::ResponseOptions>();
-            if let (false, Some(opts)) = (plain_form, options) {
+            if !plain_form
+                && let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+            {
                 opts.set_status(
                     http::StatusCode::from_u16(e.status_code())
                         .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),

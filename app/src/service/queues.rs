@@ -76,6 +76,21 @@ async fn find(pool: &SqlitePool, id: i64) -> Result<Queue, AppError> {
         .ok_or(AppError::NotFound)
 }
 
+/// Every queue, by title (for pickers; callers check permissions).
+///
+/// # Errors
+/// `Internal` on a database failure.
+pub async fn all(pool: &SqlitePool) -> Result<Vec<Queue>, AppError> {
+    Ok(
+        sqlx::query_as::<_, QueueRow>(&format!("select {COLUMNS} from queues order by title, id"))
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    )
+}
+
 /// Whether a queue exists (for validating a ticket's `queue`).
 ///
 /// # Errors

@@ -13,7 +13,8 @@ use crate::domain::custom_field::CustomField;
 use crate::domain::input::WriteMode;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::ticket::{
-    Priority, PublicQueue, PublicTicket, Ticket, TicketFilter, TicketInput, TicketStatus,
+    Priority, PublicQueue, PublicTicket, Ticket, TicketChange, TicketChoices, TicketCounts,
+    TicketDetail, TicketFilter, TicketInput, TicketStatus,
 };
 use crate::domain::user::CurrentUser;
 use crate::domain::{REQUIRED, Timestamp, invalid_pk};
@@ -85,6 +86,9 @@ fn where_clause(f: &TicketFilter) -> (String, Vec<Bind>) {
             sql.push(format!("{col} = ?"));
             binds.push(Bind::Int(v));
         }
+    }
+    if f.unassigned {
+        sql.push("assigned_to is null".into());
     }
     if let Some(q) = &f.q {
         // FTS5 reads its query as a C string, so a NUL would cut it short.
@@ -631,6 +635,194 @@ pub async fn update(
     find(pool, id).await
 }
 
+/// One ticket with its recorded changes (field, old value, new value per followup), for the
+/// ticket page.
+///
+/// # Errors
+/// `Forbidden` for non-staff, `NotFound`.
+pub async fn detail(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    id: i64,
+) -> Result<TicketDetail, AppError> {
+    require_staff(actor)?;
+    let ticket = find(pool, id).await?;
+    let changes = sqlx::query_as::<_, (i64, String, Option<String>, Option<String>)>(
+        "select c.followup, c.field, c.old_value, c.new_value from ticket_changes c \
+         join followups f on f.id = c.followup where f.ticket = ? order by c.id",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|(followup, field, old_value, new_value)| TicketChange {
+        followup,
+        field,
+        old_value,
+        new_value,
+    })
+    .collect();
+    Ok(TicketDetail { ticket, changes })
+}
+
+/// A ticket as its submitter sees it: only when `actor`'s email is the submitter's, with the
+/// public followups and no staff-only custom fields. Any signed-in user may ask.
+///
+/// # Errors
+/// `NotFound` for another person's ticket (so as not to reveal that it exists).
+pub async fn get_for_submitter(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    id: i64,
+) -> Result<Ticket, AppError> {
+    let row = find_row(pool, id).await?;
+    let email = actor.email.trim();
+    if email.is_empty() || row.submitter_email.as_deref() != Some(email) {
+        return Err(AppError::NotFound);
+    }
+    let mut t = build(pool, vec![row])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)?;
+    t.followup_set.retain(|f| f.public);
+    for d in custom_fields::all(pool).await? {
+        if d.staff_only {
+            t.custom.remove(&d.key());
+        }
+    }
+    Ok(t)
+}
+
+/// A public comment by the ticket's submitter (the "My tickets" page).
+///
+/// # Errors
+/// `NotFound` for another person's ticket; `Validation` for a blank comment.
+#[tracing::instrument(skip(pool, actor, comment))]
+pub async fn comment_as_submitter(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    id: i64,
+    comment: &str,
+) -> Result<(), AppError> {
+    get_for_submitter(pool, actor, id).await?;
+    let comment = comment.trim();
+    if comment.is_empty() {
+        return Err(AppError::field("comment", crate::domain::NOT_BLANK));
+    }
+    let now = Timestamp::now().to_db();
+    let mut tx = super::db::begin_write(pool).await?;
+    sqlx::query(
+        "insert into followups (ticket, date, title, comment, public, user) \
+         values (?, ?, 'Comment', ?, 1, ?)",
+    )
+    .bind(id)
+    .bind(&now)
+    .bind(comment)
+    .bind(actor.id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("update tickets set modified = ? where id = ?")
+        .bind(&now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What a bulk action on the ticket list does to each selected ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkAction {
+    /// Assign to a user, or to nobody.
+    Assign(Option<i64>),
+    SetStatus(TicketStatus),
+    Delete,
+}
+
+/// Applies one action to several tickets, each as its own update (with its audit trail) or
+/// delete. Stops at the first failure; the tickets before it stay changed.
+///
+/// # Errors
+/// `Forbidden` for non-staff; `NotFound` for an unknown ticket; `Validation` for an unknown
+/// assignee.
+#[tracing::instrument(skip(pool, actor, media_root))]
+pub async fn bulk(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    media_root: &Path,
+    ids: &[i64],
+    action: BulkAction,
+) -> Result<usize, AppError> {
+    require_staff(actor)?;
+    for &id in ids {
+        match action {
+            BulkAction::Delete => delete(pool, actor, media_root, id).await?,
+            BulkAction::Assign(user) => {
+                let body = serde_json::json!({ "assigned_to": user });
+                let input =
+                    TicketInput::from_json(body.as_object().expect("an object"), WriteMode::Update);
+                update(pool, actor, id, input).await?;
+            }
+            BulkAction::SetStatus(status) => {
+                let body = serde_json::json!({ "status": i64::from(status) });
+                let input =
+                    TicketInput::from_json(body.as_object().expect("an object"), WriteMode::Update);
+                update(pool, actor, id, input).await?;
+            }
+        }
+    }
+    Ok(ids.len())
+}
+
+/// The queues, active staff and custom field definitions that ticket forms and list filters
+/// offer.
+///
+/// # Errors
+/// `Forbidden` for non-staff.
+pub async fn choices(pool: &SqlitePool, actor: &CurrentUser) -> Result<TicketChoices, AppError> {
+    require_staff(actor)?;
+    Ok(TicketChoices {
+        queues: queues::all(pool).await?,
+        staff: users::list_staff(pool, actor).await?,
+        custom_fields: custom_fields::all(pool).await?,
+    })
+}
+
+/// The dashboard's numbers: tickets per status, active tickets assigned to `actor`, and
+/// active tickets assigned to nobody.
+///
+/// # Errors
+/// `Forbidden` for non-staff.
+pub async fn counts(pool: &SqlitePool, actor: &CurrentUser) -> Result<TicketCounts, AppError> {
+    require_staff(actor)?;
+    let rows: Vec<(i64, i64)> =
+        sqlx::query_as("select status, count(*) from tickets group by status")
+            .fetch_all(pool)
+            .await?;
+    let by_status = TicketStatus::ALL
+        .into_iter()
+        .map(|s| {
+            let n = rows
+                .iter()
+                .find(|(st, _)| *st == i64::from(s))
+                .map_or(0, |(_, n)| *n);
+            (s, n)
+        })
+        .collect();
+    let (mine_active, unassigned_active): (i64, i64) = sqlx::query_as(
+        "select coalesce(sum(assigned_to = ?), 0), coalesce(sum(assigned_to is null), 0) \
+         from tickets where status in (1, 2)",
+    )
+    .bind(actor.id)
+    .fetch_one(pool)
+    .await?;
+    Ok(TicketCounts {
+        by_status,
+        mine_active,
+        unassigned_active,
+    })
+}
+
 /// Deletes a ticket with its followups, changes, custom values and attachment files.
 ///
 /// # Errors
@@ -799,5 +991,166 @@ mod tests {
                 .iter()
                 .all(|t| t.followup_set.len() == 1 && t.followup_set[0].ticket == t.id)
         );
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn detail_lists_the_changes_and_counts_follow_the_statuses(pool: SqlitePool) {
+        let (admin, q) = setup(&pool).await;
+        let dir = std::env::temp_dir();
+        let mut ids = Vec::new();
+        for i in 0..3 {
+            let body = json!({"queue": q, "title": format!("T{i}")});
+            let t = create(&pool, &admin, &dir, input(body, WriteMode::Create), vec![])
+                .await
+                .unwrap();
+            ids.push(t.id);
+        }
+        let body = json!({"status": 3, "assigned_to": admin.id});
+        update(&pool, &admin, ids[0], input(body, WriteMode::Update))
+            .await
+            .unwrap();
+        let body = json!({"assigned_to": admin.id});
+        update(&pool, &admin, ids[1], input(body, WriteMode::Update))
+            .await
+            .unwrap();
+        let d = detail(&pool, &admin, ids[0]).await.unwrap();
+        let fields: Vec<&str> = d.changes.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(fields, vec!["assigned_to", "status"]);
+        assert!(
+            d.changes
+                .iter()
+                .all(|c| c.followup == d.ticket.followup_set[1].id)
+        );
+        let c = counts(&pool, &admin).await.unwrap();
+        assert_eq!(c.by_status[0], (TicketStatus::Open, 2));
+        assert_eq!(c.by_status[2], (TicketStatus::Resolved, 1));
+        assert_eq!((c.mine_active, c.unassigned_active), (1, 1));
+        let filter = TicketFilter {
+            unassigned: true,
+            ordering: "id",
+            ..TicketFilter::default()
+        };
+        let page = list(&pool, &admin, &filter, PageRequest::default())
+            .await
+            .unwrap();
+        assert_eq!(page.items.len(), 1);
+        assert_eq!(page.items[0].id, ids[2]);
+        let mut agent = admin.clone();
+        agent.is_staff = false;
+        agent.is_superuser = false;
+        assert_eq!(counts(&pool, &agent).await.unwrap_err().status_code(), 403);
+        assert_eq!(choices(&pool, &agent).await.unwrap_err().status_code(), 403);
+        assert_eq!(
+            detail(&pool, &agent, ids[0])
+                .await
+                .unwrap_err()
+                .status_code(),
+            403
+        );
+        let ch = choices(&pool, &admin).await.unwrap();
+        assert_eq!(ch.queues.len(), 1);
+        assert_eq!(ch.staff.len(), 1);
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_submitter_reads_and_comments_only_on_their_own_tickets(pool: SqlitePool) {
+        let (admin, q) = setup(&pool).await;
+        let dir = std::env::temp_dir();
+        let body = json!({"queue": q, "title": "Mine", "submitter_email": "c@example.com"});
+        let t = create(&pool, &admin, &dir, input(body, WriteMode::Create), vec![])
+            .await
+            .unwrap();
+        let fu = json!({"ticket": t.id, "comment": "secret", "public": false});
+        followups::create(
+            &pool,
+            &admin,
+            &dir,
+            crate::domain::ticket::FollowUpInput::from_json(
+                fu.as_object().unwrap(),
+                WriteMode::Create,
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+        let mut customer =
+            users::create_superuser(&pool, "customer", "c@example.com", "s3cret-pass".into())
+                .await
+                .unwrap();
+        customer.is_staff = false;
+        customer.is_superuser = false;
+        let seen = get_for_submitter(&pool, &customer, t.id).await.unwrap();
+        assert_eq!(seen.followup_set.len(), 1, "the internal note is hidden");
+        comment_as_submitter(&pool, &customer, t.id, "  thanks  ")
+            .await
+            .unwrap();
+        let seen = get_for_submitter(&pool, &customer, t.id).await.unwrap();
+        assert_eq!(seen.followup_set[1].comment.as_deref(), Some("thanks"));
+        assert!(seen.followup_set[1].public);
+        let err = comment_as_submitter(&pool, &customer, t.id, " ")
+            .await
+            .unwrap_err();
+        assert_eq!(err.field_messages("comment").len(), 1);
+        customer.email = "other@example.com".into();
+        let err = get_for_submitter(&pool, &customer, t.id).await.unwrap_err();
+        assert_eq!(err, AppError::NotFound);
+        let err = comment_as_submitter(&pool, &customer, t.id, "hi")
+            .await
+            .unwrap_err();
+        assert_eq!(err, AppError::NotFound);
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_bulk_action_changes_or_deletes_every_selected_ticket(pool: SqlitePool) {
+        let (admin, q) = setup(&pool).await;
+        let dir = std::env::temp_dir();
+        let mut ids = Vec::new();
+        for i in 0..3 {
+            let body = json!({"queue": q, "title": format!("T{i}")});
+            let t = create(&pool, &admin, &dir, input(body, WriteMode::Create), vec![])
+                .await
+                .unwrap();
+            ids.push(t.id);
+        }
+        let n = bulk(
+            &pool,
+            &admin,
+            &dir,
+            &ids[..2],
+            BulkAction::Assign(Some(admin.id)),
+        )
+        .await
+        .unwrap();
+        assert_eq!(n, 2);
+        bulk(
+            &pool,
+            &admin,
+            &dir,
+            &ids[..1],
+            BulkAction::SetStatus(TicketStatus::Closed),
+        )
+        .await
+        .unwrap();
+        let t0 = get(&pool, &admin, ids[0]).await.unwrap();
+        assert_eq!(
+            (t0.assigned_to, t0.status),
+            (Some(admin.id), TicketStatus::Closed)
+        );
+        assert_eq!(
+            t0.followup_set.len(),
+            3,
+            "each change is on the audit trail"
+        );
+        assert_eq!(get(&pool, &admin, ids[2]).await.unwrap().assigned_to, None);
+        bulk(&pool, &admin, &dir, &ids[1..], BulkAction::Delete)
+            .await
+            .unwrap();
+        assert_eq!(rows(&pool, "tickets").await, 1);
+        let mut agent = admin.clone();
+        agent.is_staff = false;
+        let err = bulk(&pool, &agent, &dir, &ids[..1], BulkAction::Delete)
+            .await
+            .unwrap_err();
+        assert_eq!(err.status_code(), 403);
     }
 }

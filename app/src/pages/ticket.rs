@@ -1,0 +1,721 @@
+//! One ticket: its page (fields, timeline, reply, quick actions), the create and edit forms,
+//! and the delete confirmation.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::components::form::{FieldError, FormAlert, url_error};
+use crate::domain::custom_field::{CustomField, DataType};
+use crate::domain::ticket::{
+    FollowUp, Priority, Ticket, TicketChange, TicketChoices, TicketDetail, TicketStatus,
+};
+use crate::error::AppError;
+use crate::pages::tickets::{PriorityBadge, StatusBadge, queue_name, user_name};
+use crate::server_fns::tickets::{
+    CreateTicket, DeleteTicket, TicketAction, UpdateTicket, get_ticket, get_ticket_choices,
+};
+
+fn ticket_id() -> impl Fn() -> i64 + Copy + Send + Sync + 'static {
+    let params = use_params_map();
+    move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(0)
+    }
+}
+
+fn error_view(e: AppError) -> AnyView {
+    let text = match e {
+        AppError::NotFound => "There is no such ticket.".to_owned(),
+        AppError::Internal | AppError::ServerFn(_) => {
+            "Something went wrong; please try again.".to_owned()
+        }
+        other => other.to_string(),
+    };
+    view! { <section class="card"><p class="error" role="alert">{text}</p></section> }.into_any()
+}
+
+/// A custom value as a person reads it.
+fn custom_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "—".to_owned(),
+        serde_json::Value::Bool(true) => "Yes".to_owned(),
+        serde_json::Value::Bool(false) => "No".to_owned(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A recorded value as a person reads it: names for statuses, priorities, users and queues.
+fn change_value(field: &str, raw: Option<&str>, choices: &TicketChoices) -> String {
+    let Some(raw) = raw else {
+        return "—".to_owned();
+    };
+    let n = raw.parse::<i64>().ok();
+    match (field, n) {
+        ("status", Some(n)) => {
+            TicketStatus::from_i64(n).map_or(raw.to_owned(), |s| s.label().into())
+        }
+        ("priority", Some(n)) => Priority::from_i64(n).map_or(raw.to_owned(), |p| p.label().into()),
+        ("assigned_to", Some(n)) => user_name(&choices.staff, Some(n)),
+        ("queue", Some(n)) => queue_name(choices, n),
+        ("on_hold", _) => if raw == "True" || raw == "true" || raw == "1" {
+            "Yes"
+        } else {
+            "No"
+        }
+        .to_owned(),
+        _ if raw.is_empty() => "—".to_owned(),
+        _ => raw.to_owned(),
+    }
+}
+
+/// `/tickets/{id}`: the agents' ticket page, or for a non-staff user their own ticket.
+#[component]
+pub fn TicketPage() -> impl IntoView {
+    let id = ticket_id();
+    let user = Resource::new_blocking(|| (), |_| crate::server_fns::auth::get_current_user());
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(u)) if u.is_staff => view! { <StaffTicketPage /> }.into_any(),
+                    Ok(Some(_)) => view! { <crate::pages::my_tickets::OwnTicket id=id() /> }.into_any(),
+                    _ => view! { <p><a href="/login">"Sign in"</a></p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn StaffTicketPage() -> impl IntoView {
+    let id = ticket_id();
+    let query = use_query_map();
+    let act = ServerAction::<TicketAction>::new();
+    let ticket = Resource::new(
+        move || (id(), act.version().get()),
+        |(id, _)| get_ticket(id),
+    );
+    let choices = Resource::new(|| (), |_| get_ticket_choices());
+    let act_url = url_error("/sfn/ticket_action");
+    let reply_url = url_error("/sfn/reply_ticket");
+    let act_error = Signal::derive(move || {
+        act.value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| act_url.get())
+    });
+    let notice = move || {
+        let q = query.read();
+        if q.get("created").is_some() {
+            Some("Ticket created.")
+        } else if q.get("saved").is_some() {
+            Some("Changes saved.")
+        } else if q.get("replied").is_some() && q.get("__err").is_none() {
+            Some("Reply added.")
+        } else {
+            None
+        }
+    };
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let (d, c) = match (ticket.await, choices.await) {
+                    (Ok(d), Ok(c)) => (d, c),
+                    (Err(e), _) | (_, Err(e)) => return error_view(e),
+                };
+                view! {
+                    {move || notice().map(|m| view! { <p class="success banner" role="status">{m}</p> })}
+                    <TicketView detail=d.clone() choices=c.clone() act act_error />
+                    <ReplyForm ticket=d.ticket.clone() error=reply_url />
+                }
+                .into_any()
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn TicketView(
+    detail: TicketDetail,
+    choices: TicketChoices,
+    act: ServerAction<TicketAction>,
+    act_error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let t = detail.ticket.clone();
+    let id = t.id;
+    let due = t
+        .due_date
+        .as_ref()
+        .map(|d| d.to_display())
+        .unwrap_or_else(|| "—".into());
+    let custom_rows = choices
+        .custom_fields
+        .iter()
+        .map(|f| {
+            let v = t
+                .custom
+                .get(&f.key())
+                .map(custom_text)
+                .unwrap_or_else(|| "—".into());
+            view! { <dt>{f.label.clone()}</dt><dd>{v}</dd> }
+        })
+        .collect_view();
+    view! {
+        <section class="card">
+            <div class="head-row">
+                <h1>{format!("#{} {}", t.id, t.title)}</h1>
+                <div class="actions">
+                    <a class="button" href=format!("/tickets/{id}/edit")>"Edit"</a>
+                    <a class="button danger" href=format!("/tickets/{id}/delete")>"Delete…"</a>
+                </div>
+            </div>
+            <p class="badges">
+                <StatusBadge status=t.status />
+                " "
+                <PriorityBadge priority=t.priority />
+                {t.on_hold.then(|| view! { " " <span class="badge hold">"On hold"</span> })}
+            </p>
+            <dl class="fields">
+                <dt>"Queue"</dt><dd>{queue_name(&choices, t.queue)}</dd>
+                <dt>"Assigned to"</dt><dd>{user_name(&choices.staff, t.assigned_to)}</dd>
+                <dt>"Submitter"</dt><dd>{t.submitter_email.clone().unwrap_or_else(|| "—".into())}</dd>
+                <dt>"Created"</dt><dd>{t.created.to_display()}</dd>
+                <dt>"Modified"</dt><dd>{t.modified.to_display()}</dd>
+                <dt>"Due"</dt><dd>{due}</dd>
+                <dt>"Resolution"</dt><dd>{t.resolution.clone().filter(|r| !r.is_empty()).unwrap_or_else(|| "—".into())}</dd>
+                {t.merged_to.map(|m| view! {
+                    <dt>"Merged into"</dt><dd><a href=format!("/tickets/{m}")>{format!("#{m}")}</a></dd>
+                })}
+                {custom_rows}
+            </dl>
+            <h2>"Description"</h2>
+            <p class="text">{if t.description.is_empty() { "—".to_owned() } else { t.description.clone() }}</p>
+        </section>
+        <QuickActions ticket=t.clone() act error=act_error />
+        <section class="card">
+            <h2>"Timeline"</h2>
+            <ol class="timeline">
+                {t.followup_set
+                    .iter()
+                    .map(|f| {
+                        let changes: Vec<TicketChange> = detail
+                            .changes
+                            .iter()
+                            .filter(|c| c.followup == f.id)
+                            .cloned()
+                            .collect();
+                        view! { <FollowUpItem f=f.clone() changes choices=choices.clone() /> }
+                    })
+                    .collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+#[component]
+fn FollowUpItem(f: FollowUp, changes: Vec<TicketChange>, choices: TicketChoices) -> impl IntoView {
+    let who = f.user.map_or_else(
+        || "Someone".to_owned(),
+        |u| user_name(&choices.staff, Some(u)),
+    );
+    let title = f
+        .title
+        .clone()
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "Comment".into());
+    view! {
+        <li class="followup" id=format!("followup-{}", f.id) class:internal=!f.public>
+            <p class="meta">
+                <strong>{title}</strong>
+                " · " {who} " · " {f.date.to_display()} " · "
+                {if f.public { "Public" } else { "Internal" }}
+                {f.time_spent.clone().map(|t| view! { " · time spent " {t} })}
+            </p>
+            {f.comment.clone().filter(|c| !c.is_empty()).map(|c| view! { <p class="text">{c}</p> })}
+            {(!changes.is_empty()).then(|| view! {
+                <ul class="changes">
+                    {changes
+                        .into_iter()
+                        .map(|c| {
+                            let old = change_value(&c.field, c.old_value.as_deref(), &choices);
+                            let new = change_value(&c.field, c.new_value.as_deref(), &choices);
+                            view! { <li>{format!("{}: {} -> {}", c.field, old, new)}</li> }
+                        })
+                        .collect_view()}
+                </ul>
+            })}
+            {(!f.followupattachment_set.is_empty()).then(|| view! {
+                <ul class="attachments">
+                    {f.followupattachment_set
+                        .iter()
+                        .map(|a| {
+                            let href = format!("/api/followups-attachments/{}/download", a.id);
+                            view! {
+                                <li>
+                                    <a href=href download=a.filename.clone()>{a.filename.clone()}</a>
+                                    {format!(" ({} bytes)", a.size)}
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            })}
+        </li>
+    }
+}
+
+#[component]
+fn QuickActions(
+    ticket: Ticket,
+    act: ServerAction<TicketAction>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let id = ticket.id;
+    let pending = act.pending();
+    let button = move |action: &'static str, label: &'static str| {
+        view! {
+            <ActionForm action=act attr:class="inline">
+                <input type="hidden" name="id" value=id />
+                <input type="hidden" name="action" value=action />
+                <button type="submit" disabled=pending>{label}</button>
+            </ActionForm>
+        }
+    };
+    let active = ticket.status.is_active();
+    view! {
+        <section class="card">
+            <h2>"Quick actions"</h2>
+            <FormAlert error />
+            <div class="quick">
+                {button("assign_me", "Assign to me")}
+                {if ticket.on_hold { button("unhold", "Take off hold") } else { button("hold", "Put on hold") }}
+                {active.then(|| button("close", "Close"))}
+                {(!active).then(|| button("reopen", "Reopen"))}
+            </div>
+            {active.then(|| view! {
+                <ActionForm action=act attr:class="form resolve">
+                    <input type="hidden" name="id" value=id />
+                    <input type="hidden" name="action" value="resolve" />
+                    <label for="resolution">"Resolution"</label>
+                    <textarea id="resolution" name="resolution" rows="2"></textarea>
+                    <button type="submit" disabled=pending>"Resolve"</button>
+                </ActionForm>
+            })}
+            <ActionForm action=act attr:class="form merge">
+                <input type="hidden" name="id" value=id />
+                <input type="hidden" name="action" value="merge" />
+                <label for="merge-target">"Merge into ticket #"</label>
+                <input id="merge-target" name="target" type="number" min="1" aria-describedby="merged_to-error" />
+                <FieldError error field="merged_to" />
+                <button type="submit" disabled=pending>"Merge"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// A multipart form posted straight to the server function, so that files go with it; it works
+/// the same with and without the wasm.
+#[component]
+fn ReplyForm(ticket: Ticket, error: Memo<Option<AppError>>) -> impl IntoView {
+    let error = Signal::derive(move || error.get());
+    let (sending, set_sending) = signal(false);
+    view! {
+        <section class="card">
+            <h2>"Reply"</h2>
+            <form
+                method="post"
+                action="/sfn/reply_ticket"
+                enctype="multipart/form-data"
+                class="form"
+                on:submit=move |_| set_sending.set(true)
+            >
+                <FormAlert error />
+                <input type="hidden" name="ticket" value=ticket.id />
+                <label for="comment">"Comment"</label>
+                <textarea id="comment" name="comment" rows="5" aria-describedby="comment-error"></textarea>
+                <FieldError error field="comment" />
+                <label class="check"><input type="checkbox" name="public" checked=true />" Public (the submitter may see it)"</label>
+                <div class="grid-2">
+                    <div>
+                        <label for="new_status">"New status"</label>
+                        <select id="new_status" name="new_status">
+                            <option value="">"Unchanged"</option>
+                            {TicketStatus::ALL
+                                .into_iter()
+                                .map(|s| view! { <option value=(s as i64).to_string()>{s.label()}</option> })
+                                .collect_view()}
+                        </select>
+                        <FieldError error field="new_status" />
+                    </div>
+                    <div>
+                        <label for="time_spent">"Time spent (HH:MM:SS)"</label>
+                        <input id="time_spent" name="time_spent" placeholder="00:15:00" aria-describedby="time_spent-error" />
+                        <FieldError error field="time_spent" />
+                    </div>
+                </div>
+                <label for="attachments">"Attachments"</label>
+                <input id="attachments" name="attachments" type="file" multiple=true />
+                <FieldError error field="attachments" />
+                <button type="submit" class="primary" disabled=sending>
+                    {move || if sending.get() { "Sending…" } else { "Add reply" }}
+                </button>
+            </form>
+        </section>
+    }
+}
+
+/// The value to show in an input for a ticket's custom field.
+fn custom_input_value(f: &CustomField, t: Option<&Ticket>) -> String {
+    let Some(v) = t.and_then(|t| t.custom.get(&f.key())) else {
+        return String::new();
+    };
+    match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) if f.data_type == DataType::Datetime => {
+            s.chars().take(16).collect()
+        }
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// One custom field's input, by its data type.
+#[component]
+fn CustomInput(f: CustomField, value: String, error: Signal<Option<AppError>>) -> impl IntoView {
+    let key = f.key();
+    let id = format!("f-{key}");
+    let name = format!("f[{key}]");
+    let described = format!("{key}-error");
+    let required = f.required;
+    let label = if required {
+        format!("{} *", f.label)
+    } else {
+        f.label.clone()
+    };
+    let help = (!f.help_text.is_empty())
+        .then(|| view! { <small class="help">{f.help_text.clone()}</small> });
+    let input = match f.data_type {
+        DataType::Text => view! {
+            <textarea id=id.clone() name=name required=required aria-describedby=described rows="3">{value}</textarea>
+        }
+        .into_any(),
+        DataType::List => {
+            let options = f
+                .choices()
+                .into_iter()
+                .map(|c| {
+                    let s = c == value;
+                    view! { <option value=c.clone() selected=s>{c.clone()}</option> }
+                })
+                .collect_view();
+            view! {
+                <select id=id.clone() name=name required=required aria-describedby=described>
+                    <option value="">"—"</option>
+                    {options}
+                </select>
+            }
+            .into_any()
+        }
+        DataType::Boolean => {
+            let on = value == "true";
+            return view! {
+                <div class="check-field">
+                    <label class="check">
+                        <input type="checkbox" id=id name=name value="on" checked=on aria-describedby=described />
+                        " " {label}
+                    </label>
+                    {help}
+                    <FieldError error field=key />
+                </div>
+            }
+            .into_any();
+        }
+        other => {
+            let (kind, step) = match other {
+                DataType::Integer => ("number", Some("1")),
+                DataType::Decimal => ("number", Some("any")),
+                DataType::Date => ("date", None),
+                DataType::Time => ("time", Some("1")),
+                DataType::Datetime => ("datetime-local", None),
+                DataType::Email => ("email", None),
+                DataType::Url => ("url", None),
+                _ => ("text", None),
+            };
+            view! {
+                <input id=id.clone() name=name type=kind step=step value=value required=required aria-describedby=described />
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <div>
+            <label for=id>{label}</label>
+            {input}
+            {help}
+            <FieldError error field=key />
+        </div>
+    }
+    .into_any()
+}
+
+/// The fields shared by the create and edit forms, filled from `t` when editing.
+#[component]
+fn TicketFields(
+    choices: TicketChoices,
+    t: Option<Ticket>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let editing = t.is_some();
+    let tr = t.as_ref();
+    let queue = tr.map(|t| t.queue);
+    let title = tr.map(|t| t.title.clone()).unwrap_or_default();
+    let description = tr.map(|t| t.description.clone()).unwrap_or_default();
+    let email = tr
+        .and_then(|t| t.submitter_email.clone())
+        .unwrap_or_default();
+    let priority = tr.map(|t| t.priority).unwrap_or_default();
+    let due = tr
+        .and_then(|t| t.due_date.as_ref().map(|d| d.to_input()))
+        .unwrap_or_default();
+    let assigned = tr.and_then(|t| t.assigned_to);
+    let mut bools: Vec<String> = choices
+        .custom_fields
+        .iter()
+        .filter(|f| f.data_type == DataType::Boolean)
+        .map(|f| format!("f[{}]", f.key()))
+        .collect();
+    if editing {
+        bools.push("f[on_hold]".to_owned());
+    }
+    // The server function reads `bools` to tell unticked boxes from absent ones; it gets keys
+    // without the `f[...]` wrapper.
+    let bools = bools
+        .iter()
+        .map(|b| b.trim_start_matches("f[").trim_end_matches(']').to_owned())
+        .collect::<Vec<_>>()
+        .join(",");
+    let edit_fields = t.clone().map(|t| {
+        let resolution = t.resolution.clone().unwrap_or_default();
+        let merged = t.merged_to.map(|m| m.to_string()).unwrap_or_default();
+        view! {
+            <div>
+                <label for="f-status">"Status"</label>
+                <select id="f-status" name="f[status]" aria-describedby="status-error">
+                    {TicketStatus::ALL
+                        .into_iter()
+                        .map(|s| view! { <option value=(s as i64).to_string() selected={s == t.status}>{s.label()}</option> })
+                        .collect_view()}
+                </select>
+                <FieldError error field="status" />
+            </div>
+            <div>
+                <label for="f-merged_to">"Merged into ticket #"</label>
+                <input id="f-merged_to" name="f[merged_to]" type="number" min="1" value=merged aria-describedby="merged_to-error" />
+                <FieldError error field="merged_to" />
+            </div>
+            <div class="wide">
+                <label for="f-resolution">"Resolution"</label>
+                <textarea id="f-resolution" name="f[resolution]" rows="2" aria-describedby="resolution-error">{resolution}</textarea>
+                <FieldError error field="resolution" />
+            </div>
+            <div class="check-field">
+                <label class="check"><input type="checkbox" name="f[on_hold]" checked=t.on_hold />" On hold"</label>
+            </div>
+        }
+    });
+    view! {
+        <input type="hidden" name="bools" value=bools />
+        <div>
+            <label for="f-queue">"Queue *"</label>
+            <select id="f-queue" name="f[queue]" required=true aria-describedby="queue-error">
+                {(!editing).then(|| view! { <option value="">"Choose a queue"</option> })}
+                {choices
+                    .queues
+                    .iter()
+                    .map(|q| view! { <option value=q.id.to_string() selected={Some(q.id) == queue}>{q.title.clone()}</option> })
+                    .collect_view()}
+            </select>
+            <FieldError error field="queue" />
+        </div>
+        <div>
+            <label for="f-title">"Title *"</label>
+            <input id="f-title" name="f[title]" value=title required=true maxlength="200" aria-describedby="title-error" />
+            <FieldError error field="title" />
+        </div>
+        <div class="wide">
+            <label for="f-description">"Description"</label>
+            <textarea id="f-description" name="f[description]" rows="5" aria-describedby="description-error">{description}</textarea>
+            <FieldError error field="description" />
+        </div>
+        <div>
+            <label for="f-submitter_email">"Submitter email"</label>
+            <input id="f-submitter_email" name="f[submitter_email]" type="email" value=email aria-describedby="submitter_email-error" />
+            <FieldError error field="submitter_email" />
+        </div>
+        <div>
+            <label for="f-priority">"Priority"</label>
+            <select id="f-priority" name="f[priority]" aria-describedby="priority-error">
+                {Priority::ALL
+                    .into_iter()
+                    .map(|p| view! { <option value=(p as i64).to_string() selected={p == priority}>{p.label()}</option> })
+                    .collect_view()}
+            </select>
+            <FieldError error field="priority" />
+        </div>
+        <div>
+            <label for="f-due_date">"Due date (UTC)"</label>
+            <input id="f-due_date" name="f[due_date]" type="datetime-local" value=due aria-describedby="due_date-error" />
+            <FieldError error field="due_date" />
+        </div>
+        <div>
+            <label for="f-assigned_to">"Assigned to"</label>
+            <select id="f-assigned_to" name="f[assigned_to]" aria-describedby="assigned_to-error">
+                <option value="">"Unassigned"</option>
+                {choices
+                    .staff
+                    .iter()
+                    .map(|u| view! { <option value=u.id.to_string() selected={Some(u.id) == assigned}>{u.display_name()}</option> })
+                    .collect_view()}
+            </select>
+            <FieldError error field="assigned_to" />
+        </div>
+        {edit_fields}
+        {choices
+            .custom_fields
+            .iter()
+            .map(|f| {
+                let value = custom_input_value(f, t.as_ref());
+                view! { <CustomInput f=f.clone() value error /> }
+            })
+            .collect_view()}
+    }
+}
+
+/// `/tickets/new`.
+#[component]
+pub fn TicketNew() -> impl IntoView {
+    let create = ServerAction::<CreateTicket>::new();
+    let choices = Resource::new(|| (), |_| get_ticket_choices());
+    let from_url = url_error("/sfn/create_ticket");
+    let error = Signal::derive(move || {
+        create
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| from_url.get())
+    });
+    let pending = create.pending();
+    view! {
+        <section class="card">
+            <h1>"New ticket"</h1>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match choices.await {
+                        Err(e) => error_view(e),
+                        Ok(c) => view! {
+                            <ActionForm action=create attr:class="form grid-2" attr:novalidate=true>
+                                <FormAlert error />
+                                <TicketFields choices=c t=None error />
+                                <button type="submit" class="primary" disabled=pending>
+                                    {move || if pending.get() { "Creating…" } else { "Create ticket" }}
+                                </button>
+                            </ActionForm>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// `/tickets/{id}/edit`.
+#[component]
+pub fn TicketEdit() -> impl IntoView {
+    let id = ticket_id();
+    let update = ServerAction::<UpdateTicket>::new();
+    let ticket = Resource::new(id, get_ticket);
+    let choices = Resource::new(|| (), |_| get_ticket_choices());
+    let from_url = url_error("/sfn/update_ticket");
+    let error = Signal::derive(move || {
+        update
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| from_url.get())
+    });
+    let pending = update.pending();
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let (d, c) = match (ticket.await, choices.await) {
+                    (Ok(d), Ok(c)) => (d, c),
+                    (Err(e), _) | (_, Err(e)) => return error_view(e),
+                };
+                let t = d.ticket;
+                view! {
+                    <p><a href=format!("/tickets/{}", t.id)>"← Back to the ticket"</a></p>
+                    <section class="card">
+                        <h1>{format!("Edit #{} {}", t.id, t.title)}</h1>
+                        <ActionForm action=update attr:class="form grid-2" attr:novalidate=true>
+                            <FormAlert error />
+                            <input type="hidden" name="id" value=t.id />
+                            <TicketFields choices=c t=Some(t.clone()) error />
+                            <button type="submit" class="primary" disabled=pending>
+                                {move || if pending.get() { "Saving…" } else { "Save changes" }}
+                            </button>
+                        </ActionForm>
+                    </section>
+                }
+                .into_any()
+            })}
+        </Suspense>
+    }
+}
+
+/// `/tickets/{id}/delete`: a confirmation step that names the ticket.
+#[component]
+pub fn TicketDelete() -> impl IntoView {
+    let id = ticket_id();
+    let delete = ServerAction::<DeleteTicket>::new();
+    let ticket = Resource::new(id, get_ticket);
+    let from_url = url_error("/sfn/delete_ticket");
+    let error = Signal::derive(move || {
+        delete
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| from_url.get())
+    });
+    let pending = delete.pending();
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let t = match ticket.await {
+                    Ok(d) => d.ticket,
+                    Err(e) => return error_view(e),
+                };
+                let name = format!("#{} “{}”", t.id, t.title);
+                view! {
+                    <section class="card narrow">
+                        <h1>"Delete ticket " {name.clone()} "?"</h1>
+                        <p>"This removes the ticket " {name.clone()} " with all its followups and attachments. It cannot be undone."</p>
+                        <ActionForm action=delete attr:class="form">
+                            <FormAlert error />
+                            <input type="hidden" name="id" value=t.id />
+                            <button type="submit" class="danger" disabled=pending>
+                                {move || if pending.get() { "Deleting…".to_owned() } else { format!("Delete ticket #{}", t.id) }}
+                            </button>
+                            <a href=format!("/tickets/{}", t.id)>"Cancel"</a>
+                        </ActionForm>
+                    </section>
+                }
+                .into_any()
+            })}
+        </Suspense>
+    }
+}

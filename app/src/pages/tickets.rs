@@ -1,0 +1,389 @@
+//! The ticket list: filters, sort and page live in the URL query, so a view can be bookmarked,
+//! shared and reloaded, and the back button works. The filter form is a plain GET form.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::components::form::{FieldError, FormAlert, url_error};
+use crate::domain::Timestamp;
+use crate::domain::ticket::{Priority, Ticket, TicketChoices, TicketStatus};
+use crate::domain::user::User;
+use crate::error::AppError;
+use crate::server_fns::tickets::{BulkTickets, ListQuery, get_ticket_choices, list_tickets};
+
+/// A status as a coloured label.
+#[component]
+pub fn StatusBadge(status: TicketStatus) -> impl IntoView {
+    view! { <span class=format!("badge status-{}", status as i64)>{status.label()}</span> }
+}
+
+/// A priority as a coloured label.
+#[component]
+pub fn PriorityBadge(priority: Priority) -> impl IntoView {
+    view! { <span class=format!("badge prio-{}", priority as i64)>{priority.label()}</span> }
+}
+
+/// A user's name from the staff list, or their id when they are not (or no longer) staff.
+pub fn user_name(staff: &[User], id: Option<i64>) -> String {
+    match id {
+        None => "Unassigned".to_owned(),
+        Some(id) => staff
+            .iter()
+            .find(|u| u.id == id)
+            .map_or_else(|| format!("User #{id}"), User::display_name),
+    }
+}
+
+pub fn queue_name(choices: &TicketChoices, id: i64) -> String {
+    choices
+        .queues
+        .iter()
+        .find(|q| q.id == id)
+        .map_or_else(|| format!("Queue #{id}"), |q| q.title.clone())
+}
+
+/// Whether a ticket still needing work is past its due date.
+pub fn is_overdue(t: &Ticket, now: &Timestamp) -> bool {
+    t.status.is_active() && t.due_date.as_ref().is_some_and(|d| d.inner() < now.inner())
+}
+
+const SORTABLE: [(&str, &str); 4] = [
+    ("id", "#"),
+    ("priority", "Priority"),
+    ("created", "Created"),
+    ("due_date", "Due"),
+];
+
+/// `/tickets`.
+#[component]
+pub fn TicketList() -> impl IntoView {
+    let query_map = use_query_map();
+    let query = Memo::new(move |_| ListQuery::from_params(&query_map.read()));
+    let deleted = move || query_map.read().get("deleted");
+    let bulk = ServerAction::<BulkTickets>::new();
+    // Counts successful bulk actions: the row checkboxes are cleared after each one, so that
+    // a later action (a delete) never reaches rows chosen for an earlier one.
+    let cleared = Memo::new(move |prev: Option<&u32>| {
+        let p = prev.copied().unwrap_or(0);
+        if matches!(bulk.value().get(), Some(Ok(_))) {
+            p + 1
+        } else {
+            p
+        }
+    });
+    // Reloaded after a successful bulk action only: a refused one keeps the selection.
+    let tickets = Resource::new(
+        move || (query.get(), cleared.get()),
+        |(q, _)| list_tickets(q),
+    );
+    let bulk_url = url_error("/sfn/bulk_tickets");
+    let bulk_error = Signal::derive(move || {
+        bulk.value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| bulk_url.get())
+    });
+    let choices = Resource::new(|| (), |_| get_ticket_choices());
+    view! {
+        <section class="card">
+            <div class="head-row">
+                <h1>"Tickets"</h1>
+                <a class="button primary" href="/tickets/new">"New ticket"</a>
+            </div>
+            {move || deleted().map(|id| view! {
+                <p class="success" role="status">"Ticket #" {id} " was deleted."</p>
+            })}
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let choices = match choices.await {
+                        Ok(c) => c,
+                        Err(e) => {
+                            return view! { <p class="error" role="alert">{e.to_string()}</p> }
+                                .into_any();
+                        }
+                    };
+                    let q = query.get();
+                    let result = tickets.await;
+                    let choices_for_bulk = choices.clone();
+                    view! {
+                        <Filters query=q.clone() choices=choices.clone() />
+                        {match result {
+                            Ok(tp) => view! { <Table query=q.clone() tickets=tp.page.items.clone() now=tp.now choices cleared /> <Pager query=q count=tp.page.count page=tp.page.request.page page_size=tp.page.request.page_size /> <BulkForm choices=choices_for_bulk bulk error=bulk_error /> }.into_any(),
+                            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        }}
+                    }
+                    .into_any()
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn Filters(query: ListQuery, choices: TicketChoices) -> impl IntoView {
+    let has = |v: &str| query.status.iter().any(|s| s == v);
+    let sel = |a: &str, b: &str| a == b;
+    view! {
+        <form method="get" action="/tickets" class="filters" aria-label="Filter tickets">
+            <fieldset class="checks">
+                <legend>"Status"</legend>
+                {TicketStatus::ALL
+                    .into_iter()
+                    .map(|s| {
+                        let v = (s as i64).to_string();
+                        let checked = has(&v);
+                        view! {
+                            <label>
+                                <input type="checkbox" name="status" value=v checked=checked />
+                                " "
+                                {s.label()}
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </fieldset>
+            <div>
+                <label for="filter-queue">"Queue"</label>
+                <select id="filter-queue" name="queue">
+                    <option value="">"Any queue"</option>
+                    {choices
+                        .queues
+                        .iter()
+                        .map(|qu| {
+                            let v = qu.id.to_string();
+                            let s = sel(&v, &query.queue);
+                            view! { <option value=v selected=s>{qu.title.clone()}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            <div>
+                <label for="filter-assigned">"Assigned to"</label>
+                <select id="filter-assigned" name="assigned_to">
+                    <option value="">"Anyone"</option>
+                    <option value="me" selected=sel("me", &query.assigned_to)>"Me"</option>
+                    <option value="unassigned" selected=sel("unassigned", &query.assigned_to)>
+                        "Unassigned"
+                    </option>
+                    {choices
+                        .staff
+                        .iter()
+                        .map(|u| {
+                            let v = u.id.to_string();
+                            let s = sel(&v, &query.assigned_to);
+                            view! { <option value=v selected=s>{u.display_name()}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            <div>
+                <label for="filter-priority">"Priority"</label>
+                <select id="filter-priority" name="priority">
+                    <option value="">"Any priority"</option>
+                    {Priority::ALL
+                        .into_iter()
+                        .map(|p| {
+                            let v = (p as i64).to_string();
+                            let s = sel(&v, &query.priority);
+                            view! { <option value=v selected=s>{p.label()}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            <div>
+                <label for="filter-q">"Search"</label>
+                <input id="filter-q" name="q" type="search" value=query.q.clone() placeholder="Title, description, email" />
+            </div>
+            <div>
+                <label for="filter-size">"Per page"</label>
+                <select id="filter-size" name="page_size">
+                    {["10", "25", "50", "100"]
+                        .into_iter()
+                        .map(|n| {
+                            let s = sel(n, &query.page_size)
+                                || (query.page_size.is_empty() && n == "25");
+                            view! { <option value=n selected=s>{n}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            {(!query.ordering.is_empty()).then(|| view! {
+                <input type="hidden" name="ordering" value=query.ordering.clone() />
+            })}
+            <div class="filter-buttons">
+                <button type="submit" class="primary">"Apply filters"</button>
+                <a href="/tickets">"Clear"</a>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn SortHeader(query: ListQuery, key: &'static str, label: &'static str) -> impl IntoView {
+    let current = if query.ordering.is_empty() {
+        "id".to_owned()
+    } else {
+        query.ordering.clone()
+    };
+    let (next, arrow, aria) = if current == key {
+        (format!("-{key}"), " ▲", "ascending")
+    } else if current == format!("-{key}") {
+        (key.to_owned(), " ▼", "descending")
+    } else {
+        (key.to_owned(), "", "none")
+    };
+    let href = query.sorted(&next).href();
+    view! {
+        <th scope="col" aria-sort=aria>
+            <a href=href>{label}{arrow}</a>
+        </th>
+    }
+}
+
+#[component]
+fn Table(
+    query: ListQuery,
+    tickets: Vec<Ticket>,
+    now: Timestamp,
+    choices: TicketChoices,
+    cleared: Memo<u32>,
+) -> impl IntoView {
+    if tickets.is_empty() {
+        return view! { <p class="empty">"No tickets match these filters."</p> }.into_any();
+    }
+    let sort = |i: usize| {
+        let (key, label) = SORTABLE[i];
+        view! { <SortHeader query=query.clone() key label /> }
+    };
+    view! {
+        <div class="table-wrap">
+            <table class="list tickets">
+                <thead>
+                    <tr>
+                        <th scope="col"><span class="visually-hidden">"Select"</span></th>
+                        {sort(0)}
+                        <th scope="col">"Title"</th>
+                        <th scope="col">"Queue"</th>
+                        <th scope="col">"Status"</th>
+                        {sort(1)}
+                        <th scope="col">"Assigned to"</th>
+                        <th scope="col">"Submitter"</th>
+                        {sort(2)}
+                        {sort(3)}
+                    </tr>
+                </thead>
+                <tbody>
+                    {tickets
+                        .into_iter()
+                        .map(|t| {
+                            let href = format!("/tickets/{}", t.id);
+                            let overdue = is_overdue(&t, &now);
+                            let due = t.due_date.as_ref().map(Timestamp::to_display).unwrap_or_default();
+                            view! {
+                                <tr>
+                                    <td>
+                                        <input
+                                            type="checkbox"
+                                            class="select"
+                                            form="bulk-form"
+                                            name=format!("sel[{}]", t.id)
+                                            aria-label=format!("Select ticket #{}", t.id)
+                                            prop:checked=move || {
+                                                cleared.track();
+                                                false
+                                            }
+                                        />
+                                    </td>
+                                    <td>{t.id}</td>
+                                    <td><a href=href>{t.title.clone()}</a>
+                                        {t.on_hold.then(|| view! { " " <span class="badge hold">"On hold"</span> })}
+                                    </td>
+                                    <td>{queue_name(&choices, t.queue)}</td>
+                                    <td><StatusBadge status=t.status /></td>
+                                    <td><PriorityBadge priority=t.priority /></td>
+                                    <td>{user_name(&choices.staff, t.assigned_to)}</td>
+                                    <td>{t.submitter_email.clone().unwrap_or_default()}</td>
+                                    <td>{t.created.to_display()}</td>
+                                    <td class:overdue=overdue>
+                                        {due}
+                                        {overdue.then(|| view! { " " <span class="badge overdue-badge">"Overdue"</span> })}
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn Pager(query: ListQuery, count: u64, page: u64, page_size: u64) -> impl IntoView {
+    let pages = count.div_ceil(page_size).max(1);
+    let prev = (page > 1).then(|| query.at_page(page - 1).href());
+    let next = (page < pages).then(|| query.at_page(page + 1).href());
+    view! {
+        <nav class="pager" aria-label="Pages">
+            {prev.map(|h| view! { <a href=h rel="prev">"← Previous"</a> })}
+            <span>{format!("Page {page} of {pages} · {count} tickets")}</span>
+            {next.map(|h| view! { <a href=h rel="next">"Next →"</a> })}
+        </nav>
+    }
+}
+
+/// Acts on the ticked rows: the checkboxes in the table belong to this form (`form=`).
+#[component]
+fn BulkForm(
+    choices: TicketChoices,
+    bulk: ServerAction<BulkTickets>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let pending = bulk.pending();
+    let done = move || match bulk.value().get() {
+        Some(Ok(n)) => Some(format!("{n} tickets updated.")),
+        _ => None,
+    };
+    view! {
+        <ActionForm action=bulk attr:id="bulk-form" attr:class="form bulk">
+            <h2>"With the selected tickets"</h2>
+            <FormAlert error />
+            <FieldError error field="sel" />
+            {move || done().map(|m| view! { <p class="success" role="status">{m}</p> })}
+            <div class="bulk-row">
+                <div>
+                    <label for="bulk-action">"Action"</label>
+                    <select id="bulk-action" name="action" aria-describedby="action-error">
+                        <option value="">"Choose…"</option>
+                        <optgroup label="Assign">
+                            <option value="assign:me">"Assign to me"</option>
+                            <option value="assign:none">"Unassign"</option>
+                            {choices
+                                .staff
+                                .iter()
+                                .map(|u| view! { <option value=format!("assign:{}", u.id)>{format!("Assign to {}", u.display_name())}</option> })
+                                .collect_view()}
+                        </optgroup>
+                        <optgroup label="Status">
+                            {TicketStatus::ALL
+                                .into_iter()
+                                .map(|s| view! { <option value=format!("status:{}", s as i64)>{format!("Set status {}", s.label())}</option> })
+                                .collect_view()}
+                        </optgroup>
+                        <option value="delete">"Delete"</option>
+                    </select>
+                    <FieldError error field="action" />
+                </div>
+                <label class="check">
+                    <input type="checkbox" name="confirm" aria-describedby="confirm-error" />
+                    " Yes, delete the selected tickets (needed for Delete)"
+                </label>
+                <button type="submit" disabled=pending>
+                    {move || if pending.get() { "Applying…" } else { "Apply to selected" }}
+                </button>
+            </div>
+            <FieldError error field="confirm" />
+        </ActionForm>
+    }
+}

@@ -1,0 +1,439 @@
+//! Server functions for the ticket pages: list, read, create, change, reply, quick actions,
+//! delete and the dashboard counts. Each one turns form fields into the same JSON-shaped body
+//! the REST API parses, and calls one function of `service::tickets` or `service::followups`.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::{MultipartData, MultipartFormData};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::page::Page;
+use crate::domain::ticket::{Ticket, TicketChoices, TicketCounts, TicketDetail};
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+use super::context::{media_root, pool, require_user, respond};
+
+/// The ticket list's filters, sort and page, exactly as they stand in the URL query.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    /// Status numbers; several may be chosen.
+    pub status: Vec<String>,
+    pub queue: String,
+    /// A user id, `me` or `unassigned`.
+    pub assigned_to: String,
+    pub priority: String,
+    pub q: String,
+    pub ordering: String,
+    pub page: String,
+    pub page_size: String,
+}
+
+/// Percent-encodes a query value.
+pub fn encode(raw: &str) -> String {
+    let mut out = String::new();
+    for b in raw.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+impl ListQuery {
+    pub fn from_params(p: &leptos_router::params::ParamsMap) -> Self {
+        let one = |k: &str| p.get(k).unwrap_or_default();
+        Self {
+            status: p
+                .get_all("status")
+                .unwrap_or_default()
+                .into_iter()
+                .flat_map(|s| {
+                    s.split(',')
+                        .map(|x| x.trim().to_owned())
+                        .collect::<Vec<_>>()
+                })
+                .filter(|s| !s.is_empty())
+                .collect(),
+            queue: one("queue"),
+            assigned_to: one("assigned_to"),
+            priority: one("priority"),
+            q: one("q"),
+            ordering: one("ordering"),
+            page: one("page"),
+            page_size: one("page_size"),
+        }
+    }
+
+    /// `?…` for a link to this view (empty values left out).
+    pub fn href(&self) -> String {
+        let mut parts: Vec<String> = self
+            .status
+            .iter()
+            .map(|s| format!("status={}", encode(s)))
+            .collect();
+        for (k, v) in [
+            ("queue", &self.queue),
+            ("assigned_to", &self.assigned_to),
+            ("priority", &self.priority),
+            ("q", &self.q),
+            ("ordering", &self.ordering),
+            ("page", &self.page),
+            ("page_size", &self.page_size),
+        ] {
+            if !v.is_empty() {
+                parts.push(format!("{k}={}", encode(v)));
+            }
+        }
+        if parts.is_empty() {
+            "/tickets".to_owned()
+        } else {
+            format!("/tickets?{}", parts.join("&"))
+        }
+    }
+
+    /// The same view sorted by `ordering`, from the first page.
+    pub fn sorted(&self, ordering: &str) -> Self {
+        Self {
+            ordering: ordering.to_owned(),
+            page: String::new(),
+            ..self.clone()
+        }
+    }
+
+    pub fn at_page(&self, page: u64) -> Self {
+        Self {
+            page: page.to_string(),
+            ..self.clone()
+        }
+    }
+}
+
+/// A page of tickets, and the server's clock (to mark overdue tickets the same way on the
+/// server and in the browser).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TicketPage {
+    pub page: Page<Ticket>,
+    pub now: crate::domain::Timestamp,
+}
+
+/// A page of tickets for the list.
+#[server(prefix = "/sfn", endpoint = "list_tickets")]
+pub async fn list_tickets(query: ListQuery) -> Result<TicketPage, AppError> {
+    respond(
+        async {
+            use crate::domain::page::PageRequest;
+            use crate::domain::ticket::TicketFilter;
+            let actor = require_user().await?;
+            let mut pairs = Vec::new();
+            if !query.status.is_empty() {
+                pairs.push(("status".to_owned(), query.status.join(",")));
+            }
+            let assigned = match query.assigned_to.as_str() {
+                "me" => actor.id.to_string(),
+                "unassigned" => String::new(),
+                other => other.to_owned(),
+            };
+            for (k, v) in [
+                ("queue", query.queue),
+                ("assigned_to", assigned),
+                ("priority", query.priority),
+                ("q", query.q),
+                ("ordering", query.ordering),
+            ] {
+                pairs.push((k.to_owned(), v));
+            }
+            let mut filter = TicketFilter::from_query(&pairs);
+            filter.unassigned = query.assigned_to == "unassigned";
+            let page = PageRequest::parse(Some(&query.page), Some(&query.page_size))?;
+            let page = crate::service::tickets::list(&pool()?, &actor, &filter, page).await?;
+            Ok(TicketPage {
+                page,
+                now: crate::domain::Timestamp::now(),
+            })
+        }
+        .await,
+    )
+}
+
+/// Queues, staff and custom fields for forms and filters.
+#[server(prefix = "/sfn", endpoint = "ticket_choices")]
+pub async fn get_ticket_choices() -> Result<TicketChoices, AppError> {
+    respond(
+        async { crate::service::tickets::choices(&pool()?, &require_user().await?).await }.await,
+    )
+}
+
+/// One ticket with its audit trail.
+#[server(prefix = "/sfn", endpoint = "get_ticket")]
+pub async fn get_ticket(id: i64) -> Result<TicketDetail, AppError> {
+    respond(
+        async { crate::service::tickets::detail(&pool()?, &require_user().await?, id).await }.await,
+    )
+}
+
+/// The dashboard's counts.
+#[server(prefix = "/sfn", endpoint = "ticket_counts")]
+pub async fn get_ticket_counts() -> Result<TicketCounts, AppError> {
+    respond(async { crate::service::tickets::counts(&pool()?, &require_user().await?).await }.await)
+}
+
+/// A form's fields as the JSON object the parsers read. Checkboxes named in `bools` (comma
+/// separated) are true when sent and false when absent, as HTML leaves unticked boxes out.
+#[cfg(feature = "ssr")]
+pub(crate) fn form_body(
+    f: BTreeMap<String, String>,
+    bools: Option<String>,
+) -> crate::domain::input::Body {
+    use serde_json::Value;
+    let mut body: crate::domain::input::Body = f
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    for key in bools.unwrap_or_default().split(',').map(str::trim) {
+        if !key.is_empty() {
+            let on = crate::server_fns::users::checked(&f.get(key).cloned());
+            body.insert(key.to_owned(), Value::Bool(on));
+        }
+    }
+    body
+}
+
+/// Opens a ticket from the "New ticket" form, then goes to it.
+#[server(prefix = "/sfn", endpoint = "create_ticket")]
+pub async fn create_ticket(
+    f: BTreeMap<String, String>,
+    bools: Option<String>,
+) -> Result<i64, AppError> {
+    respond(
+        async {
+            use crate::domain::input::WriteMode;
+            use crate::domain::ticket::TicketInput;
+            let actor = require_user().await?;
+            let input = TicketInput::from_json(&form_body(f, bools), WriteMode::Create);
+            let t =
+                crate::service::tickets::create(&pool()?, &actor, &media_root()?, input, vec![])
+                    .await?;
+            leptos_axum::redirect(&format!("/tickets/{}?created=1", t.id));
+            Ok(t.id)
+        }
+        .await,
+    )
+}
+
+/// Saves the edit form (every field it shows), then goes back to the ticket.
+#[server(prefix = "/sfn", endpoint = "update_ticket")]
+pub async fn update_ticket(
+    id: i64,
+    f: BTreeMap<String, String>,
+    bools: Option<String>,
+) -> Result<i64, AppError> {
+    respond(
+        async {
+            use crate::domain::input::WriteMode;
+            use crate::domain::ticket::TicketInput;
+            let actor = require_user().await?;
+            let input = TicketInput::from_json(&form_body(f, bools), WriteMode::Update);
+            let t = crate::service::tickets::update(&pool()?, &actor, id, input).await?;
+            leptos_axum::redirect(&format!("/tickets/{}?saved=1", t.id));
+            Ok(t.id)
+        }
+        .await,
+    )
+}
+
+/// The ticket page's one-click actions, each a change recorded in the audit trail:
+/// `assign_me`, `hold`, `unhold`, `resolve` (with `resolution`), `close`, `reopen`, and
+/// `merge` (into ticket `target`, which marks this one a duplicate).
+#[server(prefix = "/sfn", endpoint = "ticket_action")]
+pub async fn ticket_action(
+    id: i64,
+    action: String,
+    resolution: Option<String>,
+    target: Option<String>,
+) -> Result<(), AppError> {
+    respond(
+        async {
+            use crate::domain::input::WriteMode;
+            use crate::domain::ticket::TicketInput;
+            use serde_json::json;
+            let actor = require_user().await?;
+            let body = match action.as_str() {
+                "assign_me" => json!({ "assigned_to": actor.id }),
+                "hold" => json!({ "on_hold": true }),
+                "unhold" => json!({ "on_hold": false }),
+                "resolve" => json!({ "status": 3, "resolution": resolution.unwrap_or_default() }),
+                "close" => json!({ "status": 4 }),
+                "reopen" => json!({ "status": 2 }),
+                "merge" => json!({ "merged_to": target.unwrap_or_default(), "status": 5 }),
+                _ => return Err(AppError::BadRequest("Unknown action.".to_owned())),
+            };
+            let body = body.as_object().cloned().unwrap_or_default();
+            let input = TicketInput::from_json(&body, WriteMode::Update);
+            crate::service::tickets::update(&pool()?, &actor, id, input).await?;
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Deletes a ticket (after the confirmation page), then goes to the list.
+#[server(prefix = "/sfn", endpoint = "delete_ticket")]
+pub async fn delete_ticket(id: i64) -> Result<(), AppError> {
+    respond(
+        async {
+            let actor = require_user().await?;
+            crate::service::tickets::delete(&pool()?, &actor, &media_root()?, id).await?;
+            leptos_axum::redirect(&format!("/tickets?deleted={id}"));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// The reply form, a multipart post so that it carries files: `ticket`, `comment`, `public`,
+/// `new_status`, `time_spent` and any number of `attachments`. Goes back to the ticket.
+#[server(prefix = "/sfn", endpoint = "reply_ticket", input = MultipartFormData)]
+pub async fn reply_ticket(data: MultipartData) -> Result<(), AppError> {
+    respond(reply_inner(data).await)
+}
+
+#[cfg(feature = "ssr")]
+async fn reply_inner(data: MultipartData) -> Result<(), AppError> {
+    use crate::domain::attachment::UploadedFile;
+    use crate::domain::input::WriteMode;
+    use crate::domain::ticket::FollowUpInput;
+    use serde_json::Value;
+    let actor = require_user().await?;
+    let bad = |_| AppError::BadRequest("The form could not be read.".to_owned());
+    let mut multipart = data.into_inner().ok_or(AppError::Internal)?;
+    let mut body = crate::domain::input::Body::new();
+    let mut files = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        match field.file_name().map(ToOwned::to_owned) {
+            Some(filename) => {
+                let content_type = field
+                    .content_type()
+                    .map_or_else(|| "application/octet-stream".to_owned(), |m| m.to_string());
+                let bytes = field.bytes().await.map_err(bad)?;
+                // An empty file input still sends a part without a name or bytes.
+                if !filename.is_empty() {
+                    files.push(UploadedFile {
+                        field: name,
+                        filename,
+                        content_type,
+                        bytes: bytes.to_vec(),
+                    });
+                }
+            }
+            None => {
+                let text = field.text().await.map_err(bad)?;
+                body.insert(name, Value::String(text));
+            }
+        }
+    }
+    let public = body.contains_key("public");
+    body.insert("public".to_owned(), Value::Bool(public));
+    let ticket = body
+        .get("ticket")
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse::<i64>().ok());
+    let input = FollowUpInput::from_json(&body, WriteMode::Create);
+    crate::service::followups::create(&pool()?, &actor, &media_root()?, input, files).await?;
+    if let Some(t) = ticket {
+        leptos_axum::redirect(&format!("/tickets/{t}?replied=1"));
+    }
+    Ok(())
+}
+
+/// "My tickets": the tickets the signed-in user submitted, newest first.
+#[server(prefix = "/sfn", endpoint = "list_own_tickets")]
+pub async fn list_own_tickets(
+    page: Option<String>,
+) -> Result<Page<crate::domain::ticket::PublicTicket>, AppError> {
+    respond(
+        async {
+            let actor = require_user().await?;
+            let page = crate::domain::page::PageRequest::parse(page.as_deref(), None)?;
+            crate::service::tickets::list_for_submitter(&pool()?, &actor, page).await
+        }
+        .await,
+    )
+}
+
+/// One of the signed-in user's own tickets, as they may see it.
+#[server(prefix = "/sfn", endpoint = "get_own_ticket")]
+pub async fn get_own_ticket(id: i64) -> Result<Ticket, AppError> {
+    respond(
+        async {
+            crate::service::tickets::get_for_submitter(&pool()?, &require_user().await?, id).await
+        }
+        .await,
+    )
+}
+
+/// A public comment by the ticket's submitter.
+#[server(prefix = "/sfn", endpoint = "comment_own_ticket")]
+pub async fn comment_own_ticket(id: i64, comment: String) -> Result<(), AppError> {
+    respond(
+        async {
+            let actor = require_user().await?;
+            crate::service::tickets::comment_as_submitter(&pool()?, &actor, id, &comment).await
+        }
+        .await,
+    )
+}
+
+/// Bulk actions on the ticket list: `sel` holds the ticked rows (`sel[<id>]=on`), `action` is
+/// `assign:me`, `assign:none`, `assign:<user id>`, `status:<n>` or `delete` (which needs
+/// `confirm` ticked).
+#[server(prefix = "/sfn", endpoint = "bulk_tickets")]
+pub async fn bulk_tickets(
+    sel: Option<BTreeMap<String, String>>,
+    action: String,
+    confirm: Option<String>,
+) -> Result<usize, AppError> {
+    respond(
+        async {
+            use crate::domain::ticket::TicketStatus;
+            use crate::service::tickets::BulkAction;
+            let actor = require_user().await?;
+            let ids: Vec<i64> = sel
+                .unwrap_or_default()
+                .keys()
+                .filter_map(|k| k.parse().ok())
+                .collect();
+            if ids.is_empty() {
+                return Err(AppError::field("sel", "Select at least one ticket."));
+            }
+            let invalid = || AppError::field("action", "Choose an action.");
+            let action = match action.split_once(':') {
+                None if action == "delete" => {
+                    if !crate::server_fns::users::checked(&confirm) {
+                        return Err(AppError::field(
+                            "confirm",
+                            "Tick the box to confirm the deletion.",
+                        ));
+                    }
+                    BulkAction::Delete
+                }
+                Some(("assign", "me")) => BulkAction::Assign(Some(actor.id)),
+                Some(("assign", "none")) => BulkAction::Assign(None),
+                Some(("assign", id)) => {
+                    BulkAction::Assign(Some(id.parse().map_err(|_| invalid())?))
+                }
+                Some(("status", s)) => {
+                    BulkAction::SetStatus(TicketStatus::parse(s).map_err(|_| invalid())?)
+                }
+                _ => return Err(invalid()),
+            };
+            crate::service::tickets::bulk(&pool()?, &actor, &media_root()?, &ids, action).await
+        }
+        .await,
+    )
+}
