@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing the helpdesk needs, and only what is missing (idempotent).
 # Versions and the reasons for them: ../shared/docs/BUILD.md and the README.
-# Source it (`. scripts/setup.sh`) so that PATH picks up the tools it installs.
-set -euo pipefail
+# Source it (`. scripts/setup.sh`) so that PATH picks up the tools it installs. Its shell
+# options are only set when it runs on its own, so sourcing it changes no option of the caller.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then set -euo pipefail; fi
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$HOME/.cargo/bin:$root/.tools/node_modules/.bin:$PATH"
