@@ -112,31 +112,17 @@ async fn cached_user(
     let Some(entry) = cache.lookup(key) else {
         return Ok(None);
     };
-    let row = sqlx::query_as::<_, AuthRow>(
-        "select username, password_hash, is_active, is_staff from users where id = ?",
-    )
-    .bind(entry.user_id)
-    .fetch_optional(pool)
-    .await?;
-    let still_valid = row.as_ref().is_some_and(|r| {
-        r.is_active
-            && r.username == username
-            && r.is_staff == entry.is_staff
-            && cache.digest(r.password_hash.as_bytes()) == entry.fingerprint
-    });
-    if still_valid {
-        return super::users::get_user(pool, entry.user_id).await.map(Some);
+    let found = super::users::get_user_and_hash(pool, entry.user_id).await?;
+    if let Some((user, hash)) = found
+        && user.is_active
+        && user.username == username
+        && user.is_staff == entry.is_staff
+        && cache.digest(hash.as_bytes()) == entry.fingerprint
+    {
+        return Ok(Some(user));
     }
     cache.forget(key);
     Ok(None)
-}
-
-#[derive(sqlx::FromRow)]
-struct AuthRow {
-    username: String,
-    password_hash: String,
-    is_active: bool,
-    is_staff: bool,
 }
 
 /// Authenticates a Basic-auth header's `username:password`, verifying with argon2 only when

@@ -293,6 +293,30 @@ pub async fn get_user(pool: &SqlitePool, id: i64) -> Result<User, AppError> {
         .map_err(Into::into)
 }
 
+/// A user together with their password hash, in one query: the credential cache checks that
+/// the hash is unchanged on every hit and then needs the user anyway.
+///
+/// # Errors
+/// `Internal` on a database failure; no such user is `Ok(None)`.
+pub(crate) async fn get_user_and_hash(
+    pool: &SqlitePool,
+    id: i64,
+) -> Result<Option<(User, String)>, AppError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        user: UserRow,
+        password_hash: String,
+    }
+    Ok(sqlx::query_as::<_, Row>(&format!(
+        "select {USER_COLUMNS}, password_hash from users where id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?
+    .map(|r| (r.user.into(), r.password_hash)))
+}
+
 /// Whether a user with this id exists (for foreign-key validation).
 ///
 /// # Errors
