@@ -182,29 +182,18 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<Attachment>, AppError> {
     require_staff(actor)?;
-    let count: i64 = sqlx::query_scalar(
-        "select count(*) from followup_attachments where ?1 is null or followup = ?1",
+    let (count, request, rows) = super::db::page_by_id::<AttachmentRow>(
+        pool,
+        "followup_attachments",
+        COLUMNS,
+        Some(("followup", followup)),
+        page,
     )
-    .bind(followup)
-    .fetch_one(pool)
     .await?;
-    let request = page.check(count as u64)?;
-    let items = sqlx::query_as::<_, AttachmentRow>(&format!(
-        "select {COLUMNS} from followup_attachments where ?1 is null or followup = ?1 \
-         order by id limit ?2 offset ?3"
-    ))
-    .bind(followup)
-    .bind(request.limit())
-    .bind(request.offset())
-    .fetch_all(pool)
-    .await?
-    .into_iter()
-    .map(Into::into)
-    .collect();
     Ok(Page {
-        count: count as u64,
+        count,
         request,
-        items,
+        items: rows.into_iter().map(Into::into).collect(),
     })
 }
 

@@ -78,24 +78,12 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<CustomField>, AppError> {
     require_staff(actor)?;
-    let count: i64 = sqlx::query_scalar("select count(*) from custom_fields")
-        .fetch_one(pool)
-        .await?;
-    let request = page.check(count as u64)?;
-    let items = sqlx::query_as::<_, CustomFieldRow>(&format!(
-        "select {COLUMNS} from custom_fields order by id limit ? offset ?"
-    ))
-    .bind(request.limit())
-    .bind(request.offset())
-    .fetch_all(pool)
-    .await?
-    .into_iter()
-    .map(Into::into)
-    .collect();
+    let (count, request, rows) =
+        super::db::page_by_id::<CustomFieldRow>(pool, "custom_fields", COLUMNS, None, page).await?;
     Ok(Page {
-        count: count as u64,
+        count,
         request,
-        items,
+        items: rows.into_iter().map(Into::into).collect(),
     })
 }
 

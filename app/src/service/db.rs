@@ -107,3 +107,39 @@ pub async fn begin_write(pool: &SqlitePool) -> Result<WriteTx, sqlx::Error> {
     let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     Ok(WriteTx { tx, _turn: turn })
 }
+
+/// One page of `table`'s rows in id order, with the total count: what every plain list
+/// endpoint serves. `filter` keeps only rows whose column equals the value, when one is given.
+///
+/// # Errors
+/// `NotFoundDetail` for a page past the end; `Internal` on a database failure.
+pub(crate) async fn page_by_id<R>(
+    pool: &SqlitePool,
+    table: &str,
+    columns: &str,
+    filter: Option<(&str, Option<i64>)>,
+    page: crate::domain::page::PageRequest,
+) -> Result<(u64, crate::domain::page::PageRequest, Vec<R>), crate::error::AppError>
+where
+    R: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+{
+    // NULL matches everything, so one statement serves the filtered and unfiltered lists.
+    let (condition, value) = match filter {
+        Some((column, value)) => (format!("?1 is null or {column} = ?1"), value),
+        None => ("?1 is null".to_owned(), None),
+    };
+    let count: i64 = sqlx::query_scalar(&format!("select count(*) from {table} where {condition}"))
+        .bind(value)
+        .fetch_one(pool)
+        .await?;
+    let request = page.check(count as u64)?;
+    let rows = sqlx::query_as::<_, R>(&format!(
+        "select {columns} from {table} where {condition} order by id limit ?2 offset ?3"
+    ))
+    .bind(value)
+    .bind(request.limit())
+    .bind(request.offset())
+    .fetch_all(pool)
+    .await?;
+    Ok((count as u64, request, rows))
+}

@@ -93,23 +93,16 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<FollowUp>, AppError> {
     require_staff(actor)?;
-    let count: i64 =
-        sqlx::query_scalar("select count(*) from followups where ?1 is null or ticket = ?1")
-            .bind(ticket)
-            .fetch_one(pool)
-            .await?;
-    let request = page.check(count as u64)?;
-    let rows = sqlx::query_as::<_, FollowUpRow>(&format!(
-        "select {COLUMNS} from followups where ?1 is null or ticket = ?1 \
-         order by id limit ?2 offset ?3"
-    ))
-    .bind(ticket)
-    .bind(request.limit())
-    .bind(request.offset())
-    .fetch_all(pool)
+    let (count, request, rows) = super::db::page_by_id::<FollowUpRow>(
+        pool,
+        "followups",
+        COLUMNS,
+        Some(("ticket", ticket)),
+        page,
+    )
     .await?;
     Ok(Page {
-        count: count as u64,
+        count,
         request,
         items: build(pool, rows).await?,
     })

@@ -46,24 +46,12 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<Queue>, AppError> {
     require_staff(actor)?;
-    let count: i64 = sqlx::query_scalar("select count(*) from queues")
-        .fetch_one(pool)
-        .await?;
-    let request = page.check(count as u64)?;
-    let items = sqlx::query_as::<_, QueueRow>(&format!(
-        "select {COLUMNS} from queues order by id limit ? offset ?"
-    ))
-    .bind(request.limit())
-    .bind(request.offset())
-    .fetch_all(pool)
-    .await?
-    .into_iter()
-    .map(Into::into)
-    .collect();
+    let (count, request, rows) =
+        super::db::page_by_id::<QueueRow>(pool, "queues", COLUMNS, None, page).await?;
     Ok(Page {
-        count: count as u64,
+        count,
         request,
-        items,
+        items: rows.into_iter().map(Into::into).collect(),
     })
 }
 
