@@ -232,7 +232,7 @@ pub fn document() -> Value {
             ("q", "text in title, description or submitter_email"),
             (
                 "ordering",
-                "id, -id, created, -created, priority, -priority, due_date, -due_date, modified, -modified",
+                "id, -id, title, -title, queue, -queue, status, -status, created, -created, priority, -priority, due_date, -due_date, modified, -modified",
             ),
         ],
         true,

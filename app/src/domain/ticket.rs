@@ -444,9 +444,15 @@ pub struct TicketCounts {
 }
 
 /// The orders a ticket list accepts (`?ordering=`), id ascending by default.
-pub const ORDERINGS: [&str; 10] = [
+pub const ORDERINGS: [&str; 16] = [
     "id",
     "-id",
+    "title",
+    "-title",
+    "queue",
+    "-queue",
+    "status",
+    "-status",
     "created",
     "-created",
     "priority",

@@ -47,6 +47,14 @@ const COLUMNS: &str = "id, title, queue, created, modified, submitter_email, ass
 fn order_by(ordering: &str) -> &'static str {
     match ordering {
         "-id" => "id desc",
+        // Case-insensitive, as a person reads a list; the index is built with the same
+        // collation (see the migration that adds tickets_title).
+        "title" => "title collate nocase, id",
+        "-title" => "title collate nocase desc, id desc",
+        "queue" => "queue, id",
+        "-queue" => "queue desc, id desc",
+        "status" => "status, id",
+        "-status" => "status desc, id desc",
         "created" => "created, id",
         "-created" => "created desc, id desc",
         "priority" => "priority, id",
