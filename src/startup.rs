@@ -83,10 +83,49 @@ pub fn build_app(
         ))
         .layer(sessions)
         .layer(axum::middleware::from_fn(crate::auth::finish_writes))
+        .layer(axum::middleware::from_fn(catch_panics))
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state);
     NormalizePathLayer::trim_trailing_slash().layer(router)
 }
+
+/// A friendly error page (JSON under `/api/`) instead of a dropped connection when a handler
+/// panics; the panic itself is logged, never shown.
+pub async fn catch_panics(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use futures_util::FutureExt;
+    let api = req.uri().path().starts_with("/api/");
+    match std::panic::AssertUnwindSafe(next.run(req))
+        .catch_unwind()
+        .await
+    {
+        Ok(resp) => resp,
+        Err(_) => {
+            // The default panic hook has already printed where it happened to stderr.
+            tracing::error!("a request handler panicked");
+            if api {
+                app::error::AppError::Internal.into_response()
+            } else {
+                (
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    axum::response::Html(INTERNAL_ERROR_PAGE),
+                )
+                    .into_response()
+            }
+        }
+    }
+}
+
+/// The page for a failure so bad that the app could not render its own error page.
+const INTERNAL_ERROR_PAGE: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+<title>Something went wrong · Helpdesk</title><link rel=\"stylesheet\" href=\"/pkg/helpdesk.css\"></head>\
+<body><main><section class=\"card narrow\"><h1>Something went wrong</h1>\
+<p>The helpdesk could not answer this request. Please try again in a moment.</p>\
+<p><a href=\"/\">Go to the dashboard</a></p></section></main></body></html>";
 
 /// Session cookies: HttpOnly, SameSite=Lax, Secure behind HTTPS, expiring after idle time.
 pub fn session_layer(pool: &SqlitePool, settings: &Settings) -> SessionManagerLayer<SqliteStore> {
@@ -168,4 +207,49 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    async fn boom() -> &'static str {
+        panic!("deliberate panic in a test handler")
+    }
+
+    async fn call(path: &str) -> (u16, String) {
+        let router = axum::Router::new()
+            .route("/page", axum::routing::get(boom))
+            .route("/api/thing", axum::routing::get(boom))
+            .layer(axum::middleware::from_fn(super::catch_panics));
+        let resp = router
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    #[tokio::test]
+    async fn a_panicking_page_handler_gets_the_friendly_500_page() {
+        let (status, body) = call("/page").await;
+        assert_eq!(status, 500);
+        assert!(body.contains("Something went wrong"), "{body}");
+        assert!(
+            !body.contains("deliberate"),
+            "the panic message leaked: {body}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_panicking_api_handler_gets_a_json_500() {
+        let (status, body) = call("/api/thing").await;
+        assert_eq!(status, 500);
+        assert_eq!(body, r#"{"detail":"Internal server error."}"#);
+    }
 }

@@ -1,6 +1,8 @@
 //! Superusers: queues and custom fields (list, create, edit, delete).
 
 use leptos::prelude::*;
+
+use crate::components::error::ErrorMessage;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::form::{FieldError, FormAlert, url_error};
@@ -94,7 +96,7 @@ pub fn AdminQueues() -> impl IntoView {
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match queues.await {
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <ErrorMessage error=e /> }.into_any(),
                         Ok(list) => view! {
                             <div class="table-wrap">
                                 <table class="list">
@@ -167,7 +169,7 @@ pub fn AdminQueueEdit() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match queue.await {
-                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <ErrorMessage error=e /> }.into_any(),
                     Ok(q) => {
                         let qid = q.id;
                         let del_label = format!("Delete queue {}", q.title);
@@ -304,7 +306,7 @@ pub fn AdminCustomFields() -> impl IntoView {
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match fields.await {
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <ErrorMessage error=e /> }.into_any(),
                         Ok(list) => view! {
                             <div class="table-wrap">
                                 <table class="list">
@@ -371,7 +373,7 @@ pub fn AdminCustomFieldEdit() -> impl IntoView {
            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                {move || Suspend::new(async move {
                    match field.await {
-                       Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                       Err(e) => view! { <ErrorMessage error=e /> }.into_any(),
     Ok(f) => {
                            let fid = f.id;
                            let del_label = format!("Delete custom field {}", f.name);

@@ -1,4 +1,6 @@
 use leptos::prelude::*;
+
+use crate::components::error::ErrorMessage;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::form::{FieldError, FormAlert, url_error};
@@ -31,7 +33,7 @@ pub fn AdminUsers() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match users.await {
                         Ok(list) => view! { <UserTable users=list /> }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <ErrorMessage error=e /> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -159,7 +161,7 @@ pub fn AdminUserEdit() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match user.await {
-                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <ErrorMessage error=e /> }.into_any(),
                     Ok(u) => view! {
                         <section class="card">
                             <h1>"User " {u.username.clone()}</h1>

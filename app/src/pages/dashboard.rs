@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::error::ErrorMessage;
+
 use crate::domain::ticket::TicketStatus;
 use crate::pages::tickets::StatusBadge;
 use crate::server_fns::auth::get_current_user;
@@ -62,7 +64,7 @@ fn DashboardCounts() -> impl IntoView {
             {move || Suspend::new(async move {
                 let counts = match counts.await {
                     Ok(c) => c,
-                    Err(e) => return view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => return view! { <ErrorMessage error=e /> }.into_any(),
                 };
                 let latest = latest.await.map(|p| p.page.items).unwrap_or_default();
                 view! {

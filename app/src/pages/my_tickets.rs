@@ -2,6 +2,8 @@
 //! with its public followups, and a form to add a public comment.
 
 use leptos::prelude::*;
+
+use crate::components::error::ErrorMessage;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::form::{FieldError, FormAlert, url_error};
@@ -20,7 +22,7 @@ pub fn MyTickets() -> impl IntoView {
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match tickets.await {
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <ErrorMessage error=e /> }.into_any(),
                         Ok(p) if p.items.is_empty() => view! { <p class="empty">"You have no tickets."</p> }.into_any(),
                         Ok(p) => view! {
                             <div class="table-wrap">

@@ -2,6 +2,8 @@
 //! shared and reloaded, and the back button works. The filter form is a plain GET form.
 
 use leptos::prelude::*;
+
+use crate::components::error::ErrorMessage;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::form::{FieldError, FormAlert, url_error};
@@ -47,8 +49,11 @@ pub fn is_overdue(t: &Ticket, now: &Timestamp) -> bool {
     t.status.is_active() && t.due_date.as_ref().is_some_and(|d| d.inner() < now.inner())
 }
 
-const SORTABLE: [(&str, &str); 4] = [
+const SORTABLE: [(&str, &str); 7] = [
     ("id", "#"),
+    ("title", "Title"),
+    ("queue", "Queue"),
+    ("status", "Status"),
     ("priority", "Priority"),
     ("created", "Created"),
     ("due_date", "Due"),
@@ -98,7 +103,7 @@ pub fn TicketList() -> impl IntoView {
                     let choices = match choices.await {
                         Ok(c) => c,
                         Err(e) => {
-                            return view! { <p class="error" role="alert">{e.to_string()}</p> }
+                            return view! { <ErrorMessage error=e /> }
                                 .into_any();
                         }
                     };
@@ -109,7 +114,7 @@ pub fn TicketList() -> impl IntoView {
                         <Filters query=q.clone() choices=choices.clone() />
                         {match result {
                             Ok(tp) => view! { <Table query=q.clone() tickets=tp.page.items.clone() now=tp.now choices cleared /> <Pager query=q count=tp.page.count page=tp.page.request.page page_size=tp.page.request.page_size /> <BulkForm choices=choices_for_bulk bulk error=bulk_error /> }.into_any(),
-                            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                            Err(e) => view! { <ErrorMessage error=e /> }.into_any(),
                         }}
                     }
                     .into_any()
@@ -262,14 +267,14 @@ fn Table(
                     <tr>
                         <th scope="col"><span class="visually-hidden">"Select"</span></th>
                         {sort(0)}
-                        <th scope="col">"Title"</th>
-                        <th scope="col">"Queue"</th>
-                        <th scope="col">"Status"</th>
                         {sort(1)}
-                        <th scope="col">"Assigned to"</th>
-                        <th scope="col">"Submitter"</th>
                         {sort(2)}
                         {sort(3)}
+                        {sort(4)}
+                        <th scope="col">"Assigned to"</th>
+                        <th scope="col">"Submitter"</th>
+                        {sort(5)}
+                        {sort(6)}
                     </tr>
                 </thead>
                 <tbody>
