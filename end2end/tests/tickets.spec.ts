@@ -40,6 +40,11 @@ test("create a ticket with a custom field and see it in the list", async ({ page
   await page.getByLabel("Submitter email").fill("reporter@example.com");
   await page.getByLabel("Priority").selectOption({ label: "2. High" });
   await page.getByLabel(`Asset tag ${field}`).fill("PR-4711");
+  await page.getByLabel("Attachments").setInputFiles({
+    name: "tray2-photo.txt",
+    mimeType: "text/plain",
+    buffer: Buffer.from("smoke, tray 2"),
+  });
   await shot(page, "ticket-create");
   await page.getByRole("button", { name: "Create ticket" }).click();
 
@@ -48,6 +53,12 @@ test("create a ticket with a custom field and see it in the list", async ({ page
   await expect(page.getByRole("heading", { level: 1 })).toContainText(title);
   await expect(page.locator("dl.fields")).toContainText("PR-4711");
   await expect(page.locator(".timeline")).toContainText("Ticket Opened");
+  await expect(page.locator(".timeline .attachments")).toContainText("tray2-photo.txt");
+  // A quick action replaces the "created" banner that came with the URL.
+  await hydrated(page);
+  await page.getByRole("button", { name: "Assign to me" }).click();
+  await expect(page.getByRole("status")).toHaveText("Ticket updated.");
+  await expect(page.locator("dl.fields")).toContainText("admin");
 
   await page.goto(`/tickets?q=${encodeURIComponent(title)}`);
   const row = page.locator("table.tickets tbody tr");
@@ -97,6 +108,14 @@ test("filter and sort the list; a reload keeps the filters", async ({ page, requ
   await page.goBack();
   await expect(page).toHaveURL(/ordering=priority(&|$)/);
   await expect(rows.first()).toContainText(`${word} critical`);
+
+  await page.getByRole("link", { name: "Title", exact: true }).click();
+  await expect(page).toHaveURL(/ordering=title(&|$)/);
+  await expect(rows.first()).toContainText(`${word} critical`);
+  await page.getByRole("link", { name: /^Title/ }).click();
+  await expect(page).toHaveURL(/ordering=-title(&|$)/);
+  await expect(rows.first()).toContainText(`${word} low`);
+  await expect(page.getByLabel("Search")).toHaveValue(word);
 });
 
 test("open a ticket, reply with an attachment, change status, see it in the timeline", async ({ page, request }) => {
@@ -208,5 +227,27 @@ test.describe("without JavaScript", () => {
 
     await page.goto(`/tickets?q=${encodeURIComponent(title)}`);
     await expect(page.locator("table.tickets tbody tr")).toHaveCount(1);
+  });
+
+  test("a failed create shows the error and keeps what was typed", async ({ page, request }) => {
+    const q = await queue(request);
+    await signIn(page);
+    await page.goto("/tickets/new");
+    await page.getByLabel("Queue").selectOption({ label: q.title });
+    await page.getByLabel("Title").fill("Kept after an error");
+    await page.getByLabel("Description").fill("Typed once, not twice.");
+    await page.getByLabel("Submitter email").fill("not-an-email");
+    await page.getByRole("button", { name: "Create ticket" }).click();
+    await expect(page.locator("#submitter_email-error")).toHaveText("Enter a valid email address.");
+    await expect(page.getByLabel("Title")).toHaveValue("Kept after an error");
+    await expect(page.getByLabel("Description")).toHaveValue("Typed once, not twice.");
+    await expect(page.getByLabel("Submitter email")).toHaveValue("not-an-email");
+    await expect(page.getByLabel("Queue")).toHaveValue(String(q.id));
+    await shot(page, "ticket-create-error-nojs");
+
+    await page.getByLabel("Submitter email").fill("fixed@example.com");
+    await page.getByRole("button", { name: "Create ticket" }).click();
+    await expect(page).toHaveURL(/\/tickets\/\d+\?created=1$/);
+    await expect(page.getByRole("heading", { level: 1 })).toContainText("Kept after an error");
   });
 });

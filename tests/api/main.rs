@@ -11,3 +11,4 @@ mod queues;
 mod tickets;
 mod user_tickets;
 mod users;
+mod web;

@@ -1,9 +1,12 @@
 //! One ticket: its page (fields, timeline, reply, quick actions), the create and edit forms,
 //! and the delete confirmation.
 
+use std::collections::BTreeMap;
+
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use crate::components::error::ErrorMessage;
 use crate::components::form::{FieldError, FormAlert, url_error};
 use crate::domain::custom_field::{CustomField, DataType};
 use crate::domain::ticket::{
@@ -11,8 +14,9 @@ use crate::domain::ticket::{
 };
 use crate::error::AppError;
 use crate::pages::tickets::{PriorityBadge, StatusBadge, queue_name, user_name};
+use crate::server_fns::forms::{FILES_DROPPED, use_draft};
 use crate::server_fns::tickets::{
-    CreateTicket, DeleteTicket, TicketAction, UpdateTicket, get_ticket, get_ticket_choices,
+    DeleteTicket, TicketAction, UpdateTicket, get_ticket, get_ticket_choices,
 };
 
 fn ticket_id() -> impl Fn() -> i64 + Copy + Send + Sync + 'static {
@@ -27,14 +31,7 @@ fn ticket_id() -> impl Fn() -> i64 + Copy + Send + Sync + 'static {
 }
 
 fn error_view(e: AppError) -> AnyView {
-    let text = match e {
-        AppError::NotFound => "There is no such ticket.".to_owned(),
-        AppError::Internal | AppError::ServerFn(_) => {
-            "Something went wrong; please try again.".to_owned()
-        }
-        other => other.to_string(),
-    };
-    view! { <section class="card"><p class="error" role="alert">{text}</p></section> }.into_any()
+    view! { <section class="card"><ErrorMessage error=e missing="ticket" /></section> }.into_any()
 }
 
 /// A custom value as a person reads it.
@@ -109,6 +106,14 @@ fn StaffTicketPage() -> impl IntoView {
             .or_else(|| act_url.get())
     });
     let notice = move || {
+        // After a quick action the URL's banner (from the previous page) no longer applies.
+        if act.version().get() > 0 {
+            return act
+                .value()
+                .get()
+                .and_then(Result::ok)
+                .map(|()| "Ticket updated.");
+        }
         let q = query.read();
         if q.get("created").is_some() {
             Some("Ticket created.")
@@ -462,52 +467,94 @@ fn CustomInput(f: CustomField, value: String, error: Signal<Option<AppError>>) -
     .into_any()
 }
 
-/// The fields shared by the create and edit forms, filled from `t` when editing.
+/// What a form field shows: the draft of a failed post when there is one (a field missing
+/// from it was left empty, or unticked), else the ticket's value.
+struct Prefill {
+    draft: Option<BTreeMap<String, String>>,
+}
+
+impl Prefill {
+    fn text(&self, key: &str, current: impl FnOnce() -> String) -> String {
+        match &self.draft {
+            Some(d) => d.get(key).cloned().unwrap_or_default(),
+            None => current(),
+        }
+    }
+
+    fn checked(&self, key: &str, current: bool) -> bool {
+        match &self.draft {
+            Some(d) => d
+                .get(key)
+                .is_some_and(|v| matches!(v.as_str(), "on" | "true" | "1")),
+            None => current,
+        }
+    }
+}
+
+/// The fields shared by the create and edit forms, filled from `t` when editing, or from the
+/// draft of a failed post.
 #[component]
 fn TicketFields(
     choices: TicketChoices,
     t: Option<Ticket>,
+    draft: Option<BTreeMap<String, String>>,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let editing = t.is_some();
     let tr = t.as_ref();
-    let queue = tr.map(|t| t.queue);
-    let title = tr.map(|t| t.title.clone()).unwrap_or_default();
-    let description = tr.map(|t| t.description.clone()).unwrap_or_default();
-    let email = tr
-        .and_then(|t| t.submitter_email.clone())
-        .unwrap_or_default();
-    let priority = tr.map(|t| t.priority).unwrap_or_default();
-    let due = tr
-        .and_then(|t| t.due_date.as_ref().map(|d| d.to_input()))
-        .unwrap_or_default();
-    let assigned = tr.and_then(|t| t.assigned_to);
+    let fill = Prefill { draft };
+    let queue = fill.text("queue", || {
+        tr.map(|t| t.queue.to_string()).unwrap_or_default()
+    });
+    let title = fill.text("title", || tr.map(|t| t.title.clone()).unwrap_or_default());
+    let description = fill.text("description", || {
+        tr.map(|t| t.description.clone()).unwrap_or_default()
+    });
+    let email = fill.text("submitter_email", || {
+        tr.and_then(|t| t.submitter_email.clone())
+            .unwrap_or_default()
+    });
+    let priority = fill.text("priority", || {
+        (tr.map(|t| t.priority).unwrap_or_default() as i64).to_string()
+    });
+    let due = fill.text("due_date", || {
+        tr.and_then(|t| t.due_date.as_ref().map(|d| d.to_input()))
+            .unwrap_or_default()
+    });
+    let assigned = fill.text("assigned_to", || {
+        tr.and_then(|t| t.assigned_to)
+            .map(|u| u.to_string())
+            .unwrap_or_default()
+    });
     let mut bools: Vec<String> = choices
         .custom_fields
         .iter()
         .filter(|f| f.data_type == DataType::Boolean)
-        .map(|f| format!("f[{}]", f.key()))
+        .map(|f| f.key())
         .collect();
     if editing {
-        bools.push("f[on_hold]".to_owned());
+        bools.push("on_hold".to_owned());
     }
-    // The server function reads `bools` to tell unticked boxes from absent ones; it gets keys
-    // without the `f[...]` wrapper.
-    let bools = bools
-        .iter()
-        .map(|b| b.trim_start_matches("f[").trim_end_matches(']').to_owned())
-        .collect::<Vec<_>>()
-        .join(",");
+    // The server function reads `bools` to tell unticked boxes from absent ones.
+    let bools = bools.join(",");
     let edit_fields = t.clone().map(|t| {
-        let resolution = t.resolution.clone().unwrap_or_default();
-        let merged = t.merged_to.map(|m| m.to_string()).unwrap_or_default();
+        let status = fill.text("status", || (t.status as i64).to_string());
+        let resolution = fill.text("resolution", || t.resolution.clone().unwrap_or_default());
+        let merged = fill.text("merged_to", || {
+            t.merged_to.map(|m| m.to_string()).unwrap_or_default()
+        });
+        let on_hold = fill.checked("on_hold", t.on_hold);
         view! {
             <div>
                 <label for="f-status">"Status"</label>
                 <select id="f-status" name="f[status]" aria-describedby="status-error">
                     {TicketStatus::ALL
                         .into_iter()
-                        .map(|s| view! { <option value=(s as i64).to_string() selected={s == t.status}>{s.label()}</option> })
+                        .map(|s| {
+                            let v = (s as i64).to_string();
+                            let selected = v == status;
+                            view! { <option value=v selected=selected>{s.label()}</option> }
+                        })
                         .collect_view()}
                 </select>
                 <FieldError error field="status" />
@@ -523,10 +570,24 @@ fn TicketFields(
                 <FieldError error field="resolution" />
             </div>
             <div class="check-field">
-                <label class="check"><input type="checkbox" name="f[on_hold]" checked=t.on_hold />" On hold"</label>
+                <label class="check"><input type="checkbox" name="f[on_hold]" checked=on_hold />" On hold"</label>
             </div>
         }
     });
+    let custom_inputs = choices
+        .custom_fields
+        .iter()
+        .map(|f| {
+            let key = f.key();
+            let value = if f.data_type == DataType::Boolean {
+                fill.checked(&key, custom_input_value(f, t.as_ref()) == "true")
+                    .to_string()
+            } else {
+                fill.text(&key, || custom_input_value(f, t.as_ref()))
+            };
+            view! { <CustomInput f=f.clone() value error /> }
+        })
+        .collect_view();
     view! {
         <input type="hidden" name="bools" value=bools />
         <div>
@@ -536,7 +597,11 @@ fn TicketFields(
                 {choices
                     .queues
                     .iter()
-                    .map(|q| view! { <option value=q.id.to_string() selected={Some(q.id) == queue}>{q.title.clone()}</option> })
+                    .map(|q| {
+                        let v = q.id.to_string();
+                        let selected = v == queue;
+                        view! { <option value=v selected=selected>{q.title.clone()}</option> }
+                    })
                     .collect_view()}
             </select>
             <FieldError error field="queue" />
@@ -561,7 +626,11 @@ fn TicketFields(
             <select id="f-priority" name="f[priority]" aria-describedby="priority-error">
                 {Priority::ALL
                     .into_iter()
-                    .map(|p| view! { <option value=(p as i64).to_string() selected={p == priority}>{p.label()}</option> })
+                    .map(|p| {
+                        let v = (p as i64).to_string();
+                        let selected = v == priority;
+                        view! { <option value=v selected=selected>{p.label()}</option> }
+                    })
                     .collect_view()}
             </select>
             <FieldError error field="priority" />
@@ -578,55 +647,66 @@ fn TicketFields(
                 {choices
                     .staff
                     .iter()
-                    .map(|u| view! { <option value=u.id.to_string() selected={Some(u.id) == assigned}>{u.display_name()}</option> })
+                    .map(|u| {
+                        let v = u.id.to_string();
+                        let selected = v == assigned;
+                        view! { <option value=v selected=selected>{u.display_name()}</option> }
+                    })
                     .collect_view()}
             </select>
             <FieldError error field="assigned_to" />
         </div>
         {edit_fields}
-        {choices
-            .custom_fields
-            .iter()
-            .map(|f| {
-                let value = custom_input_value(f, t.as_ref());
-                view! { <CustomInput f=f.clone() value error /> }
-            })
-            .collect_view()}
+        {custom_inputs}
     }
 }
 
-/// `/tickets/new`.
+/// `/tickets/new`: a multipart form posted straight to the server function, so that files go
+/// with it; it works the same with and without the wasm.
 #[component]
 pub fn TicketNew() -> impl IntoView {
-    let create = ServerAction::<CreateTicket>::new();
     let choices = Resource::new(|| (), |_| get_ticket_choices());
-    let from_url = url_error("/sfn/create_ticket");
-    let error = Signal::derive(move || {
-        create
-            .value()
-            .get()
-            .and_then(Result::err)
-            .or_else(|| from_url.get())
-    });
-    let pending = create.pending();
+    let error = url_error("/sfn/create_ticket");
+    let error = Signal::derive(move || error.get());
+    let draft = use_draft("/sfn/create_ticket");
+    let (sending, set_sending) = signal(false);
     view! {
         <section class="card">
             <h1>"New ticket"</h1>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    match choices.await {
-                        Err(e) => error_view(e),
-                        Ok(c) => view! {
-                            <ActionForm action=create attr:class="form grid-2" attr:novalidate=true>
-                                <FormAlert error />
-                                <TicketFields choices=c t=None error />
-                                <button type="submit" class="primary" disabled=pending>
-                                    {move || if pending.get() { "Creating…" } else { "Create ticket" }}
-                                </button>
-                            </ActionForm>
-                        }
-                        .into_any(),
+                    let (c, d) = match (choices.await, draft.await) {
+                        (Ok(c), d) => (c, d),
+                        (Err(e), _) => return error_view(e),
+                    };
+                    let files_dropped = d
+                        .as_ref()
+                        .is_some_and(|d| d.contains_key(FILES_DROPPED));
+                    view! {
+                        <form
+                            method="post"
+                            action="/sfn/create_ticket"
+                            enctype="multipart/form-data"
+                            class="form grid-2"
+                            novalidate=true
+                            on:submit=move |_| set_sending.set(true)
+                        >
+                            <FormAlert error />
+                            <TicketFields choices=c t=None draft=d error />
+                            <div class="wide">
+                                <label for="attachments">"Attachments"</label>
+                                <input id="attachments" name="attachments" type="file" multiple=true aria-describedby="attachments-error" />
+                                {files_dropped.then(|| view! {
+                                    <p class="help" id="attachments-error">"Please choose the files again: they were not saved."</p>
+                                })}
+                                <FieldError error field="attachments" />
+                            </div>
+                            <button type="submit" class="primary" disabled=sending>
+                                {move || if sending.get() { "Creating…" } else { "Create ticket" }}
+                            </button>
+                        </form>
                     }
+                    .into_any()
                 })}
             </Suspense>
         </section>
@@ -641,6 +721,7 @@ pub fn TicketEdit() -> impl IntoView {
     let ticket = Resource::new(id, get_ticket);
     let choices = Resource::new(|| (), |_| get_ticket_choices());
     let from_url = url_error("/sfn/update_ticket");
+    let draft = use_draft("/sfn/update_ticket");
     let error = Signal::derive(move || {
         update
             .value()
@@ -652,9 +733,9 @@ pub fn TicketEdit() -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let (d, c) = match (ticket.await, choices.await) {
-                    (Ok(d), Ok(c)) => (d, c),
-                    (Err(e), _) | (_, Err(e)) => return error_view(e),
+                let (d, c, draft) = match (ticket.await, choices.await, draft.await) {
+                    (Ok(d), Ok(c), draft) => (d, c, draft),
+                    (Err(e), _, _) | (_, Err(e), _) => return error_view(e),
                 };
                 let t = d.ticket;
                 view! {
@@ -664,7 +745,7 @@ pub fn TicketEdit() -> impl IntoView {
                         <ActionForm action=update attr:class="form grid-2" attr:novalidate=true>
                             <FormAlert error />
                             <input type="hidden" name="id" value=t.id />
-                            <TicketFields choices=c t=Some(t.clone()) error />
+                            <TicketFields choices=c t=Some(t.clone()) draft error />
                             <button type="submit" class="primary" disabled=pending>
                                 {move || if pending.get() { "Saving…" } else { "Save changes" }}
                             </button>

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod forms;
 pub mod tickets;
 pub mod users;
 
@@ -63,26 +64,30 @@ pub mod context {
         }
     }
 
+    /// Whether this call is a plain form post (the browser navigates), not a call from the
+    /// wasm.
+    pub fn plain_form() -> bool {
+        leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|p| {
+                p.headers
+                    .get(http::header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|v| v.contains("text/html"))
+            })
+            .unwrap_or(false)
+    }
+
     /// Gives a failed call the error's HTTP status, unless it is a plain form post (which
     /// leptos answers with a redirect back to the form, the error in the URL).
     pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-        if let Err(e) = &result {
-            let plain_form = leptos::prelude::use_context::<http::request::Parts>()
-                .and_then(|p| {
-                    p.headers
-                        .get(http::header::ACCEPT)
-                        .and_then(|v| v.to_str().ok())
-                        .map(|v| v.contains("text/html"))
-                })
-                .unwrap_or(false);
-            if !plain_form
-                && let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
-            {
-                opts.set_status(
-                    http::StatusCode::from_u16(e.status_code())
-                        .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
-                );
-            }
+        if let Err(e) = &result
+            && !plain_form()
+            && let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+        {
+            opts.set_status(
+                http::StatusCode::from_u16(e.status_code())
+                    .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+            );
         }
         result
     }

@@ -203,26 +203,84 @@ pub(crate) fn form_body(
     body
 }
 
-/// Opens a ticket from the "New ticket" form, then goes to it.
-#[server(prefix = "/sfn", endpoint = "create_ticket")]
-pub async fn create_ticket(
-    f: BTreeMap<String, String>,
-    bools: Option<String>,
-) -> Result<i64, AppError> {
-    respond(
-        async {
-            use crate::domain::input::WriteMode;
-            use crate::domain::ticket::TicketInput;
-            let actor = require_user().await?;
-            let input = TicketInput::from_json(&form_body(f, bools), WriteMode::Create);
-            let t =
-                crate::service::tickets::create(&pool()?, &actor, &media_root()?, input, vec![])
-                    .await?;
+/// Opens a ticket from the "New ticket" form, a multipart post so that it carries files:
+/// the ticket's fields as `f[<name>]`, `bools` (see `form_body`) and any number of
+/// `attachments`. Goes to the new ticket; on an error the typed values are kept for the form.
+#[server(prefix = "/sfn", endpoint = "create_ticket", input = MultipartFormData)]
+pub async fn create_ticket(data: MultipartData) -> Result<i64, AppError> {
+    respond(create_inner(data).await)
+}
+
+#[cfg(feature = "ssr")]
+async fn create_inner(data: MultipartData) -> Result<i64, AppError> {
+    use crate::domain::input::WriteMode;
+    use crate::domain::ticket::TicketInput;
+    let actor = require_user().await?;
+    let (fields, files) = read_multipart(data).await?;
+    let mut f = BTreeMap::new();
+    let mut bools = None;
+    for (name, value) in fields {
+        if name == "bools" {
+            bools = Some(value);
+        } else if let Some(key) = name.strip_prefix("f[").and_then(|k| k.strip_suffix(']')) {
+            f.insert(key.to_owned(), value);
+        }
+    }
+    let had_files = !files.is_empty();
+    let input = TicketInput::from_json(&form_body(f.clone(), bools), WriteMode::Create);
+    match crate::service::tickets::create(&pool()?, &actor, &media_root()?, input, files).await {
+        Ok(t) => {
             leptos_axum::redirect(&format!("/tickets/{}?created=1", t.id));
             Ok(t.id)
         }
-        .await,
-    )
+        Err(e) => {
+            if had_files {
+                f.insert(super::forms::FILES_DROPPED.to_owned(), "1".to_owned());
+            }
+            super::forms::keep_draft("/sfn/create_ticket", f).await;
+            Err(e)
+        }
+    }
+}
+
+/// The text fields and the files of a multipart form post.
+#[cfg(feature = "ssr")]
+async fn read_multipart(
+    data: MultipartData,
+) -> Result<
+    (
+        Vec<(String, String)>,
+        Vec<crate::domain::attachment::UploadedFile>,
+    ),
+    AppError,
+> {
+    use crate::domain::attachment::UploadedFile;
+    let bad = |_| AppError::BadRequest("The form could not be read.".to_owned());
+    let mut multipart = data.into_inner().ok_or(AppError::Internal)?;
+    let mut fields = Vec::new();
+    let mut files = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        match field.file_name().map(ToOwned::to_owned) {
+            Some(filename) => {
+                let content_type = field
+                    .content_type()
+                    .map_or_else(|| "application/octet-stream".to_owned(), |m| m.to_string());
+                let bytes = field.bytes().await.map_err(bad)?;
+                // An empty file input still sends a part without a name or bytes.
+                if !filename.is_empty() {
+                    files.push(UploadedFile {
+                        field: name,
+                        filename,
+                        content_type,
+                        bytes: bytes.to_vec(),
+                    });
+                }
+            }
+            None => fields.push((name, field.text().await.map_err(bad)?)),
+        }
+    }
+    Ok((fields, files))
 }
 
 /// Saves the edit form (every field it shows), then goes back to the ticket.
@@ -237,10 +295,17 @@ pub async fn update_ticket(
             use crate::domain::input::WriteMode;
             use crate::domain::ticket::TicketInput;
             let actor = require_user().await?;
-            let input = TicketInput::from_json(&form_body(f, bools), WriteMode::Update);
-            let t = crate::service::tickets::update(&pool()?, &actor, id, input).await?;
-            leptos_axum::redirect(&format!("/tickets/{}?saved=1", t.id));
-            Ok(t.id)
+            let input = TicketInput::from_json(&form_body(f.clone(), bools), WriteMode::Update);
+            match crate::service::tickets::update(&pool()?, &actor, id, input).await {
+                Ok(t) => {
+                    leptos_axum::redirect(&format!("/tickets/{}?saved=1", t.id));
+                    Ok(t.id)
+                }
+                Err(e) => {
+                    super::forms::keep_draft("/sfn/update_ticket", f).await;
+                    Err(e)
+                }
+            }
         }
         .await,
     )
@@ -304,39 +369,15 @@ pub async fn reply_ticket(data: MultipartData) -> Result<(), AppError> {
 
 #[cfg(feature = "ssr")]
 async fn reply_inner(data: MultipartData) -> Result<(), AppError> {
-    use crate::domain::attachment::UploadedFile;
     use crate::domain::input::WriteMode;
     use crate::domain::ticket::FollowUpInput;
     use serde_json::Value;
     let actor = require_user().await?;
-    let bad = |_| AppError::BadRequest("The form could not be read.".to_owned());
-    let mut multipart = data.into_inner().ok_or(AppError::Internal)?;
-    let mut body = crate::domain::input::Body::new();
-    let mut files = Vec::new();
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
-        let name = field.name().unwrap_or_default().to_owned();
-        match field.file_name().map(ToOwned::to_owned) {
-            Some(filename) => {
-                let content_type = field
-                    .content_type()
-                    .map_or_else(|| "application/octet-stream".to_owned(), |m| m.to_string());
-                let bytes = field.bytes().await.map_err(bad)?;
-                // An empty file input still sends a part without a name or bytes.
-                if !filename.is_empty() {
-                    files.push(UploadedFile {
-                        field: name,
-                        filename,
-                        content_type,
-                        bytes: bytes.to_vec(),
-                    });
-                }
-            }
-            None => {
-                let text = field.text().await.map_err(bad)?;
-                body.insert(name, Value::String(text));
-            }
-        }
-    }
+    let (fields, files) = read_multipart(data).await?;
+    let mut body: crate::domain::input::Body = fields
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
     let public = body.contains_key("public");
     body.insert("public".to_owned(), Value::Bool(public));
     let ticket = body
