@@ -150,7 +150,8 @@ pub async fn list_tickets(query: ListQuery) -> Result<TicketPage, AppError> {
             let mut filter = TicketFilter::from_query(&pairs);
             filter.unassigned = query.assigned_to == "unassigned";
             let page = PageRequest::parse(Some(&query.page), Some(&query.page_size))?;
-            let page = crate::service::tickets::list(&pool()?, &actor, &filter, page).await?;
+            let page =
+                crate::service::tickets::list_summaries(&pool()?, &actor, &filter, page).await?;
             Ok(TicketPage {
                 page,
                 now: crate::domain::Timestamp::now(),

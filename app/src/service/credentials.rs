@@ -3,8 +3,9 @@
 //! Integrators send Basic auth on every request; argon2 costs tens of milliseconds each time.
 //! A verified `Authorization` header is remembered under a keyed BLAKE2 hash of the header
 //! (never the password), with a fingerprint of the user's password hash. Every hit re-reads
-//! the user's row (one indexed lookup, needed anyway for the current user) and is dropped at
-//! once when the password, the username, the active or the staff flag has changed.
+//! the user's row (through the exact read cache of `users`, which any write to the database
+//! invalidates) and is dropped at once when the password, the username, the active or the
+//! staff flag has changed.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

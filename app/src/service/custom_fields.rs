@@ -68,6 +68,24 @@ where
     .collect())
 }
 
+/// Every definition, as `all` reads them, for the read paths that ask on every request
+/// (each ticket shown carries its custom values); exact, see `cache`.
+///
+/// # Errors
+/// `Internal` on a database failure.
+pub async fn all_cached(pool: &SqlitePool) -> Result<Vec<CustomField>, AppError> {
+    static DEFS: super::cache::VersionedCache<String, Vec<CustomField>> =
+        super::cache::VersionedCache::new(64);
+    let key = super::cache::database_key(pool);
+    if let Some(defs) = DEFS.get(&key) {
+        return Ok(defs);
+    }
+    let at = super::cache::version();
+    let defs = all(pool).await?;
+    DEFS.put(key, at, defs.clone());
+    Ok(defs)
+}
+
 /// A page of definitions.
 ///
 /// # Errors
@@ -231,6 +249,7 @@ async fn write(
         .bind(id)
         .fetch_one(pool)
         .await;
+    super::cache::committed();
     match result {
         Ok(row) => Ok(row.into()),
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
@@ -268,6 +287,7 @@ pub async fn delete(pool: &SqlitePool, actor: &CurrentUser, id: i64) -> Result<(
         .bind(id)
         .execute(pool)
         .await?;
+    super::cache::committed();
     if done.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }

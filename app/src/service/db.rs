@@ -41,6 +41,15 @@ pub async fn connect(url: &str) -> Result<SqlitePool, DbError> {
     SqlitePoolOptions::new()
         .max_connections(8)
         .min_connections(1)
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                // Every row change, by any code path, invalidates the read caches.
+                conn.lock_handle()
+                    .await?
+                    .set_update_hook(|change| super::cache::row_changed(change.table));
+                Ok(())
+            })
+        })
         .connect_with(options)
         .await
         .map_err(|e| DbError::Open {
@@ -94,7 +103,10 @@ impl WriteTx {
     /// # Errors
     /// The database error of the commit.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+        let result = self.tx.commit().await;
+        // Also on failure: whether a failed COMMIT applied anything is not known here.
+        super::cache::committed();
+        result
     }
 }
 

@@ -250,6 +250,7 @@ pub async fn update(
     .bind(id)
     .execute(pool)
     .await?;
+    super::cache::committed();
     find(pool, id).await
 }
 

@@ -69,14 +69,23 @@ async fn find(pool: &SqlitePool, id: i64) -> Result<Queue, AppError> {
 /// # Errors
 /// `Internal` on a database failure.
 pub async fn all(pool: &SqlitePool) -> Result<Vec<Queue>, AppError> {
-    Ok(
+    // Every ticket form and list asks; exact, see `cache`.
+    static QUEUES: super::cache::VersionedCache<String, Vec<Queue>> =
+        super::cache::VersionedCache::new(64);
+    let key = super::cache::database_key(pool);
+    if let Some(queues) = QUEUES.get(&key) {
+        return Ok(queues);
+    }
+    let at = super::cache::version();
+    let queues: Vec<Queue> =
         sqlx::query_as::<_, QueueRow>(&format!("select {COLUMNS} from queues order by title, id"))
             .fetch_all(pool)
             .await?
             .into_iter()
             .map(Into::into)
-            .collect(),
-    )
+            .collect();
+    QUEUES.put(key, at, queues.clone());
+    Ok(queues)
 }
 
 /// Whether a queue exists (for validating a ticket's `queue`).
@@ -153,9 +162,9 @@ pub async fn create(
     .bind(input.allow_public_submission.unwrap_or(false))
     .bind(input.default_owner.flatten())
     .fetch_one(pool)
-    .await
-    .map_err(slug_race)?;
-    Ok(row.into())
+    .await;
+    super::cache::committed();
+    Ok(row.map_err(slug_race)?.into())
 }
 
 fn slug_race(e: sqlx::Error) -> AppError {
@@ -201,9 +210,9 @@ pub async fn update(
     .bind(input.default_owner.unwrap_or(old.default_owner))
     .bind(id)
     .fetch_one(pool)
-    .await
-    .map_err(slug_race)?;
-    Ok(row.into())
+    .await;
+    super::cache::committed();
+    Ok(row.map_err(slug_race)?.into())
 }
 
 pub const HAS_TICKETS: &str =
@@ -232,6 +241,7 @@ pub async fn delete(
         .bind(id)
         .execute(pool)
         .await;
+    super::cache::committed();
     match result {
         Ok(_) => Ok(()),
         // A ticket filed between the count and the delete: the foreign key refuses.

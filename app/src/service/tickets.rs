@@ -123,28 +123,57 @@ fn where_clause(f: &TicketFilter) -> (String, Vec<Bind>) {
     (sql.join(" and "), binds)
 }
 
+/// The ids of one page of the list, in order (limit and offset bound last).
+fn ids_sql(where_sql: &str, ordering: &str) -> String {
+    format!(
+        "select id from tickets where {where_sql} order by {} limit ? offset ?",
+        order_by(ordering)
+    )
+}
+
+/// How many tickets match: a count reads every matching index entry, so it grows with the
+/// table; it is remembered until the next write (see `cache`).
+async fn count_rows(pool: &SqlitePool, where_sql: &str, binds: &[Bind]) -> Result<u64, AppError> {
+    static COUNTS: super::cache::VersionedCache<String, u64> =
+        super::cache::VersionedCache::new(256);
+    let mut key = super::cache::database_key(pool);
+    key.push('\0');
+    key.push_str(where_sql);
+    for b in binds {
+        key.push('\0');
+        match b {
+            Bind::Int(i) => key.push_str(&i.to_string()),
+            Bind::Text(s) => key.push_str(s),
+        }
+    }
+    if let Some(n) = COUNTS.get(&key) {
+        return Ok(n);
+    }
+    let at = super::cache::version();
+    let count_sql = format!("select count(*) from tickets where {where_sql}");
+    let mut count_q = sqlx::query_scalar::<_, i64>(&count_sql);
+    for b in binds {
+        count_q = match b {
+            Bind::Int(i) => count_q.bind(*i),
+            Bind::Text(s) => count_q.bind(s.clone()),
+        };
+    }
+    let n = count_q.fetch_one(pool).await? as u64;
+    COUNTS.put(key, at, n);
+    Ok(n)
+}
+
 async fn page_of_rows(
     pool: &SqlitePool,
     filter: &TicketFilter,
     page: PageRequest,
 ) -> Result<(u64, PageRequest, Vec<TicketRow>), AppError> {
     let (where_sql, binds) = where_clause(filter);
-    let count_sql = format!("select count(*) from tickets where {where_sql}");
-    let mut count_q = sqlx::query_scalar::<_, i64>(&count_sql);
-    for b in &binds {
-        count_q = match b {
-            Bind::Int(i) => count_q.bind(*i),
-            Bind::Text(s) => count_q.bind(s.clone()),
-        };
-    }
-    let count = count_q.fetch_one(pool).await? as u64;
+    let count = count_rows(pool, &where_sql, &binds).await?;
     let request = page.check(count)?;
     // Ids first, from a covering index; then the page's rows by id (see the migration
     // that adds tickets_id).
-    let ids_sql = format!(
-        "select id from tickets where {where_sql} order by {} limit ? offset ?",
-        order_by(filter.ordering)
-    );
+    let ids_sql = ids_sql(&where_sql, filter.ordering);
     let mut ids_q = sqlx::query_scalar::<_, i64>(&ids_sql);
     for b in binds {
         ids_q = match b {
@@ -173,8 +202,17 @@ async fn page_of_rows(
 /// Ticket objects for rows: followups, attachments and custom values are loaded for all the
 /// rows at once (one query each), not per ticket.
 async fn build(pool: &SqlitePool, rows: Vec<TicketRow>) -> Result<Vec<Ticket>, AppError> {
+    build_with(pool, rows, true).await
+}
+
+/// `build`, leaving `followup_set` empty unless `with_followups`.
+async fn build_with(
+    pool: &SqlitePool,
+    rows: Vec<TicketRow>,
+    with_followups: bool,
+) -> Result<Vec<Ticket>, AppError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let defs = custom_fields::all(pool).await?;
+    let defs = custom_fields::all_cached(pool).await?;
     let mut values: HashMap<(i64, i64), Option<String>> = HashMap::new();
     if !ids.is_empty() && !defs.is_empty() {
         let found: Vec<(i64, i64, Option<String>)> = sqlx::query_as(
@@ -188,7 +226,11 @@ async fn build(pool: &SqlitePool, rows: Vec<TicketRow>) -> Result<Vec<Ticket>, A
             values.insert((t, f), v);
         }
     }
-    let mut fups = followups::for_tickets(pool, &ids).await?;
+    let mut fups = if with_followups {
+        followups::for_tickets(pool, &ids).await?
+    } else {
+        HashMap::new()
+    };
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -253,6 +295,25 @@ pub async fn list(
         count,
         request,
         items: build(pool, rows).await?,
+    })
+}
+
+/// `list` without the followups: what the web list and the dashboard show.
+///
+/// # Errors
+/// As `list`.
+pub async fn list_summaries(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    filter: &TicketFilter,
+    page: PageRequest,
+) -> Result<Page<Ticket>, AppError> {
+    require_staff(actor)?;
+    let (count, request, rows) = page_of_rows(pool, filter, page).await?;
+    Ok(Page {
+        count,
+        request,
+        items: build_with(pool, rows, false).await?,
     })
 }
 
@@ -383,7 +444,7 @@ pub async fn create(
 ) -> Result<Ticket, AppError> {
     require_staff(actor)?;
     let mut errors = std::mem::take(&mut input.errors);
-    let defs = custom_fields::all(pool).await?;
+    let defs = custom_fields::all_cached(pool).await?;
     let custom = check(pool, &input, &mut errors, &defs).await?;
     errors.into_result()?;
     let (Some(queue), Some(title)) = (input.queue, input.title) else {
@@ -480,7 +541,7 @@ pub async fn update(
     require_staff(actor)?;
     let old = find_row(pool, id).await?;
     let mut errors = std::mem::take(&mut input.errors);
-    let defs = custom_fields::all(pool).await?;
+    let defs = custom_fields::all_cached(pool).await?;
     let custom = check(pool, &input, &mut errors, &defs).await?;
     errors.into_result()?;
 
@@ -693,7 +754,7 @@ pub async fn get_for_submitter(
         .pop()
         .ok_or(AppError::NotFound)?;
     t.followup_set.retain(|f| f.public);
-    for d in custom_fields::all(pool).await? {
+    for d in custom_fields::all_cached(pool).await? {
         if d.staff_only {
             t.custom.remove(&d.key());
         }
@@ -792,7 +853,7 @@ pub async fn choices(pool: &SqlitePool, actor: &CurrentUser) -> Result<TicketCho
     Ok(TicketChoices {
         queues: queues::all(pool).await?,
         staff: users::list_staff(pool, actor).await?,
-        custom_fields: custom_fields::all(pool).await?,
+        custom_fields: custom_fields::all_cached(pool).await?,
     })
 }
 
@@ -868,6 +929,70 @@ mod tests {
     use super::*;
     use crate::domain::queue::QueueInput;
     use serde_json::json;
+
+    /// The plan of a list statement, one line per step.
+    async fn plan(pool: &SqlitePool, sql: &str, binds: &[Bind]) -> Vec<String> {
+        let mut q = sqlx::query_as::<_, (i64, i64, i64, String)>(sql);
+        for b in binds {
+            q = match b {
+                Bind::Int(i) => q.bind(*i),
+                Bind::Text(s) => q.bind(s.clone()),
+            };
+        }
+        q.fetch_all(pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(_, _, _, detail)| detail)
+            .collect()
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn no_list_query_reads_the_whole_ticket_table(pool: SqlitePool) {
+        let filters: Vec<Vec<(&str, &str)>> = vec![
+            vec![],
+            vec![("status", "1,2")],
+            vec![("queue", "1")],
+            vec![("assigned_to", "1")],
+            vec![("priority", "2")],
+            vec![("q", "printer")],
+            vec![("status", "1"), ("q", "printer")],
+            vec![("status", "1"), ("queue", "1"), ("priority", "3")],
+        ];
+        for pairs in &filters {
+            for ordering in crate::domain::ticket::ORDERINGS {
+                let mut query: Vec<(String, String)> = pairs
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect();
+                query.push(("ordering".into(), ordering.into()));
+                let filter = TicketFilter::from_query(&query);
+                let (where_sql, mut binds) = where_clause(&filter);
+                let count_sql =
+                    format!("explain query plan select count(*) from tickets where {where_sql}");
+                let ids = format!(
+                    "explain query plan {}",
+                    ids_sql(&where_sql, filter.ordering)
+                );
+                let count_plan = plan(&pool, &count_sql, &binds).await;
+                binds.push(Bind::Int(25));
+                binds.push(Bind::Int(0));
+                let ids_plan = plan(&pool, &ids, &binds).await;
+                for step in count_plan.iter().chain(&ids_plan) {
+                    assert_ne!(
+                        step, "SCAN tickets",
+                        "a full table scan for {pairs:?} ordered by {ordering}: {ids_plan:?} / {count_plan:?}"
+                    );
+                }
+                if pairs.is_empty() {
+                    assert!(
+                        !ids_plan.iter().any(|s| s.contains("TEMP B-TREE")),
+                        "the unfiltered list sorts the whole table for {ordering}: {ids_plan:?}"
+                    );
+                }
+            }
+        }
+    }
 
     async fn setup(pool: &SqlitePool) -> (CurrentUser, i64) {
         let admin = users::create_superuser(pool, "admin", "", "s3cret-pass".into())

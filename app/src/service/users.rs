@@ -167,6 +167,7 @@ async fn insert_user(pool: &SqlitePool, new: NewUser) -> Result<User, AppError> 
     .bind(Timestamp::now().to_db())
     .fetch_one(pool)
     .await;
+    super::cache::committed();
     match result {
         Ok(row) => Ok(row.into()),
         // Two requests raced for the same name: the unique index decides.
@@ -277,6 +278,7 @@ pub async fn touch_last_login(pool: &SqlitePool, id: i64) -> Result<(), AppError
         .bind(id)
         .execute(pool)
         .await?;
+    super::cache::committed();
     Ok(())
 }
 
@@ -285,13 +287,16 @@ pub async fn touch_last_login(pool: &SqlitePool, id: i64) -> Result<(), AppError
 /// # Errors
 /// `NotFound` when there is no such user.
 pub async fn get_user(pool: &SqlitePool, id: i64) -> Result<User, AppError> {
-    sqlx::query_as::<_, UserRow>(&format!("select {USER_COLUMNS} from users where id = ?"))
-        .bind(id)
-        .fetch_one(pool)
-        .await
-        .map(Into::into)
-        .map_err(Into::into)
+    get_user_and_hash(pool, id)
+        .await?
+        .map(|(user, _)| user)
+        .ok_or(AppError::NotFound)
 }
+
+/// Users by id as last read, for the lookups every request makes (the session's user, a
+/// remembered Basic-auth header's user); exact, see `cache`.
+static USERS: super::cache::VersionedCache<(String, i64), Option<(User, String)>> =
+    super::cache::VersionedCache::new(1024);
 
 /// A user together with their password hash, in one query: the credential cache checks that
 /// the hash is unchanged on every hit and then needs the user anyway.
@@ -308,13 +313,20 @@ pub(crate) async fn get_user_and_hash(
         user: UserRow,
         password_hash: String,
     }
-    Ok(sqlx::query_as::<_, Row>(&format!(
+    let key = (super::cache::database_key(pool), id);
+    if let Some(found) = USERS.get(&key) {
+        return Ok(found);
+    }
+    let at = super::cache::version();
+    let found = sqlx::query_as::<_, Row>(&format!(
         "select {USER_COLUMNS}, password_hash from users where id = ?"
     ))
     .bind(id)
     .fetch_optional(pool)
     .await?
-    .map(|r| (r.user.into(), r.password_hash)))
+    .map(|r| (r.user.into(), r.password_hash));
+    USERS.put(key, at, found.clone());
+    Ok(found)
 }
 
 /// Whether a user with this id exists (for foreign-key validation).
@@ -428,12 +440,21 @@ pub async fn view_user(pool: &SqlitePool, actor: &CurrentUser, id: i64) -> Resul
 /// `Forbidden` for non-staff.
 pub async fn list_staff(pool: &SqlitePool, actor: &CurrentUser) -> Result<Vec<User>, AppError> {
     super::require_staff(actor)?;
+    static STAFF: super::cache::VersionedCache<String, Vec<User>> =
+        super::cache::VersionedCache::new(64);
+    let key = super::cache::database_key(pool);
+    if let Some(staff) = STAFF.get(&key) {
+        return Ok(staff);
+    }
+    let at = super::cache::version();
     let rows = sqlx::query_as::<_, UserRow>(&format!(
         "select {USER_COLUMNS} from users where is_staff = 1 and is_active = 1 order by username"
     ))
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().map(Into::into).collect())
+    let staff: Vec<User> = rows.into_iter().map(Into::into).collect();
+    STAFF.put(key, at, staff.clone());
+    Ok(staff)
 }
 
 /// Changes of a user's profile and flags made by a superuser; `None` leaves a field alone.
@@ -513,7 +534,9 @@ pub async fn update_user(
     .bind(changes.is_superuser.unwrap_or(current.is_superuser))
     .bind(id)
     .fetch_one(pool)
-    .await?;
+    .await;
+    super::cache::committed();
+    let row = row?;
     Ok(row.into())
 }
 
@@ -572,5 +595,6 @@ async fn store_password(pool: &SqlitePool, id: i64, password: String) -> Result<
         .bind(id)
         .execute(pool)
         .await?;
+    super::cache::committed();
     Ok(())
 }
