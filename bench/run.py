@@ -67,7 +67,8 @@ def login_cookie(base):
 
 
 def transferred_size(base, path):
-    req = urllib.request.Request(base + path, headers={"Accept-Encoding": "gzip, br"})
+    # What Chromium sends.
+    req = urllib.request.Request(base + path, headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
     with urllib.request.urlopen(req) as resp:
         return len(resp.read()), resp.headers.get("Content-Encoding", "identity")
 
@@ -121,6 +122,8 @@ def main():
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--only", default="",
+                    help="comma-separated scenario keys; prints them without writing results")
     args = ap.parse_args()
     if not BIN.exists():
         sys.exit(f"{BIN} is missing: run bench/run.sh, which builds it")
@@ -147,7 +150,8 @@ def main():
             proc.terminate()
             proc.wait(timeout=30)
         results["seed_seconds"] = round(seed_s, 1)
-        write(results, args)
+        if not args.only:
+            write(results, args)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -183,6 +187,9 @@ def bench(base, pid, args, tmp):
          "headers": {"Origin": base, "Content-Type": "application/x-www-form-urlencoded"},
          "body": f"username={ADMIN}&password={ADMIN_PASSWORD}"},
     ]
+    if args.only:
+        keep = set(args.only.split(","))
+        scenarios = [s for s in scenarios if s["key"] in keep]
     rows = []
     for s in scenarios:
         print(f"  {s['name']} ...", flush=True)
@@ -192,7 +199,10 @@ def bench(base, pid, args, tmp):
         print(f"    {r['rps']:.0f} req/s  p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms  "
               f"errors {r['errors']}  peak RSS {r['peak_rss_mb']} MB", flush=True)
     assets = {}
-    for path in ["/pkg/helpdesk.wasm", "/pkg/helpdesk.js", "/pkg/helpdesk.css"]:
+    with urllib.request.urlopen(base + "/login") as resp:
+        page = resp.read().decode()
+    paths = sorted(set(re.findall(r"/pkg/helpdesk[^\"')\s<>]*\.(?:wasm|js|css)", page)))
+    for path in paths:
         size, enc = transferred_size(base, path)
         assets[path] = {"bytes": size, "encoding": enc}
     return {"scenarios": rows, "assets": assets}

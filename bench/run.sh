@@ -2,7 +2,7 @@
 # The load benchmark (issue 5): builds the release server, seeds a fresh SQLite database with
 # N tickets (default 100,000), starts the server and drives it with wrk, then writes
 # bench/results.md and bench/results.json. Not a test: it prints numbers.
-#   bench/run.sh [--tickets N] [--duration SECONDS] [--connections C]
+#   bench/run.sh [--tickets N] [--duration SECONDS] [--connections C] [--only KEY,...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh

@@ -34,7 +34,41 @@ pub fn leptos_options(settings: &Settings) -> LeptosOptions {
         .site_root(settings.site_root.as_str())
         .site_pkg_dir("pkg")
         .site_addr(settings.addr)
+        .hash_files(assets_are_hashed())
         .build()
+}
+
+/// Whether `cargo leptos build` gave the assets hashed names: it then lists them in
+/// `hash.txt` beside the binary, where Leptos reads them (and panics if the file is missing,
+/// so a binary copied without it serves unhashed names instead).
+pub fn assets_are_hashed() -> bool {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")))
+        .is_some_and(|f| f.is_file())
+}
+
+/// Cache lifetimes for the site's assets: a year when their names carry a hash of their
+/// content (a new build gets new names), else revalidation on every use.
+async fn cache_assets(
+    axum::extract::State(hashed): axum::extract::State<bool>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let asset = req.uri().path().starts_with("/pkg/");
+    let mut resp = next.run(req).await;
+    if asset && resp.status().is_success() {
+        let value = if hashed {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
+        resp.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static(value),
+        );
+    }
+    resp
 }
 
 /// The whole application as one service. Trailing slashes are trimmed before routing, so
@@ -84,6 +118,10 @@ pub fn build_app(
         .layer(sessions)
         .layer(axum::middleware::from_fn(crate::auth::finish_writes))
         .layer(axum::middleware::from_fn(catch_panics))
+        .layer(axum::middleware::from_fn_with_state(
+            state.leptos_options.hash_files,
+            cache_assets,
+        ))
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state);
     NormalizePathLayer::trim_trailing_slash().layer(router)

@@ -274,3 +274,18 @@ pub async fn make_user(app: &TestApp, username: &str, is_staff: bool) -> i64 {
 }
 
 pub const USER_PASSWORD: &str = "user-pass-123";
+
+/// The `/pkg/...` asset paths a page refers to, in order, without repeats.
+pub fn asset_paths(html: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    for (i, _) in html.match_indices("/pkg/") {
+        let path: String = html[i..]
+            .chars()
+            .take_while(|c| !matches!(c, '"' | '\'' | ')' | ' ' | '<' | '>'))
+            .collect();
+        if !found.contains(&path) {
+            found.push(path);
+        }
+    }
+    found
+}
