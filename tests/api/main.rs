@@ -3,10 +3,13 @@
 
 mod attachments;
 mod concurrency;
+mod crash;
 mod custom_fields;
+mod deletion;
 mod followups;
 mod foundation;
 mod helpers;
+mod load;
 mod openapi;
 mod queues;
 mod tickets;
