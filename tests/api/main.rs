@@ -2,6 +2,7 @@
 //! driven over HTTP.
 
 mod attachments;
+mod backup;
 mod concurrency;
 mod crash;
 mod custom_fields;
