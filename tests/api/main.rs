@@ -13,6 +13,7 @@ mod helpers;
 mod load;
 mod openapi;
 mod queues;
+mod shutdown;
 mod tickets;
 mod user_tickets;
 mod users;
