@@ -71,8 +71,11 @@ async fn client_loop(base: String, queue: i64, ticket: i64, c: usize) -> Seen {
             seen.failures.push((status, answer.to_string()));
         } else if method == Method::PATCH {
             // The answer shows this request's change, not a later one.
-            assert_eq!(answer["title"], body["title"], "{answer}");
-            assert_eq!(answer["priority"], body["priority"], "{answer}");
+            assert_eq!(
+                (&answer["title"], &answer["priority"]),
+                (&body["title"], &body["priority"]),
+                "a PATCH answered with another request's change"
+            );
             seen.patches.insert(tag, body["priority"].as_i64().unwrap());
         } else if path.starts_with("/api/followups") {
             seen.followups.push(answer["id"].as_i64().unwrap());
