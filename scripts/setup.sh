@@ -45,3 +45,14 @@ if [ ! -d "$root/end2end/node_modules/@playwright/test" ]; then
   say "installing the end2end npm packages"
   (cd "$root/end2end" && npm ci --no-audit --no-fund >/dev/null)
 fi
+
+# schemathesis fuzzes the API from its OpenAPI document (scripts/fuzz.sh), in a venv of its own.
+if ! "$root/.tools/venv/bin/st" --version 2>/dev/null | grep -q '4\.32\.5'; then
+  say "installing schemathesis 4.32.5 into .tools/venv"
+  if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+  fi
+  python3 -m venv "$root/.tools/venv"
+  "$root/.tools/venv/bin/pip" install -q --disable-pip-version-check schemathesis==4.32.5
+fi

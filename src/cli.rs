@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `createsuperuser`.
+//! The command line: `serve` (the default), `migrate`, `createsuperuser`, `seed`, `backup`,
+//! `restore`.
 
 use clap::{Args, Parser, Subcommand};
 use sqlx::SqlitePool;
@@ -25,6 +26,29 @@ pub enum Command {
     Createsuperuser(SuperuserArgs),
     /// Add demo data: 3 queues, agents agent1..agent3, custom fields and N tickets.
     Seed(SeedArgs),
+    /// Write a consistent copy of the database to PATH (safe while the server runs).
+    Backup(BackupArgs),
+    /// Replace every row of the database with those of the backup at PATH, in one transaction.
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// File to write; replaced atomically if it exists.
+    pub path: std::path::PathBuf,
+    /// Also copy the attachment files the copy refers to into this folder.
+    #[arg(long)]
+    pub media: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// A file written by `helpdesk backup`.
+    pub path: std::path::PathBuf,
+    /// Also copy the attachment files from this folder (written by `backup --media`) into
+    /// the media root, where they are missing.
+    #[arg(long)]
+    pub media: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

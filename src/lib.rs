@@ -64,6 +64,51 @@ pub async fn run(cli: Cli) -> Result<(), RunError> {
             );
             Ok(())
         }
+        Command::Backup(args) => {
+            let url = config::database_url(cli.database);
+            let pool = app::service::db::connect(&url).await?;
+            let report = app::service::backup::backup(
+                &pool,
+                &args.path,
+                &config::media_root(),
+                args.media.as_deref(),
+            )
+            .await
+            .map_err(|e| RunError::Command(format!("backup failed: {e}")))?;
+            pool.close().await;
+            tracing::info!(
+                path = %args.path.display(),
+                tickets = report.tickets,
+                attachments = report.attachments,
+                files_copied = report.files_copied,
+                files_missing = report.files_missing,
+                "backup written"
+            );
+            Ok(())
+        }
+        Command::Restore(args) => {
+            let url = config::database_url(cli.database);
+            let pool = app::service::db::connect(&url).await?;
+            app::service::db::migrate(&pool, &url).await?;
+            let report = app::service::backup::restore(
+                &pool,
+                &args.path,
+                &config::media_root(),
+                args.media.as_deref(),
+            )
+            .await
+            .map_err(|e| RunError::Command(format!("restore failed: {e}")))?;
+            pool.close().await;
+            tracing::info!(
+                path = %args.path.display(),
+                tickets = report.tickets,
+                attachments = report.attachments,
+                files_copied = report.files_copied,
+                files_missing = report.files_missing,
+                "restored"
+            );
+            Ok(())
+        }
         Command::Createsuperuser(args) => {
             let url = config::database_url(cli.database);
             let pool = app::service::db::connect(&url).await?;

@@ -35,6 +35,9 @@ pub enum AppError {
     /// 413.
     #[error("Request body is too large.")]
     PayloadTooLarge,
+    /// The database stayed busy (another process held its lock) after the retries (503).
+    #[error("The database is busy; try again.")]
+    Unavailable,
     /// Anything else; the cause has been logged where it happened (500).
     #[error("Internal server error.")]
     Internal,
@@ -84,6 +87,7 @@ impl AppError {
             AppError::Validation(_) | AppError::BadRequest(_) => 400,
             AppError::UnsupportedMediaType(_) => 415,
             AppError::PayloadTooLarge => 413,
+            AppError::Unavailable => 503,
             AppError::Internal | AppError::ServerFn(_) => 500,
         }
     }
@@ -140,6 +144,11 @@ impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         match e {
             sqlx::Error::RowNotFound => AppError::NotFound,
+            // Not a fault of the server: someone else held the lock too long.
+            other if crate::service::db::is_busy(&other) => {
+                tracing::warn!(error = %other, "database busy");
+                AppError::Unavailable
+            }
             other => {
                 tracing::error!(error = %other, "database error");
                 AppError::Internal
@@ -159,6 +168,10 @@ impl axum::response::IntoResponse for AppError {
             other => serde_json::json!({ "detail": other.to_string() }),
         };
         let mut resp = (status, axum::Json(body)).into_response();
+        if matches!(self, AppError::Unavailable) {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        }
         if matches!(self, AppError::Unauthorized(_)) {
             resp.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

@@ -58,7 +58,7 @@ fn errors(extra: &[&str]) -> Map<String, Value> {
         let v = match *code {
             "400" => resp(
                 "Validation error: one key per bad field, or `detail`.",
-                Some(r("FieldErrors")),
+                Some(r("ValidationError")),
             ),
             "404" => resp(
                 "Not found. (or \"Invalid page.\" for a list)",
@@ -90,7 +90,8 @@ fn with_body(mut op: Value, schema: Value, multipart: bool) -> Value {
 }
 
 fn id_param() -> Value {
-    json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }])
+    // The example sends the fuzzer (and readers) to an object that exists in seeded data.
+    json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" }, "example": 1 }])
 }
 
 fn list_params(extra: &[(&str, &str)]) -> Value {
@@ -159,12 +160,17 @@ fn schemas() -> Value {
     json!({
         "Detail": {"type": "object", "properties": {"detail": {"type": "string"}}},
         "FieldErrors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+        // A body that is unusable as a whole (malformed JSON, a list instead of an object)
+        // gets `detail`, as in Django REST framework; bad fields get one key each.
+        "ValidationError": {"anyOf": [
+            {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}}},
+            r("FieldErrors")]},
         "Queue": {"type": "object", "properties": {
             "id": {"type": "integer", "readOnly": true}, "title": {"type": "string", "maxLength": 100},
             "slug": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"}, "email_address": nullable("string"),
             "allow_public_submission": {"type": "boolean"}, "default_owner": nullable("integer")}},
         "QueueInput": {"type": "object", "required": ["title", "slug"], "properties": {
-            "title": {"type": "string"}, "slug": {"type": "string"}, "email_address": nullable("string"),
+            "title": {"type": "string", "minLength": 1, "maxLength": 100}, "slug": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"}, "email_address": nullable("string"),
             "allow_public_submission": {"type": "boolean"}, "default_owner": nullable("integer")}},
         "Ticket": {"type": "object", "additionalProperties": {"description": "custom_<name>: the value of each custom field, null when unset"}, "properties": {
             "id": {"type": "integer"}, "queue": {"type": "integer"}, "title": {"type": "string"},
@@ -174,10 +180,10 @@ fn schemas() -> Value {
             "due_date": {"type": "string", "format": "date-time", "nullable": true}, "merged_to": nullable("integer"),
             "created": dt.clone(), "modified": dt.clone(), "followup_set": {"type": "array", "items": r("FollowUp")}}},
         "TicketInput": {"type": "object", "required": ["queue", "title"], "additionalProperties": {"description": "custom_<name> values"}, "properties": {
-            "queue": {"type": "integer"}, "title": {"type": "string", "maxLength": 200}, "description": {"type": "string"},
+            "queue": {"type": "integer"}, "title": {"type": "string", "minLength": 1, "maxLength": 200}, "description": {"type": "string"},
             "resolution": nullable("string"), "submitter_email": nullable("string"), "assigned_to": nullable("integer"),
-            "status": {"type": "integer", "description": "ignored on create"}, "on_hold": {"type": "boolean", "description": "ignored on create"},
-            "priority": {"type": "integer", "default": 3}, "due_date": {"type": "string", "format": "date-time", "nullable": true},
+            "status": {"type": "integer", "enum": [1, 2, 3, 4, 5], "description": "ignored on create"}, "on_hold": {"type": "boolean", "description": "ignored on create"},
+            "priority": {"type": "integer", "enum": [1, 2, 3, 4, 5], "default": 3}, "due_date": {"type": "string", "format": "date-time", "nullable": true},
             "merged_to": {"type": "integer", "nullable": true, "description": "ignored on create"},
             "attachment": {"type": "string", "format": "binary", "description": "multipart only, on create"}}},
         "FollowUp": {"type": "object", "properties": {

@@ -2,12 +2,18 @@
 //! driven over HTTP.
 
 mod attachments;
+mod backup;
+mod concurrency;
+mod crash;
 mod custom_fields;
+mod deletion;
 mod followups;
 mod foundation;
 mod helpers;
+mod load;
 mod openapi;
 mod queues;
+mod shutdown;
 mod tickets;
 mod user_tickets;
 mod users;

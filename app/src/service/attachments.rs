@@ -1,7 +1,10 @@
 //! Followup attachments: rows in `followup_attachments`, bytes in files under the media root
 //! at `helpdesk/attachments/<queue-slug>-<ticket-id>-<secret_key>/<followup-id>/<filename>`.
 //! Files are written before the transaction that records them commits, and removed again when
-//! it does not, so a failed request leaves nothing behind.
+//! it does not, so a failed request leaves nothing behind. Each file is written under a
+//! temporary name, flushed to disk and then renamed, so a row never names a missing or
+//! half-written file, even after a crash or a power cut; files are removed only after the
+//! transaction that deletes their rows has committed.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -89,6 +92,7 @@ pub(crate) async fn store(
     }
     let rel_dir = format!("{folder}/{followup_id}");
     let dir = media_root.join(&rel_dir);
+    let created = !tokio::fs::try_exists(&dir).await.unwrap_or(false);
     tokio::fs::create_dir_all(&dir).await.map_err(io_error)?;
     for f in files {
         let base = safe_filename(&f.filename);
@@ -106,7 +110,7 @@ pub(crate) async fn store(
             n += 1;
         }
         let path = dir.join(&name);
-        tokio::fs::write(&path, &f.bytes).await.map_err(io_error)?;
+        write_durably(&dir, &name, &f.bytes).await?;
         written.push(path);
         let mime = if f.content_type.trim().is_empty() {
             "application/octet-stream".to_owned()
@@ -125,7 +129,45 @@ pub(crate) async fn store(
         .execute(&mut *conn)
         .await?;
     }
+    // New names are durable once their folder is; a new folder once its parent is.
+    sync_dir(&dir).await?;
+    if created {
+        let mut d = dir.parent();
+        while let Some(folder) = d.filter(|f| f.starts_with(media_root)) {
+            sync_dir(folder).await?;
+            d = folder.parent();
+        }
+    }
     Ok(())
+}
+
+/// Writes `bytes` to `dir/name` so that the name appears only with the whole content on
+/// disk: a temporary file (a dot name, never listed or served), fsync, rename. The temporary
+/// file is removed when anything fails.
+async fn write_durably(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), AppError> {
+    use tokio::io::AsyncWriteExt;
+    let tmp = dir.join(format!(".{name}.{}.part", std::process::id()));
+    let result = async {
+        let mut file = tokio::fs::File::create(&tmp).await?;
+        file.write_all(bytes).await?;
+        file.sync_all().await?;
+        drop(file);
+        tokio::fs::rename(&tmp, dir.join(name)).await
+    }
+    .await;
+    if let Err(e) = result {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(io_error(e));
+    }
+    Ok(())
+}
+
+/// Flushes a folder's entries (new or renamed files, new sub-folders) to disk.
+async fn sync_dir(dir: &Path) -> Result<(), AppError> {
+    match tokio::fs::File::open(dir).await {
+        Ok(d) => d.sync_all().await.map_err(io_error),
+        Err(e) => Err(io_error(e)),
+    }
 }
 
 /// Removes files (best effort) and then the folders left empty up to the attachments root.
@@ -281,6 +323,14 @@ pub async fn create(
     let mut written = Vec::new();
     let result: Result<i64, AppError> = async {
         let mut tx = super::db::begin_write(pool).await?;
+        // Checked again in the transaction: a followup deleted since would fail the insert.
+        let exists: Option<i64> = sqlx::query_scalar("select id from followups where id = ?")
+            .bind(fid)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            return Err(AppError::field("followup", invalid_pk(fid)));
+        }
         store(
             &mut tx,
             media_root,

@@ -110,14 +110,87 @@ impl WriteTx {
     }
 }
 
+impl WriteTx {
+    /// Commits, and keeps this process's turn to write until the returned guard is dropped:
+    /// what is read meanwhile is exactly what this transaction left, so a response can show
+    /// the caller its own write rather than a later one.
+    ///
+    /// # Errors
+    /// The database error of the commit.
+    pub async fn commit_keeping_turn(self) -> Result<WriteTurn, sqlx::Error> {
+        let result = self.tx.commit().await;
+        super::cache::committed();
+        result?;
+        Ok(WriteTurn(self._turn))
+    }
+}
+
+/// This process's turn to write, held after a commit (see `WriteTx::commit_keeping_turn`).
+pub struct WriteTurn(#[allow(dead_code)] tokio::sync::MutexGuard<'static, ()>);
+
+/// True for SQLite's "database is busy / locked" results, which a retry can cure.
+pub fn is_busy(e: &sqlx::Error) -> bool {
+    match e {
+        // SQLITE_BUSY (5), SQLITE_LOCKED (6) and their extended codes (low byte).
+        sqlx::Error::Database(d) => d
+            .code()
+            .and_then(|c| c.parse::<i64>().ok())
+            .is_some_and(|c| matches!(c & 0xff, 5 | 6)),
+        _ => false,
+    }
+}
+
+/// How often `begin_write` tries again after the busy timeout ran out.
+const BEGIN_ATTEMPTS: u32 = 3;
+
+/// This process's turn to write, for a caller that must begin its transaction on a
+/// connection of its own (a restore attaches the backup first, which a transaction forbids).
+pub async fn write_turn() -> WriteTurn {
+    WriteTurn(WRITE_LOCK.lock().await)
+}
+
+/// `BEGIN IMMEDIATE` on `conn`, tried again as `begin_write` does when the database is busy.
+/// The caller holds `write_turn()` and ends the transaction itself.
+///
+/// # Errors
+/// The database error of beginning.
+pub async fn begin_immediate(conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
+    let mut attempt = 1;
+    loop {
+        match sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await {
+            Ok(_) => return Ok(()),
+            Err(e) if is_busy(&e) && attempt < BEGIN_ATTEMPTS => {
+                tracing::warn!(attempt, "database busy; trying again");
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// Waits for this process's turn to write, then begins an IMMEDIATE transaction.
+///
+/// Inside this process writers never meet (the turn); another process (a `helpdesk` command,
+/// a backup, the sqlite3 shell) can hold the lock, and then BEGIN waits the busy timeout and
+/// is tried again, a few times, before the error goes back to the caller.
 ///
 /// # Errors
 /// The database error of acquiring a connection or beginning.
 pub async fn begin_write(pool: &SqlitePool) -> Result<WriteTx, sqlx::Error> {
     let turn = WRITE_LOCK.lock().await;
-    let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    Ok(WriteTx { tx, _turn: turn })
+    let mut attempt = 1;
+    loop {
+        match pool.begin_with("BEGIN IMMEDIATE").await {
+            Ok(tx) => return Ok(WriteTx { tx, _turn: turn }),
+            Err(e) if is_busy(&e) && attempt < BEGIN_ATTEMPTS => {
+                tracing::warn!(attempt, "database busy; trying again");
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(50 * u64::from(attempt))).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// One page of `table`'s rows in id order, with the total count: what every plain list

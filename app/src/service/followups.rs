@@ -146,14 +146,13 @@ pub async fn create(
     require_staff(actor)?;
     #[derive(sqlx::FromRow)]
     struct TicketInfo {
-        status: i64,
         slug: String,
         secret_key: String,
     }
     let mut info = None;
     if let Some(tid) = input.ticket {
         info = sqlx::query_as::<_, TicketInfo>(
-            "select t.status, q.slug, t.secret_key from tickets t join queues q on q.id = t.queue \
+            "select q.slug, t.secret_key from tickets t join queues q on q.id = t.queue \
              where t.id = ?",
         )
         .bind(tid)
@@ -172,6 +171,15 @@ pub async fn create(
     let mut written = Vec::new();
     let result: Result<i64, AppError> = async {
         let mut tx = super::db::begin_write(pool).await?;
+        // The status as it is now, inside the transaction: the audit trail records the
+        // change from the current value, whatever was written since the check above.
+        let current: Option<i64> = sqlx::query_scalar("select status from tickets where id = ?")
+            .bind(tid)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(current) = current else {
+            return Err(AppError::field("ticket", invalid_pk(tid)));
+        };
         let id: i64 = sqlx::query_scalar(
             "insert into followups (ticket, date, title, comment, public, user, new_status, \
              time_spent) values (?, ?, ?, ?, ?, ?, ?, ?) returning id",
@@ -187,7 +195,7 @@ pub async fn create(
         .fetch_one(&mut *tx)
         .await?;
         if let Some(status) = new_status
-            && i64::from(status) != info.status
+            && i64::from(status) != current
         {
             sqlx::query("update tickets set status = ?, modified = ? where id = ?")
                 .bind(i64::from(status))
@@ -200,7 +208,7 @@ pub async fn create(
                  values (?, 'status', ?, ?)",
             )
             .bind(id)
-            .bind(info.status.to_string())
+            .bind(current.to_string())
             .bind(i64::from(status).to_string())
             .execute(&mut *tx)
             .await?;

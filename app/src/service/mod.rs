@@ -4,6 +4,7 @@
 //! Service functions take a pool, the acting user and parsed input, and return `AppError`.
 
 pub mod attachments;
+pub mod backup;
 pub mod cache;
 pub mod credentials;
 pub mod custom_fields;

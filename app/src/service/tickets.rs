@@ -539,12 +539,22 @@ pub async fn update(
     mut input: TicketInput,
 ) -> Result<Ticket, AppError> {
     require_staff(actor)?;
-    let old = find_row(pool, id).await?;
+    find_row(pool, id).await?;
     let mut errors = std::mem::take(&mut input.errors);
     let defs = custom_fields::all_cached(pool).await?;
     let custom = check(pool, &input, &mut errors, &defs).await?;
     errors.into_result()?;
 
+    // The old values are read inside the write transaction: read before it, two concurrent
+    // changes would each write back the other's stale fields (a lost update) and record
+    // changes from values that were no longer current.
+    let mut tx = super::db::begin_write(pool).await?;
+    let old =
+        sqlx::query_as::<_, TicketRow>(&format!("select {COLUMNS} from tickets where id = ?"))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(AppError::NotFound)?;
     let mut new = old.clone();
     if let Some(q) = input.queue {
         new.queue = q;
@@ -629,7 +639,7 @@ pub async fn update(
         "select field, value from ticket_custom_field_values where ticket = ?",
     )
     .bind(id)
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?
     .into_iter()
     .collect();
@@ -637,6 +647,7 @@ pub async fn update(
         diff(key, stored.get(field).cloned().flatten(), value.clone());
     }
     if changes.is_empty() {
+        drop(tx);
         return find(pool, id).await;
     }
 
@@ -646,7 +657,6 @@ pub async fn update(
         (true, Some(s)) if s != TicketStatus::Open => s.label().to_owned(),
         _ => "Updated".to_owned(),
     };
-    let mut tx = super::db::begin_write(pool).await?;
     sqlx::query(
         "update tickets set title = ?, queue = ?, modified = ?, submitter_email = ?, \
          assigned_to = ?, status = ?, on_hold = ?, description = ?, resolution = ?, \
@@ -700,7 +710,8 @@ pub async fn update(
         .execute(&mut *tx)
         .await?;
     }
-    tx.commit().await?;
+    // The answer shows this change, not one committed by another request just after it.
+    let _turn = tx.commit_keeping_turn().await?;
     find(pool, id).await
 }
 

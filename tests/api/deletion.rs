@@ -1,0 +1,229 @@
+//! Deleting a ticket removes its rows and its files; a delete or an upload that fails half-way
+//! leaves neither orphan rows nor orphan files. Failures are injected with a trigger that
+//! aborts the transaction from inside the database.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::*;
+use crate::load::*;
+
+/// Runs statements on the app's database from outside the server.
+async fn exec(app: &TestApp, sql: &str) {
+    let pool = sqlx::SqlitePool::connect(&app.db_url()).await.unwrap();
+    sqlx::query(sql).execute(&pool).await.unwrap();
+    pool.close().await;
+}
+
+/// A ticket with a file on its opening followup and two on a second followup, with a
+/// custom value and a recorded change; answers its id.
+async fn ticket_with_files(app: &TestApp, queue: i64) -> i64 {
+    let client = reqwest::Client::new();
+    let (status, t) = post_ticket_with_file(&client, &app.base, queue, "doomed", b"first")
+        .await
+        .unwrap();
+    assert_eq!(status, 201, "{t}");
+    let id = t["id"].as_i64().unwrap();
+    for body in [&b"second"[..], &b"third"[..]] {
+        let (status, f) = post_followup_with_file(&client, &app.base, id, "more", body)
+            .await
+            .unwrap();
+        assert_eq!(status, 201, "{f}");
+    }
+    let (status, body) = admin_json(
+        app,
+        Method::PATCH,
+        &format!("/api/tickets/{id}/"),
+        Some(json!({"priority": 1, "custom_asset": "A-1"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    id
+}
+
+/// Rows that belong to ticket `id`, table by table.
+async fn rows_of(app: &TestApp, id: i64) -> Vec<(String, i64)> {
+    let mut out = Vec::new();
+    for (table, condition) in [
+        ("tickets", "id = ?1"),
+        ("followups", "ticket = ?1"),
+        (
+            "ticket_changes",
+            "followup in (select id from followups where ticket = ?1)",
+        ),
+        (
+            "followup_attachments",
+            "followup in (select id from followups where ticket = ?1)",
+        ),
+        ("ticket_custom_field_values", "ticket = ?1"),
+    ] {
+        let pool = sqlx::SqlitePool::connect(&app.db_url()).await.unwrap();
+        let n: i64 = sqlx::query_scalar(&format!("select count(*) from {table} where {condition}"))
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        out.push((table.to_owned(), n));
+    }
+    out
+}
+
+async fn setup() -> (TestApp, i64) {
+    let app = spawn_app().await;
+    let queue = make_queue(&app, "del").await;
+    let (status, body) = admin_json(
+        &app,
+        Method::POST,
+        "/api/custom_fields/",
+        Some(json!({"name": "asset", "label": "Asset", "data_type": "varchar", "max_length": 20})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    (app, queue)
+}
+
+#[tokio::test]
+async fn deleting_a_ticket_removes_its_rows_and_its_files() {
+    let (app, queue) = setup().await;
+    let keep = ticket_with_files(&app, queue).await;
+    let id = ticket_with_files(&app, queue).await;
+    assert!(rows_of(&app, id).await.iter().all(|(_, n)| *n > 0));
+    let kept_files = files_under(&app.media_root()).len();
+    assert_eq!(kept_files, 6);
+
+    let resp = app
+        .admin(Method::DELETE, &format!("/api/tickets/{id}/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+    for (table, n) in rows_of(&app, id).await {
+        assert_eq!(n, 0, "{table} still has rows of the deleted ticket");
+    }
+    let left = files_under(&app.media_root());
+    assert_eq!(
+        left.len(),
+        3,
+        "only the other ticket's files remain: {left:?}"
+    );
+    // The deleted ticket's folder is gone too, the other one's is intact.
+    let folders = std::fs::read_dir(app.media_root().join("helpdesk/attachments"))
+        .unwrap()
+        .count();
+    assert_eq!(folders, 1);
+    assert!(rows_of(&app, keep).await.iter().all(|(_, n)| *n > 0));
+}
+
+#[tokio::test]
+async fn a_delete_that_fails_half_way_leaves_every_row_and_every_file() {
+    let (app, queue) = setup().await;
+    let id = ticket_with_files(&app, queue).await;
+    let before = rows_of(&app, id).await;
+    // The ticket row goes first and the cascade then fails on the attachments: the
+    // transaction has already deleted rows and listed the files when it aborts.
+    exec(
+        &app,
+        "create trigger injected_failure before delete on followup_attachments \
+         begin select raise(abort, 'injected failure'); end",
+    )
+    .await;
+    let resp = app
+        .admin(Method::DELETE, &format!("/api/tickets/{id}/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        500,
+        "the injected failure must stop the delete"
+    );
+    assert_eq!(rows_of(&app, id).await, before, "rows were lost");
+    assert_eq!(
+        files_under(&app.media_root()).len(),
+        3,
+        "files were removed"
+    );
+    let (status, t) = admin_json(&app, Method::GET, &format!("/api/tickets/{id}/"), None).await;
+    assert_eq!(status, 200);
+    let att = t["followup_set"][0]["followupattachment_set"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let resp = app
+        .admin(
+            Method::GET,
+            &format!("/api/followups-attachments/{att}/download/"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(&resp.bytes().await.unwrap()[..], b"first");
+
+    exec(&app, "drop trigger injected_failure").await;
+    let resp = app
+        .admin(Method::DELETE, &format!("/api/tickets/{id}/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+    assert!(rows_of(&app, id).await.iter().all(|(_, n)| *n == 0));
+    assert_eq!(
+        files_under(&app.media_root()),
+        Vec::<std::path::PathBuf>::new()
+    );
+}
+
+#[tokio::test]
+async fn an_upload_whose_transaction_fails_leaves_no_file_and_no_row() {
+    let (app, queue) = setup().await;
+    let client = reqwest::Client::new();
+    let (status, t) = post_ticket_with_file(&client, &app.base, queue, "kept", b"kept")
+        .await
+        .unwrap();
+    assert_eq!(status, 201, "{t}");
+    let id = t["id"].as_i64().unwrap();
+    exec(
+        &app,
+        "create trigger injected_failure after insert on followup_attachments \
+         begin select raise(abort, 'injected failure'); end",
+    )
+    .await;
+    let tickets = count(&app, "tickets").await;
+    let followups = count(&app, "followups").await;
+
+    // The file is on disk by the time the row's insert fails.
+    let (status, _) = post_followup_with_file(&client, &app.base, id, "lost", b"never")
+        .await
+        .unwrap();
+    assert_eq!(status, 500);
+    let (status, _) = post_ticket_with_file(&client, &app.base, queue, "lost", b"never")
+        .await
+        .unwrap();
+    assert_eq!(status, 500);
+    let f = t["followup_set"][0]["id"].as_i64().unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("followup", f.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"never".to_vec()).file_name("lost.txt"),
+        );
+    let resp = app
+        .admin(Method::POST, "/api/followups-attachments/")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 500);
+
+    assert_eq!(count(&app, "tickets").await, tickets);
+    assert_eq!(count(&app, "followups").await, followups);
+    assert_eq!(count(&app, "followup_attachments").await, 1);
+    let files = files_under(&app.media_root());
+    assert_eq!(
+        files.len(),
+        1,
+        "only the first ticket's file, no orphan or temporary file: {files:?}"
+    );
+    assert_eq!(std::fs::read(&files[0]).unwrap(), b"kept");
+}
