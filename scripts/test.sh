@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 . scripts/setup.sh
 
 cargo fmt --all -- --check
-cargo leptos build --release
+cargo leptos build --release --precompress
 cargo clippy --workspace --release --all-targets -- -D warnings
 # --release reuses what the leptos build compiled instead of building the server again.
 cargo test --workspace --release

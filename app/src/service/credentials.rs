@@ -195,8 +195,28 @@ async fn verify_and_remember(
 mod tests {
     use super::*;
 
-    #[sqlx::test(migrations = "../migrations")]
-    async fn a_remembered_header_is_dropped_when_the_password_or_flags_change(pool: SqlitePool) {
+    /// A pool opened as the server opens it (with the hook that tells the read caches of
+    /// every write), on a fresh file.
+    async fn server_pool(name: &str) -> (SqlitePool, std::path::PathBuf) {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let path = std::env::temp_dir().join(format!(
+            "helpdesk-{name}-{}-{nanos}.db",
+            std::process::id()
+        ));
+        let url = format!("sqlite://{}", path.display());
+        let pool = super::super::db::connect(&url).await.unwrap();
+        super::super::db::migrate(&pool, &url).await.unwrap();
+        (pool, path)
+    }
+
+    // Writes here go straight to the database, as another tool would: the remembered user
+    // must follow them at once.
+    #[tokio::test]
+    async fn a_remembered_header_is_dropped_when_the_password_or_flags_change() {
+        let (pool, path) = server_pool("credentials").await;
         let admin = super::super::users::create_superuser(&pool, "ann", "", "first-pass-1".into())
             .await
             .unwrap();
@@ -238,6 +258,10 @@ mod tests {
             .unwrap();
         let stale = authenticate_basic(&pool, &cache, header, "ann", "first-pass-1").await;
         assert_eq!(stale.unwrap(), None);
+        pool.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
     }
 
     #[test]
