@@ -46,6 +46,8 @@ pub fn build_app(
     let routes = generate_route_list(app::App);
     let pool = state.pool.clone();
     let media = app::server_fns::context::MediaRoot(state.settings.media_root.clone());
+    let throttle = state.throttle.clone();
+    let max_body_bytes = state.settings.max_body_bytes;
     let mut router = Router::new();
     if state.settings.api_enabled {
         router = router.nest("/api", crate::api::router(state.clone()));
@@ -57,6 +59,8 @@ pub fn build_app(
             move || {
                 provide_context(pool.clone());
                 provide_context(media.clone());
+                provide_context(throttle.clone());
+                crate::security::provide_page_policy();
             },
             {
                 let options = state.leptos_options.clone();
@@ -70,7 +74,10 @@ pub fn build_app(
             {
                 // The 404 page renders the layout too, which asks who is signed in.
                 let pool = state.pool.clone();
-                move || provide_context(pool.clone())
+                move || {
+                    provide_context(pool.clone());
+                    crate::security::provide_page_policy();
+                }
             },
             app::shell,
         ))
@@ -83,6 +90,14 @@ pub fn build_app(
         ))
         .layer(sessions)
         .layer(axum::middleware::from_fn(crate::auth::finish_writes))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            max_body_bytes,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            max_body_bytes,
+            crate::security::request_limits,
+        ))
+        .layer(axum::middleware::from_fn(crate::security::security_headers))
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state);
     NormalizePathLayer::trim_trailing_slash().layer(router)

@@ -81,8 +81,10 @@ fn encode_filename(name: &str) -> String {
         .collect()
 }
 
-/// The bytes themselves, with the type the uploader gave; never rendered by the browser as a
-/// page of this site (`nosniff`, `attachment`).
+/// The bytes themselves, always as `application/octet-stream` to be saved: the type the
+/// uploader gave is theirs to choose (`text/html`, `image/svg+xml`), so it is only reported in
+/// the metadata, never used to render. `nosniff` and a sandboxing policy cover a browser that
+/// opens the file anyway.
 async fn download_attachment(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -94,8 +96,11 @@ async fn download_attachment(
     let h = resp.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_str(&att.mime_type)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(crate::security::DOWNLOAD_POLICY),
     );
     if let Ok(v) = HeaderValue::from_str(&format!(
         "attachment; filename*=UTF-8''{}",
