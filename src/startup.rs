@@ -24,6 +24,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Basic-auth headers verified recently (see `app::service::credentials`).
     pub credentials: app::service::credentials::CredentialCache,
+    /// Failed sign-ins by username and address (see `app::service::throttle`).
+    pub throttle: app::service::throttle::LoginThrottle,
 }
 
 /// The Leptos options, built here rather than read from Cargo.toml so that the binary runs
@@ -141,6 +143,11 @@ pub async fn serve(settings: Settings) -> Result<(), RunError> {
         reason: e.to_string(),
     })?;
     let sessions = session_layer(&pool, &settings);
+    app::service::attachments::set_max_file_bytes(settings.max_file_bytes);
+    let throttle = app::service::throttle::LoginThrottle::new(
+        settings.login_max_failures,
+        std::time::Duration::from_secs(settings.login_window_seconds),
+    );
     let mut settings = settings;
     settings.addr = local;
     let state = AppState {
@@ -148,12 +155,16 @@ pub async fn serve(settings: Settings) -> Result<(), RunError> {
         pool: pool.clone(),
         settings: Arc::new(settings),
         credentials: Default::default(),
+        throttle,
     };
     let app = build_app(state, sessions);
     tracing::info!("listening on http://{local}");
+    // With the peer address: the sign-in throttle counts failures per client address.
     axum::serve(
         listener,
-        axum::ServiceExt::<axum::extract::Request>::into_make_service(app),
+        axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+            std::net::SocketAddr,
+        >(app),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await
