@@ -378,6 +378,7 @@ pub async fn create(
     let defs = custom_fields::all(pool).await?;
     let custom = check(pool, &input, &mut errors, &defs).await?;
     errors.into_result()?;
+    attachments::check_files(&files)?;
     let (Some(queue), Some(title)) = (input.queue, input.title) else {
         return Err(AppError::field("title", REQUIRED));
     };
@@ -708,6 +709,15 @@ pub async fn comment_as_submitter(
     let comment = comment.trim();
     if comment.is_empty() {
         return Err(AppError::field("comment", crate::domain::NOT_BLANK));
+    }
+    if comment.chars().count() > crate::domain::MAX_TEXT_CHARS {
+        return Err(AppError::field(
+            "comment",
+            format!(
+                "Ensure this field has no more than {} characters.",
+                crate::domain::MAX_TEXT_CHARS
+            ),
+        ));
     }
     let now = Timestamp::now().to_db();
     let mut tx = super::db::begin_write(pool).await?;
