@@ -65,6 +65,15 @@ pub async fn run(cli: Cli) -> Result<(), RunError> {
             );
             Ok(())
         }
+        Command::Routes => {
+            // The one place the binary writes to stdout: a test reads it.
+            use std::io::Write;
+            let text = serde_json::to_string_pretty(&cli::routes())
+                .map_err(|e| RunError::Command(format!("cannot list routes: {e}")))?;
+            writeln!(std::io::stdout(), "{text}")
+                .map_err(|e| RunError::Command(format!("cannot list routes: {e}")))?;
+            Ok(())
+        }
         Command::Createsuperuser(args) => {
             let url = config::database_url(cli.database);
             let pool = app::service::db::connect(&url).await?;
