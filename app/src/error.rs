@@ -144,7 +144,21 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
     type Encoder = leptos::server_fn::codec::JsonEncoding;
 
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
-        AppError::ServerFn(value.to_string())
+        use leptos::server_fn::error::ServerFnErrorErr as E;
+        match value {
+            // Arguments that cannot be read are the caller's mistake: 400, not the 500 that
+            // server_fn answers for every error it raises itself.
+            E::Args(_) | E::MissingArg(_) => {
+                #[cfg(feature = "ssr")]
+                if let Some(options) =
+                    leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+                {
+                    options.set_status(http::StatusCode::BAD_REQUEST);
+                }
+                AppError::BadRequest("The request's arguments are missing or malformed.".to_owned())
+            }
+            other => AppError::ServerFn(other.to_string()),
+        }
     }
 }
 

@@ -238,3 +238,28 @@ async fn a_query_string_over_4096_characters_is_414() {
     let (s, _) = send(app.admin(Method::GET, &ok)).await;
     assert_eq!(s, 200);
 }
+
+#[tokio::test]
+async fn missing_or_malformed_server_function_arguments_are_400_not_500() {
+    let app = spawn_app().await;
+    sign_in(&app, ADMIN, ADMIN_PASSWORD).await;
+    for (path, form) in [
+        ("/sfn/list_tickets", vec![]),
+        ("/sfn/get_ticket", vec![("id", "abc")]),
+        ("/sfn/delete_queue", vec![]),
+    ] {
+        let (s, b) = send(
+            app.client
+                .post(app.url(path))
+                .header("origin", app.base.clone())
+                .form(&form),
+        )
+        .await;
+        assert_eq!(s, 400, "{path}: {b}");
+        assert!(
+            b.to_string()
+                .contains("The request's arguments are missing or malformed."),
+            "{path}: {b}"
+        );
+    }
+}
