@@ -2,6 +2,7 @@
 //! driven over HTTP.
 
 mod attachments;
+mod authz_matrix;
 mod custom_fields;
 mod followups;
 mod foundation;
