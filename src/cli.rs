@@ -30,6 +30,44 @@ pub enum Command {
     Backup(BackupArgs),
     /// Replace every row of the database with those of the backup at PATH, in one transaction.
     Restore(RestoreArgs),
+    /// Print every route the server serves, as JSON (for the authorization matrix test).
+    #[command(hide = true)]
+    Routes,
+}
+
+/// Every route the server serves, taken from where the router gets them: the OpenAPI document
+/// (checked against the API router by a unit test), Leptos's route list of `app::App`, and the
+/// server-function registry. `{"api": [[method, path]], "pages": [path], "server_fns":
+/// [[method, path]]}`, each sorted.
+pub fn routes() -> serde_json::Value {
+    let doc = crate::api::openapi::document();
+    let mut api: Vec<(String, String)> = doc["paths"]
+        .as_object()
+        .map(|paths| {
+            paths
+                .iter()
+                .flat_map(|(path, ops)| {
+                    ops.as_object()
+                        .into_iter()
+                        .flat_map(|o| o.keys())
+                        .filter(|m| m.as_str() != "parameters")
+                        .map(move |m| (m.to_ascii_uppercase(), path.clone()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    api.sort();
+    let mut pages: Vec<String> = leptos_axum::generate_route_list(app::App)
+        .iter()
+        .map(|r| r.path().to_owned())
+        .collect();
+    pages.sort();
+    pages.dedup();
+    let mut server_fns: Vec<(String, String)> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, method)| (method.to_string(), path.to_owned()))
+        .collect();
+    server_fns.sort();
+    serde_json::json!({ "api": api, "pages": pages, "server_fns": server_fns })
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,9 @@
 //! | `HELPDESK_MAX_BODY_BYTES` | 10 MiB |
 //! | `HELPDESK_SESSION_IDLE_SECONDS` | two weeks |
 //! | `HELPDESK_SECURE_COOKIES` | `false` (set `true` behind HTTPS) |
+//! | `HELPDESK_MAX_FILE_BYTES` | 5 MiB |
+//! | `HELPDESK_LOGIN_MAX_FAILURES` | 10 (0 turns the sign-in throttle off) |
+//! | `HELPDESK_LOGIN_WINDOW_SECONDS` | 900 (15 minutes) |
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -29,6 +32,11 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub session_idle_seconds: i64,
     pub secure_cookies: bool,
+    /// Largest uploaded file; a larger one gets 413.
+    pub max_file_bytes: usize,
+    /// Failed sign-ins (per username, per address) within the window before 429.
+    pub login_max_failures: usize,
+    pub login_window_seconds: u64,
 }
 
 fn env_nonempty(key: &str) -> Option<String> {
@@ -90,6 +98,12 @@ impl Settings {
             max_body_bytes: env_number("HELPDESK_MAX_BODY_BYTES", 10 * 1024 * 1024)?,
             session_idle_seconds: env_number("HELPDESK_SESSION_IDLE_SECONDS", 14 * 24 * 3600)?,
             secure_cookies: env_bool("HELPDESK_SECURE_COOKIES", false)?,
+            max_file_bytes: env_number(
+                "HELPDESK_MAX_FILE_BYTES",
+                app::service::attachments::DEFAULT_MAX_FILE_BYTES,
+            )?,
+            login_max_failures: env_number("HELPDESK_LOGIN_MAX_FAILURES", 10)?,
+            login_window_seconds: env_number("HELPDESK_LOGIN_WINDOW_SECONDS", 15 * 60)?,
         })
     }
 }

@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod security;
 pub mod startup;
 pub mod telemetry;
 
@@ -107,6 +108,15 @@ pub async fn run(cli: Cli) -> Result<(), RunError> {
                 files_missing = report.files_missing,
                 "restored"
             );
+            Ok(())
+        }
+        Command::Routes => {
+            // The one place the binary writes to stdout: a test reads it.
+            use std::io::Write;
+            let text = serde_json::to_string_pretty(&cli::routes())
+                .map_err(|e| RunError::Command(format!("cannot list routes: {e}")))?;
+            writeln!(std::io::stdout(), "{text}")
+                .map_err(|e| RunError::Command(format!("cannot list routes: {e}")))?;
             Ok(())
         }
         Command::Createsuperuser(args) => {

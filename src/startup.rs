@@ -24,6 +24,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Basic-auth headers verified recently (see `app::service::credentials`).
     pub credentials: app::service::credentials::CredentialCache,
+    /// Failed sign-ins by username and address (see `app::service::throttle`).
+    pub throttle: app::service::throttle::LoginThrottle,
 }
 
 /// The Leptos options, built here rather than read from Cargo.toml so that the binary runs
@@ -80,6 +82,8 @@ pub fn build_app(
     let routes = generate_route_list(app::App);
     let pool = state.pool.clone();
     let media = app::server_fns::context::MediaRoot(state.settings.media_root.clone());
+    let throttle = state.throttle.clone();
+    let max_body_bytes = state.settings.max_body_bytes;
     let mut router = Router::new();
     if state.settings.api_enabled {
         router = router.nest("/api", crate::api::router(state.clone()));
@@ -91,6 +95,8 @@ pub fn build_app(
             move || {
                 provide_context(pool.clone());
                 provide_context(media.clone());
+                provide_context(throttle.clone());
+                crate::security::provide_page_policy();
             },
             {
                 let options = state.leptos_options.clone();
@@ -104,7 +110,10 @@ pub fn build_app(
             {
                 // The 404 page renders the layout too, which asks who is signed in.
                 let pool = state.pool.clone();
-                move || provide_context(pool.clone())
+                move || {
+                    provide_context(pool.clone());
+                    crate::security::provide_page_policy();
+                }
             },
             app::shell,
         ))
@@ -122,6 +131,14 @@ pub fn build_app(
             state.leptos_options.hash_files,
             cache_assets,
         ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            max_body_bytes,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            max_body_bytes,
+            crate::security::request_limits,
+        ))
+        .layer(axum::middleware::from_fn(crate::security::security_headers))
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state);
     NormalizePathLayer::trim_trailing_slash().layer(router)
@@ -160,7 +177,7 @@ pub async fn catch_panics(
 /// The page for a failure so bad that the app could not render its own error page.
 const INTERNAL_ERROR_PAGE: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<title>Something went wrong · Helpdesk</title><link rel=\"stylesheet\" href=\"/pkg/helpdesk.css\"></head>\
+<title>Something went wrong · Helpdesk</title></head>\
 <body><main><section class=\"card narrow\"><h1>Something went wrong</h1>\
 <p>The helpdesk could not answer this request. Please try again in a moment.</p>\
 <p><a href=\"/\">Go to the dashboard</a></p></section></main></body></html>";
@@ -203,6 +220,11 @@ pub async fn serve(settings: Settings) -> Result<(), RunError> {
         reason: e.to_string(),
     })?;
     let sessions = session_layer(&pool, &settings);
+    app::service::attachments::set_max_file_bytes(settings.max_file_bytes);
+    let throttle = app::service::throttle::LoginThrottle::new(
+        settings.login_max_failures,
+        std::time::Duration::from_secs(settings.login_window_seconds),
+    );
     let mut settings = settings;
     settings.addr = local;
     let state = AppState {
@@ -210,12 +232,16 @@ pub async fn serve(settings: Settings) -> Result<(), RunError> {
         pool: pool.clone(),
         settings: Arc::new(settings),
         credentials: Default::default(),
+        throttle,
     };
     let app = build_app(state, sessions);
     tracing::info!("listening on http://{local}");
+    // With the peer address: the sign-in throttle counts failures per client address.
     axum::serve(
         listener,
-        axum::ServiceExt::<axum::extract::Request>::into_make_service(app),
+        axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+            std::net::SocketAddr,
+        >(app),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await

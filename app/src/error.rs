@@ -38,6 +38,15 @@ pub enum AppError {
     /// The database stayed busy (another process held its lock) after the retries (503).
     #[error("The database is busy; try again.")]
     Unavailable,
+    /// 413 naming the part that is too large (a file), with one key per field.
+    #[error("{}", first_message(.0))]
+    TooLarge(FieldErrors),
+    /// 414: the query string is too long (one key per field, as `Validation`).
+    #[error("{}", first_message(.0))]
+    UriTooLong(FieldErrors),
+    /// 429: too many failed sign-ins; try again after `retry_after` seconds.
+    #[error("{detail}")]
+    TooManyRequests { detail: String, retry_after: u64 },
     /// Anything else; the cause has been logged where it happened (500).
     #[error("Internal server error.")]
     Internal,
@@ -73,7 +82,9 @@ impl AppError {
     /// The messages for one field, when this is a validation error.
     pub fn field_messages(&self, field: &str) -> Vec<String> {
         match self {
-            AppError::Validation(errors) => errors.get(field).cloned().unwrap_or_default(),
+            AppError::Validation(errors)
+            | AppError::TooLarge(errors)
+            | AppError::UriTooLong(errors) => errors.get(field).cloned().unwrap_or_default(),
             _ => Vec::new(),
         }
     }
@@ -86,7 +97,9 @@ impl AppError {
             AppError::NotFound | AppError::NotFoundDetail(_) => 404,
             AppError::Validation(_) | AppError::BadRequest(_) => 400,
             AppError::UnsupportedMediaType(_) => 415,
-            AppError::PayloadTooLarge => 413,
+            AppError::PayloadTooLarge | AppError::TooLarge(_) => 413,
+            AppError::UriTooLong(_) => 414,
+            AppError::TooManyRequests { .. } => 429,
             AppError::Unavailable => 503,
             AppError::Internal | AppError::ServerFn(_) => 500,
         }
@@ -135,7 +148,21 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
     type Encoder = leptos::server_fn::codec::JsonEncoding;
 
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
-        AppError::ServerFn(value.to_string())
+        use leptos::server_fn::error::ServerFnErrorErr as E;
+        match value {
+            // Arguments that cannot be read are the caller's mistake: 400, not the 500 that
+            // server_fn answers for every error it raises itself.
+            E::Args(_) | E::MissingArg(_) => {
+                #[cfg(feature = "ssr")]
+                if let Some(options) =
+                    leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+                {
+                    options.set_status(http::StatusCode::BAD_REQUEST);
+                }
+                AppError::BadRequest("The request's arguments are missing or malformed.".to_owned())
+            }
+            other => AppError::ServerFn(other.to_string()),
+        }
     }
 }
 
@@ -164,10 +191,17 @@ impl axum::response::IntoResponse for AppError {
         let status =
             StatusCode::from_u16(self.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = match &self {
-            AppError::Validation(errors) => serde_json::to_value(errors).unwrap_or_default(),
+            AppError::Validation(errors)
+            | AppError::TooLarge(errors)
+            | AppError::UriTooLong(errors) => serde_json::to_value(errors).unwrap_or_default(),
             other => serde_json::json!({ "detail": other.to_string() }),
         };
         let mut resp = (status, axum::Json(body)).into_response();
+        if let AppError::TooManyRequests { retry_after, .. } = &self
+            && let Ok(v) = header::HeaderValue::from_str(&retry_after.to_string())
+        {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
         if matches!(self, AppError::Unavailable) {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));

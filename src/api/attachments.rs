@@ -81,8 +81,33 @@ fn encode_filename(name: &str) -> String {
         .collect()
 }
 
-/// The bytes themselves, with the type the uploader gave; never rendered by the browser as a
-/// page of this site (`nosniff`, `attachment`).
+/// Types a browser never runs script from, passed through as the uploader gave them.
+const INERT_TYPES: &[&str] = &[
+    "text/plain",
+    "text/csv",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "application/pdf",
+    "application/zip",
+];
+
+/// The Content-Type a download is served with: the stored type is the uploader's to choose
+/// (`text/html`, `image/svg+xml`), so it is used only when it is one of `INERT_TYPES` (without
+/// parameters), and anything else is `application/octet-stream`.
+fn download_type(stored: &str) -> &'static str {
+    let essence = stored.split(';').next().unwrap_or("").trim();
+    INERT_TYPES
+        .iter()
+        .find(|t| t.eq_ignore_ascii_case(essence))
+        .copied()
+        .unwrap_or("application/octet-stream")
+}
+
+/// The bytes themselves, to be saved (`attachment`), never rendered as a page of this site:
+/// an inert type or `application/octet-stream`, `nosniff`, and a sandboxing policy for a
+/// browser that opens the file anyway.
 async fn download_attachment(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -94,8 +119,11 @@ async fn download_attachment(
     let h = resp.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_str(&att.mime_type)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+        HeaderValue::from_static(download_type(&att.mime_type)),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(crate::security::DOWNLOAD_POLICY),
     );
     if let Ok(v) = HeaderValue::from_str(&format!(
         "attachment; filename*=UTF-8''{}",
@@ -108,4 +136,25 @@ async fn download_attachment(
         HeaderValue::from_static("nosniff"),
     );
     Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_inert_types_are_served_as_uploaded() {
+        for (stored, served) in [
+            ("text/plain", "text/plain"),
+            ("TEXT/PLAIN; charset=utf-8", "text/plain"),
+            ("image/png", "image/png"),
+            ("text/html", "application/octet-stream"),
+            ("image/svg+xml", "application/octet-stream"),
+            ("application/xhtml+xml", "application/octet-stream"),
+            ("text/plain, text/html", "application/octet-stream"),
+            ("", "application/octet-stream"),
+        ] {
+            assert_eq!(download_type(stored), served, "{stored}");
+        }
+    }
 }

@@ -50,16 +50,26 @@ impl FromRequestParts<AppState> for ApiUser {
         if let Some(value) = parts.headers.get(AUTHORIZATION) {
             let value = value.to_str().map_err(|_| bad_credentials())?;
             let (username, password) = parse_basic(value)?;
-            return app::service::credentials::authenticate_basic(
-                &state.pool,
-                &state.credentials,
-                value,
-                &username,
-                &password,
-            )
-            .await?
-            .map(ApiUser)
-            .ok_or_else(bad_credentials);
+            let addr = parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip());
+            return state
+                .throttle
+                .attempt(
+                    &username,
+                    addr,
+                    app::service::credentials::authenticate_basic(
+                        &state.pool,
+                        &state.credentials,
+                        value,
+                        &username,
+                        &password,
+                    ),
+                )
+                .await?
+                .map(ApiUser)
+                .ok_or_else(bad_credentials);
         }
         // Same-origin browser calls: the session cookie (cross-site writes are refused by
         // the CSRF layer before they get here).

@@ -1,5 +1,6 @@
 //! Who may see which page. Anonymous visitors of a page are sent to `/login?next=<path>`;
-//! signed-in users who are not staff only get "My tickets", their tickets and their settings.
+//! signed-in users who are not staff only get "My tickets", their tickets and their settings;
+//! the admin pages are for superusers.
 //! The service layer checks permissions again for every read and write; this only decides
 //! where a browser is sent.
 
@@ -31,6 +32,11 @@ fn allowed_for_non_staff(path: &str) -> bool {
             .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// Pages for superusers only.
+fn superusers_only(path: &str) -> bool {
+    path == "/admin" || path.starts_with("/admin/")
+}
+
 pub async fn guard_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     if !matches!(*req.method(), Method::GET | Method::HEAD) || is_public(&path) {
@@ -49,6 +55,10 @@ pub async fn guard_pages(State(state): State<AppState>, req: Request, next: Next
         None => None,
     };
     match user {
+        // The admin pages manage users, queues and fields, which only superusers may change.
+        Some(u) if u.is_active && superusers_only(&path) && !u.is_superuser => {
+            Redirect::to(if u.is_staff { "/" } else { "/my-tickets" }).into_response()
+        }
         Some(u) if u.is_active && (u.is_staff || allowed_for_non_staff(&path)) => {
             next.run(req).await
         }
@@ -84,6 +94,21 @@ mod tests {
         }
         for p in ["/", "/tickets", "/tickets/1", "/admin/users", "/loginx"] {
             assert!(!is_public(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn the_admin_pages_are_for_superusers_only() {
+        for p in [
+            "/admin",
+            "/admin/users",
+            "/admin/queues/3",
+            "/admin/custom-fields",
+        ] {
+            assert!(superusers_only(p), "{p}");
+        }
+        for p in ["/", "/administrator", "/tickets", "/my-tickets"] {
+            assert!(!superusers_only(p), "{p}");
         }
     }
 

@@ -2,6 +2,7 @@
 //! driven over HTTP.
 
 mod attachments;
+mod authz_matrix;
 mod backup;
 mod concurrency;
 mod crash;
@@ -10,9 +11,11 @@ mod deletion;
 mod followups;
 mod foundation;
 mod helpers;
+mod limits;
 mod load;
 mod openapi;
 mod queues;
+mod security;
 mod shutdown;
 mod tickets;
 mod user_tickets;

@@ -341,8 +341,17 @@ async fn lists_paginate_with_absolute_links_that_keep_the_query() {
             "{bad}"
         );
     }
-    let (_, all) = admin_json(&app, Method::GET, "/api/queues/?page_size=1000", None).await;
+    let (_, all) = admin_json(&app, Method::GET, "/api/queues/?page_size=100", None).await;
     assert_eq!(all["results"].as_array().unwrap().len(), 5);
+    // Over the limit is refused, not silently cut (issue 6).
+    let (s, body) = admin_json(&app, Method::GET, "/api/queues/?page_size=1000", None).await;
+    assert_eq!(
+        (s, body),
+        (
+            400,
+            json!({"page_size": ["Ensure this value is less than or equal to 100."]})
+        )
+    );
 }
 
 #[tokio::test]

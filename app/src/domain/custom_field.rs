@@ -98,13 +98,20 @@ pub const INVALID_URL: &str = "Enter a valid URL.";
 pub const INVALID_IP: &str = "Enter a valid IPv4 or IPv6 address.";
 pub const INVALID_BOOLEAN: &str = "Must be a valid boolean.";
 
+/// A field's own `max_length`, and never more than `MAX_TEXT_CHARS` (a field without a
+/// `max_length` would otherwise take any size).
 fn max_chars(value: &str, max: Option<i64>) -> Result<(), String> {
-    match max {
-        Some(m) if m > 0 && value.chars().count() as i64 > m => Err(format!(
-            "Ensure this field has no more than {m} characters."
-        )),
-        _ => Ok(()),
+    let cap = super::MAX_TEXT_CHARS as i64;
+    let limit = match max {
+        Some(m) if m > 0 => m.min(cap),
+        _ => cap,
+    };
+    if value.chars().count() as i64 > limit {
+        return Err(format!(
+            "Ensure this field has no more than {limit} characters."
+        ));
     }
+    Ok(())
 }
 
 /// Checks a decimal as DRF's DecimalField does (max_digits = `max_length`) and writes it with

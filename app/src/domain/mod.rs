@@ -24,6 +24,10 @@ pub const NOT_NULL: &str = "This field may not be null.";
 /// Django REST framework's message for an empty string.
 pub const NOT_BLANK: &str = "This field may not be blank.";
 
+/// The longest free text (a description, resolution or comment) we store: generous for people,
+/// small enough that one request cannot fill the database with a single field.
+pub const MAX_TEXT_CHARS: usize = 100_000;
+
 /// DRF's message for a foreign key that names no row.
 pub fn invalid_pk(raw: impl std::fmt::Display) -> String {
     format!("Invalid pk \"{raw}\" - object does not exist.")

@@ -26,11 +26,12 @@ impl Default for PageRequest {
 }
 
 impl PageRequest {
-    /// `?page=` must be a positive number (else 404 "Invalid page."); `?page_size=` is capped at
-    /// 100, and a bad one means the default, as DRF does.
+    /// `?page=` must be a positive number (else 404 "Invalid page."); a bad `?page_size=` means
+    /// the default, as DRF does, but one over 100 is refused rather than silently cut, so that
+    /// a client asking for everything learns that it gets pages.
     ///
     /// # Errors
-    /// `NotFoundDetail("Invalid page.")`.
+    /// `NotFoundDetail("Invalid page.")`; `Validation` on `page_size` over 100.
     pub fn parse(page: Option<&str>, page_size: Option<&str>) -> Result<Self, AppError> {
         let page = match page.map(str::trim) {
             None | Some("") => 1,
@@ -41,9 +42,21 @@ impl PageRequest {
                 _ => return Err(AppError::NotFoundDetail(INVALID_PAGE.to_owned())),
             },
         };
-        let page_size = match page_size.and_then(|s| s.trim().parse::<u64>().ok()) {
-            Some(n) if n >= 1 => n.min(MAX_PAGE_SIZE),
-            _ => DEFAULT_PAGE_SIZE,
+        let too_large = || {
+            AppError::field(
+                "page_size",
+                format!("Ensure this value is less than or equal to {MAX_PAGE_SIZE}."),
+            )
+        };
+        let page_size = match page_size.map(str::trim).filter(|s| !s.is_empty()) {
+            None => DEFAULT_PAGE_SIZE,
+            // All digits but too many for a u64 is still "too large", not "invalid".
+            Some(s) if s.bytes().all(|b| b.is_ascii_digit()) => match s.parse::<u64>() {
+                Ok(0) => DEFAULT_PAGE_SIZE,
+                Ok(n) if n <= MAX_PAGE_SIZE => n,
+                _ => return Err(too_large()),
+            },
+            Some(_) => DEFAULT_PAGE_SIZE,
         };
         Ok(Self { page, page_size })
     }
@@ -97,17 +110,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn page_defaults_to_one_and_size_to_twenty_five_capped_at_one_hundred() {
+    fn page_defaults_to_one_and_size_to_twenty_five_at_most_one_hundred() {
         assert_eq!(
             PageRequest::parse(None, None).unwrap(),
             PageRequest::default()
         );
         assert_eq!(
-            PageRequest::parse(Some("2"), Some("500"))
+            PageRequest::parse(Some("2"), Some("100"))
                 .unwrap()
                 .page_size,
             100
         );
+        for big in ["101", "500", "99999999999999999999999"] {
+            let err = PageRequest::parse(Some("2"), Some(big)).unwrap_err();
+            assert_eq!(err.status_code(), 400, "{big}");
+            assert_eq!(
+                err.field_messages("page_size"),
+                ["Ensure this value is less than or equal to 100."]
+            );
+        }
         assert_eq!(PageRequest::parse(None, Some("x")).unwrap().page_size, 25);
         assert_eq!(PageRequest::parse(None, Some("0")).unwrap().page_size, 25);
     }

@@ -269,13 +269,10 @@ impl TicketInput {
         let title = input::required(body, "title", mode, &mut errors, |v| {
             TicketTitle::parse(&as_text(v)?)
         });
-        let description = input::optional_nullable(body, "description", &mut errors, |v| {
-            as_text(v).map(|s| s.trim().to_owned())
-        })
-        .map(Option::unwrap_or_default);
-        let resolution = input::optional_nullable(body, "resolution", &mut errors, |v| {
-            as_text(v).map(|s| s.trim().to_owned())
-        });
+        let long_text = input::text(Some(super::MAX_TEXT_CHARS), true);
+        let description = input::optional_nullable(body, "description", &mut errors, &long_text)
+            .map(Option::unwrap_or_default);
+        let resolution = input::optional_nullable(body, "resolution", &mut errors, &long_text);
         let submitter_email = input::optional_nullable(body, "submitter_email", &mut errors, |v| {
             super::Email::parse(&as_text(v)?)
         });
@@ -386,8 +383,12 @@ impl FollowUpInput {
         };
         let title =
             input::optional_nullable(body, "title", &mut errors, input::text(Some(200), true));
-        let comment =
-            input::optional_nullable(body, "comment", &mut errors, input::text(None, true));
+        let comment = input::optional_nullable(
+            body,
+            "comment",
+            &mut errors,
+            input::text(Some(super::MAX_TEXT_CHARS), true),
+        );
         let public = input::optional(body, "public", &mut errors, input::boolean);
         let new_status = if mode == WriteMode::Create {
             input::optional_nullable(body, "new_status", &mut errors, TicketStatus::parse_json)

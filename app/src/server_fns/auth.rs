@@ -28,9 +28,15 @@ async fn login_inner(
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use super::context::{SESSION_USER_ID, pool, session};
+    use super::context::{SESSION_USER_ID, client_addr, pool, session, throttle};
     let pool = pool()?;
-    let user = crate::service::users::authenticate(&pool, username.trim(), &password)
+    let username = username.trim();
+    let user = throttle()?
+        .attempt(
+            username,
+            client_addr(),
+            crate::service::users::authenticate(&pool, username, &password),
+        )
         .await?
         .ok_or_else(|| {
             AppError::Unauthorized("Please enter a correct username and password.".to_owned())

@@ -49,6 +49,23 @@ pub mod context {
             })
     }
 
+    /// The sign-in throttle, handed to server functions with the pool.
+    pub fn throttle() -> Result<crate::service::throttle::LoginThrottle, AppError> {
+        leptos::prelude::use_context::<crate::service::throttle::LoginThrottle>().ok_or_else(|| {
+            tracing::error!("no sign-in throttle in the server-function context");
+            AppError::Internal
+        })
+    }
+
+    /// The client's address as the socket shows it (no proxy header is trusted).
+    pub fn client_addr() -> Option<std::net::IpAddr> {
+        leptos::prelude::use_context::<http::request::Parts>().and_then(|p| {
+            p.extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip())
+        })
+    }
+
     /// The signed-in user, if any (inactive users count as signed out).
     pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
         let session = session().await?;
@@ -88,6 +105,11 @@ pub mod context {
                 http::StatusCode::from_u16(e.status_code())
                     .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
             );
+            if let AppError::TooManyRequests { retry_after, .. } = e
+                && let Ok(v) = http::HeaderValue::from_str(&retry_after.to_string())
+            {
+                opts.insert_header(http::header::RETRY_AFTER, v);
+            }
         }
         result
     }

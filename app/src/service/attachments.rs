@@ -42,6 +42,57 @@ impl From<AttachmentRow> for Attachment {
 }
 
 const COLUMNS: &str = "id, followup, file, filename, mime_type, size";
+
+/// At most this many files in one request (ticket, followup or attachment).
+pub const MAX_FILES_PER_REQUEST: usize = 10;
+
+/// The default size limit of one file: 5 MiB.
+pub const DEFAULT_MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
+
+/// The size limit of one file. A process-wide setting (`HELPDESK_MAX_FILE_BYTES`) rather than
+/// an argument, so that every path that stores files checks the same limit without each
+/// service signature carrying it.
+static MAX_FILE_BYTES: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(DEFAULT_MAX_FILE_BYTES);
+
+/// Sets the size limit of one file, once at start-up.
+pub fn set_max_file_bytes(bytes: usize) {
+    MAX_FILE_BYTES.store(bytes, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn max_file_bytes() -> usize {
+    MAX_FILE_BYTES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Refuses too many files (400) or a file over the size limit (413), naming the form field.
+///
+/// # Errors
+/// `Validation` for too many files, `TooLarge` for a file over the limit.
+pub fn check_files(files: &[UploadedFile]) -> Result<(), AppError> {
+    if files.len() > MAX_FILES_PER_REQUEST {
+        return Err(AppError::field(
+            files[0].field.as_str(),
+            format!(
+                "Ensure there are no more than {MAX_FILES_PER_REQUEST} files in one request (got {}).",
+                files.len()
+            ),
+        ));
+    }
+    let max = max_file_bytes();
+    if let Some(f) = files.iter().find(|f| f.bytes.len() > max) {
+        let mut errors = crate::error::FieldErrors::new();
+        errors.insert(
+            f.field.clone(),
+            vec![format!(
+                "The file \"{}\" is {} bytes; the limit is {max} bytes.",
+                safe_filename(&f.filename),
+                f.bytes.len()
+            )],
+        );
+        return Err(AppError::TooLarge(errors));
+    }
+    Ok(())
+}
 const ROOT: &str = "helpdesk/attachments";
 
 fn io_error(e: std::io::Error) -> AppError {
@@ -90,6 +141,7 @@ pub(crate) async fn store(
     if files.is_empty() {
         return Ok(());
     }
+    check_files(files)?;
     let rel_dir = format!("{folder}/{followup_id}");
     let dir = media_root.join(&rel_dir);
     let created = !tokio::fs::try_exists(&dir).await.unwrap_or(false);

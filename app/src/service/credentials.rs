@@ -202,10 +202,8 @@ mod tests {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_nanos();
-        let path = std::env::temp_dir().join(format!(
-            "helpdesk-{name}-{}-{nanos}.db",
-            std::process::id()
-        ));
+        let path =
+            std::env::temp_dir().join(format!("helpdesk-{name}-{}-{nanos}.db", std::process::id()));
         let url = format!("sqlite://{}", path.display());
         let pool = super::super::db::connect(&url).await.unwrap();
         super::super::db::migrate(&pool, &url).await.unwrap();

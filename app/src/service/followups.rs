@@ -163,6 +163,7 @@ pub async fn create(
         }
     }
     std::mem::take(&mut input.errors).into_result()?;
+    attachments::check_files(&files)?;
     let (Some(tid), Some(info)) = (input.ticket, info) else {
         return Err(AppError::field("ticket", REQUIRED));
     };

@@ -56,12 +56,48 @@ pub async fn verify_password(hash: Option<String>, password: String) -> bool {
     let hash = hash.unwrap_or_else(|| FALLBACK_HASH.to_owned());
     let _slot = argon2_slot().await;
     let ok = tokio::task::spawn_blocking(move || match PasswordHash::new(&hash) {
-        Ok(parsed) => Argon2::default()
+        // argon2id only: `verify_password` would also accept argon2i/argon2d hashes.
+        Ok(parsed) if parsed.algorithm == argon2::ARGON2ID_IDENT => Argon2::default()
             .verify_password(password.as_bytes(), &parsed)
             .is_ok(),
-        Err(_) => false,
+        _ => false,
     })
     .await
     .unwrap_or(false);
     known && ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashes_are_argon2id_with_the_fallback_hash_s_parameters() {
+        let fresh = hash_password("a-long-password".into()).await.unwrap();
+        let fresh = PasswordHash::new(&fresh).unwrap();
+        let fallback = PasswordHash::new(FALLBACK_HASH).unwrap();
+        assert_eq!(fresh.algorithm, argon2::ARGON2ID_IDENT);
+        // Same algorithm and cost, so an unknown user costs what a wrong password costs.
+        assert_eq!(fallback.algorithm, fresh.algorithm);
+        assert_eq!(fallback.params, fresh.params);
+        assert_eq!(fallback.hash.map(|h| h.len()), fresh.hash.map(|h| h.len()));
+    }
+
+    #[tokio::test]
+    async fn only_argon2id_hashes_verify() {
+        let good = hash_password("pw-123456".into()).await.unwrap();
+        assert!(verify_password(Some(good), "pw-123456".into()).await);
+        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+        let argon2i = Argon2::new(
+            argon2::Algorithm::Argon2i,
+            argon2::Version::V0x13,
+            argon2::Params::default(),
+        )
+        .hash_password(b"pw-123456", &salt)
+        .unwrap()
+        .to_string();
+        assert!(!verify_password(Some(argon2i), "pw-123456".into()).await);
+        // The fallback never lets anyone in, whatever the password.
+        assert!(!verify_password(None, "pw-123456".into()).await);
+    }
 }

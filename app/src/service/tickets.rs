@@ -447,6 +447,7 @@ pub async fn create(
     let defs = custom_fields::all_cached(pool).await?;
     let custom = check(pool, &input, &mut errors, &defs).await?;
     errors.into_result()?;
+    attachments::check_files(&files)?;
     let (Some(queue), Some(title)) = (input.queue, input.title) else {
         return Err(AppError::field("title", REQUIRED));
     };
@@ -788,6 +789,15 @@ pub async fn comment_as_submitter(
     let comment = comment.trim();
     if comment.is_empty() {
         return Err(AppError::field("comment", crate::domain::NOT_BLANK));
+    }
+    if comment.chars().count() > crate::domain::MAX_TEXT_CHARS {
+        return Err(AppError::field(
+            "comment",
+            format!(
+                "Ensure this field has no more than {} characters.",
+                crate::domain::MAX_TEXT_CHARS
+            ),
+        ));
     }
     let now = Timestamp::now().to_db();
     let mut tx = super::db::begin_write(pool).await?;

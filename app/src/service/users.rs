@@ -347,6 +347,46 @@ pub async fn user_exists(pool: &SqlitePool, id: i64) -> Result<bool, AppError> {
 mod tests {
     use super::*;
 
+    /// Median time of `n` sign-in attempts.
+    async fn median_attempt(pool: &SqlitePool, username: &str, n: usize) -> std::time::Duration {
+        let mut times = Vec::new();
+        for _ in 0..n {
+            let start = std::time::Instant::now();
+            assert!(
+                authenticate(pool, username, "wrong-password")
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
+            times.push(start.elapsed());
+        }
+        times.sort();
+        times[n / 2]
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn an_unknown_username_costs_as_much_as_a_wrong_password(pool: SqlitePool) {
+        create_superuser(&pool, "ann", "", "right-password".into())
+            .await
+            .unwrap();
+        // Interleaved, so that load on the machine falls on both alike.
+        let mut known = Vec::new();
+        let mut unknown = Vec::new();
+        for _ in 0..3 {
+            known.push(median_attempt(&pool, "ann", 3).await);
+            unknown.push(median_attempt(&pool, "nobody-by-that-name", 3).await);
+        }
+        let (k, u) = (
+            known.iter().min().unwrap().as_secs_f64(),
+            unknown.iter().min().unwrap().as_secs_f64(),
+        );
+        // Without the fallback hash an unknown name answers in microseconds, not milliseconds.
+        assert!(
+            u > k * 0.5 && u < k * 2.0,
+            "wrong password {k:.4}s, unknown user {u:.4}s"
+        );
+    }
+
     #[sqlx::test(migrations = "../migrations")]
     async fn a_created_superuser_authenticates_and_a_wrong_password_does_not(pool: SqlitePool) {
         let u = create_superuser(&pool, "admin", "admin@example.com", "s3cret-pass".into())
