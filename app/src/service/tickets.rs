@@ -289,13 +289,7 @@ pub async fn list(
     filter: &TicketFilter,
     page: PageRequest,
 ) -> Result<Page<Ticket>, AppError> {
-    require_staff(actor)?;
-    let (count, request, rows) = page_of_rows(pool, filter, page).await?;
-    Ok(Page {
-        count,
-        request,
-        items: build(pool, rows).await?,
-    })
+    list_with(pool, actor, filter, page, true).await
 }
 
 /// `list` without the followups: what the web list and the dashboard show.
@@ -308,12 +302,22 @@ pub async fn list_summaries(
     filter: &TicketFilter,
     page: PageRequest,
 ) -> Result<Page<Ticket>, AppError> {
+    list_with(pool, actor, filter, page, false).await
+}
+
+async fn list_with(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    filter: &TicketFilter,
+    page: PageRequest,
+    with_followups: bool,
+) -> Result<Page<Ticket>, AppError> {
     require_staff(actor)?;
     let (count, request, rows) = page_of_rows(pool, filter, page).await?;
     Ok(Page {
         count,
         request,
-        items: build_with(pool, rows, false).await?,
+        items: build_with(pool, rows, with_followups).await?,
     })
 }
 
