@@ -68,47 +68,29 @@ pub async fn run(cli: Cli) -> Result<(), RunError> {
         Command::Backup(args) => {
             let url = config::database_url(cli.database);
             let pool = app::service::db::connect(&url).await?;
-            let report = app::service::backup::backup(
+            let result = app::service::backup::backup(
                 &pool,
                 &args.path,
                 &config::media_root(),
                 args.media.as_deref(),
             )
-            .await
-            .map_err(|e| RunError::Command(format!("backup failed: {e}")))?;
+            .await;
             pool.close().await;
-            tracing::info!(
-                path = %args.path.display(),
-                tickets = report.tickets,
-                attachments = report.attachments,
-                files_copied = report.files_copied,
-                files_missing = report.files_missing,
-                "backup written"
-            );
-            Ok(())
+            report_copy(&args.path, result, "backup", "backup written")
         }
         Command::Restore(args) => {
             let url = config::database_url(cli.database);
             let pool = app::service::db::connect(&url).await?;
             app::service::db::migrate(&pool, &url).await?;
-            let report = app::service::backup::restore(
+            let result = app::service::backup::restore(
                 &pool,
                 &args.path,
                 &config::media_root(),
                 args.media.as_deref(),
             )
-            .await
-            .map_err(|e| RunError::Command(format!("restore failed: {e}")))?;
+            .await;
             pool.close().await;
-            tracing::info!(
-                path = %args.path.display(),
-                tickets = report.tickets,
-                attachments = report.attachments,
-                files_copied = report.files_copied,
-                files_missing = report.files_missing,
-                "restored"
-            );
-            Ok(())
+            report_copy(&args.path, result, "restore", "restored")
         }
         Command::Routes => {
             // The one place the binary writes to stdout: a test reads it.
@@ -126,4 +108,23 @@ pub async fn run(cli: Cli) -> Result<(), RunError> {
             cli::createsuperuser(&pool, args).await
         }
     }
+}
+
+/// Logs what a backup or a restore copied, or turns its failure into the one-line error.
+fn report_copy(
+    path: &std::path::Path,
+    result: Result<app::service::backup::BackupReport, app::service::backup::BackupError>,
+    what: &str,
+    done: &str,
+) -> Result<(), RunError> {
+    let report = result.map_err(|e| RunError::Command(format!("{what} failed: {e}")))?;
+    tracing::info!(
+        path = %path.display(),
+        tickets = report.tickets,
+        attachments = report.attachments,
+        files_copied = report.files_copied,
+        files_missing = report.files_missing,
+        "{done}"
+    );
+    Ok(())
 }

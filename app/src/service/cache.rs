@@ -77,6 +77,24 @@ impl<K: Eq + Hash, V: Clone> VersionedCache<K, V> {
         (*at == now && stored.elapsed() < MAX_AGE).then(|| value.clone())
     }
 
+    /// The value for `key`: the stored one while it is valid, else what `load` reads (stored
+    /// under the version noted before it ran).
+    ///
+    /// # Errors
+    /// `load`'s error; nothing is stored then.
+    pub async fn get_or_load<E, Fut>(&self, key: K, load: impl FnOnce() -> Fut) -> Result<V, E>
+    where
+        Fut: std::future::Future<Output = Result<V, E>>,
+    {
+        if let Some(v) = self.get(&key) {
+            return Ok(v);
+        }
+        let at = version();
+        let v = load().await?;
+        self.put(key, at, v.clone());
+        Ok(v)
+    }
+
     /// Stores `value` for `key` as read at `at` (taken with `version()` before the read).
     pub fn put(&self, key: K, at: Version, value: V) {
         if at != version() {

@@ -76,14 +76,8 @@ where
 pub async fn all_cached(pool: &SqlitePool) -> Result<Vec<CustomField>, AppError> {
     static DEFS: super::cache::VersionedCache<String, Vec<CustomField>> =
         super::cache::VersionedCache::new(64);
-    let key = super::cache::database_key(pool);
-    if let Some(defs) = DEFS.get(&key) {
-        return Ok(defs);
-    }
-    let at = super::cache::version();
-    let defs = all(pool).await?;
-    DEFS.put(key, at, defs.clone());
-    Ok(defs)
+    DEFS.get_or_load(super::cache::database_key(pool), || all(pool))
+        .await
 }
 
 /// A page of definitions.

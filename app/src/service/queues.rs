@@ -72,20 +72,18 @@ pub async fn all(pool: &SqlitePool) -> Result<Vec<Queue>, AppError> {
     // Every ticket form and list asks; exact, see `cache`.
     static QUEUES: super::cache::VersionedCache<String, Vec<Queue>> =
         super::cache::VersionedCache::new(64);
-    let key = super::cache::database_key(pool);
-    if let Some(queues) = QUEUES.get(&key) {
-        return Ok(queues);
-    }
-    let at = super::cache::version();
-    let queues: Vec<Queue> =
-        sqlx::query_as::<_, QueueRow>(&format!("select {COLUMNS} from queues order by title, id"))
+    QUEUES
+        .get_or_load(super::cache::database_key(pool), || async {
+            Ok(sqlx::query_as::<_, QueueRow>(&format!(
+                "select {COLUMNS} from queues order by title, id"
+            ))
             .fetch_all(pool)
             .await?
             .into_iter()
             .map(Into::into)
-            .collect();
-    QUEUES.put(key, at, queues.clone());
-    Ok(queues)
+            .collect())
+        })
+        .await
 }
 
 /// Whether a queue exists (for validating a ticket's `queue`).

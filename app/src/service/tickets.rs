@@ -146,21 +146,19 @@ async fn count_rows(pool: &SqlitePool, where_sql: &str, binds: &[Bind]) -> Resul
             Bind::Text(s) => key.push_str(s),
         }
     }
-    if let Some(n) = COUNTS.get(&key) {
-        return Ok(n);
-    }
-    let at = super::cache::version();
-    let count_sql = format!("select count(*) from tickets where {where_sql}");
-    let mut count_q = sqlx::query_scalar::<_, i64>(&count_sql);
-    for b in binds {
-        count_q = match b {
-            Bind::Int(i) => count_q.bind(*i),
-            Bind::Text(s) => count_q.bind(s.clone()),
-        };
-    }
-    let n = count_q.fetch_one(pool).await? as u64;
-    COUNTS.put(key, at, n);
-    Ok(n)
+    COUNTS
+        .get_or_load(key, || async {
+            let count_sql = format!("select count(*) from tickets where {where_sql}");
+            let mut count_q = sqlx::query_scalar::<_, i64>(&count_sql);
+            for b in binds {
+                count_q = match b {
+                    Bind::Int(i) => count_q.bind(*i),
+                    Bind::Text(s) => count_q.bind(s.clone()),
+                };
+            }
+            Ok(count_q.fetch_one(pool).await? as u64)
+        })
+        .await
 }
 
 async fn page_of_rows(

@@ -313,20 +313,17 @@ pub(crate) async fn get_user_and_hash(
         user: UserRow,
         password_hash: String,
     }
-    let key = (super::cache::database_key(pool), id);
-    if let Some(found) = USERS.get(&key) {
-        return Ok(found);
-    }
-    let at = super::cache::version();
-    let found = sqlx::query_as::<_, Row>(&format!(
-        "select {USER_COLUMNS}, password_hash from users where id = ?"
-    ))
-    .bind(id)
-    .fetch_optional(pool)
-    .await?
-    .map(|r| (r.user.into(), r.password_hash));
-    USERS.put(key, at, found.clone());
-    Ok(found)
+    USERS
+        .get_or_load((super::cache::database_key(pool), id), || async {
+            Ok(sqlx::query_as::<_, Row>(&format!(
+                "select {USER_COLUMNS}, password_hash from users where id = ?"
+            ))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+            .map(|r| (r.user.into(), r.password_hash)))
+        })
+        .await
 }
 
 /// Whether a user with this id exists (for foreign-key validation).
@@ -482,19 +479,17 @@ pub async fn list_staff(pool: &SqlitePool, actor: &CurrentUser) -> Result<Vec<Us
     super::require_staff(actor)?;
     static STAFF: super::cache::VersionedCache<String, Vec<User>> =
         super::cache::VersionedCache::new(64);
-    let key = super::cache::database_key(pool);
-    if let Some(staff) = STAFF.get(&key) {
-        return Ok(staff);
-    }
-    let at = super::cache::version();
-    let rows = sqlx::query_as::<_, UserRow>(&format!(
-        "select {USER_COLUMNS} from users where is_staff = 1 and is_active = 1 order by username"
-    ))
-    .fetch_all(pool)
-    .await?;
-    let staff: Vec<User> = rows.into_iter().map(Into::into).collect();
-    STAFF.put(key, at, staff.clone());
-    Ok(staff)
+    STAFF
+        .get_or_load(super::cache::database_key(pool), || async {
+            let rows = sqlx::query_as::<_, UserRow>(&format!(
+                "select {USER_COLUMNS} from users where is_staff = 1 and is_active = 1 \
+                 order by username"
+            ))
+            .fetch_all(pool)
+            .await?;
+            Ok(rows.into_iter().map(Into::into).collect())
+        })
+        .await
 }
 
 /// Changes of a user's profile and flags made by a superuser; `None` leaves a field alone.
