@@ -3,7 +3,7 @@
 # black-box HTTP tests, then the Playwright browser tests against the real release server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/setup.sh
+. scripts/setup-test.sh
 
 cargo fmt --all -- --check
 cargo leptos build --release --precompress
