@@ -6,9 +6,12 @@ cd "$(dirname "$0")/.."
 . scripts/setup-test.sh
 
 cargo fmt --all -- --check
-cargo leptos build --release --precompress
+# The site (wasm, hashed and precompressed assets, hash.txt) from cargo-leptos; the server binary
+# from cargo test alone: the tests' dev-dependencies turn on features of shared crates (hyper's
+# client, tower's timeout, ...), so a server built by cargo-leptos would be built a second time.
+cargo leptos build --release --precompress --frontend-only
+cargo test --workspace --release --no-run
 cargo clippy --workspace --release --all-targets -- -D warnings
-# --release reuses what the leptos build compiled instead of building the server again.
 cargo test --workspace --release
 # The API fuzzed from its own OpenAPI document: no 5xx, every answer as documented.
 ./scripts/fuzz.sh
