@@ -55,3 +55,56 @@ async fn user_tickets_lists_the_callers_tickets_newest_first_in_the_public_shape
         .unwrap();
     assert_eq!(resp.status(), 401);
 }
+
+/// Issue 11.10: a user whose address is `Customer481@Example.com` owns the tickets submitted
+/// as `customer481@example.com`, in the API and on the "my tickets" pages.
+#[tokio::test]
+async fn a_submitters_email_matches_whatever_its_case() {
+    let app = spawn_app().await;
+    let q = make_queue(&app, "help").await;
+    let (s, body) = admin_json(
+        &app,
+        Method::POST,
+        "/api/users/",
+        Some(json!({"username": "c481", "password": USER_PASSWORD,
+                    "email": "Customer481@Example.com"})),
+    )
+    .await;
+    assert_eq!(s, 201, "{body}");
+    let t = make_ticket(
+        &app,
+        json!({"queue": q, "title": "Mixed case", "submitter_email": "customer481@example.com"}),
+    )
+    .await;
+    let (s, page) =
+        send(app.as_user(Method::GET, "/api/user_tickets/", "c481", USER_PASSWORD)).await;
+    assert_eq!(s, 200, "{page}");
+    assert_eq!(page["count"], 1, "{page}");
+    assert_eq!(page["results"][0]["id"], t["id"]);
+
+    sign_in(&app, "c481", USER_PASSWORD).await;
+    let list = app
+        .client
+        .get(app.url("/my-tickets"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("Mixed case"), "my tickets misses the ticket");
+    assert!(!list.contains("You have no tickets"));
+    let one = app
+        .client
+        .get(app.url(&format!("/tickets/{}", t["id"])))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        one.contains("Mixed case"),
+        "the ticket page refuses its submitter"
+    );
+}

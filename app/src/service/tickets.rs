@@ -117,7 +117,8 @@ fn where_clause(f: &TicketFilter) -> (String, Vec<Bind>) {
         }
     }
     if let Some(email) = &f.submitter_email {
-        sql.push("submitter_email = ?".into());
+        // Case-insensitive (issue 11.10); served by tickets_submitter_email_nocase_created.
+        sql.push("submitter_email = ? collate nocase".into());
         binds.push(Bind::Text(email.clone()));
     }
     (sql.join(" and "), binds)
@@ -332,7 +333,7 @@ pub async fn list_for_submitter(
     let filter = TicketFilter {
         ordering: "-created",
         matches_nothing: actor.email.trim().is_empty(),
-        submitter_email: Some(actor.email.clone()),
+        submitter_email: Some(actor.email.trim().to_owned()),
         ..TicketFilter::default()
     };
     let (count, request, rows) = page_of_rows(pool, &filter, page).await?;
@@ -759,8 +760,8 @@ pub async fn get_for_submitter(
     id: i64,
 ) -> Result<Ticket, AppError> {
     let row = find_row(pool, id).await?;
-    let email = actor.email.trim();
-    if email.is_empty() || row.submitter_email.as_deref() != Some(email) {
+    let submitter = row.submitter_email.as_deref().unwrap_or_default();
+    if !crate::domain::email::same_email(&actor.email, submitter) {
         return Err(AppError::NotFound);
     }
     let mut t = build(pool, vec![row])
