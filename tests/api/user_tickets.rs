@@ -108,3 +108,90 @@ async fn a_submitters_email_matches_whatever_its_case() {
         "the ticket page refuses its submitter"
     );
 }
+
+/// Issue 10.12: the submitter's pages send the browser (in the hydration data) only what a
+/// submitter may see, however much the ticket holds.
+#[tokio::test]
+async fn the_submitters_pages_carry_no_staff_only_data() {
+    let app = spawn_app().await;
+    let q = make_queue(&app, "help").await;
+    make_user(&app, "visitor", false).await;
+    let agent = make_user(&app, "agent", true).await;
+    let (s, other) = admin_json(
+        &app,
+        Method::POST,
+        "/api/tickets/",
+        Some(json!({"queue": q, "title": "Elsewhere"})),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let t = make_ticket(
+        &app,
+        json!({"queue": q, "title": "Printer on fire", "submitter_email": "visitor@example.com",
+               "assigned_to": agent, "priority": 1, "due_date": "2031-05-01T12:00Z"}),
+    )
+    .await;
+    let id = t["id"].as_i64().unwrap();
+    let (s, _) = admin_json(
+        &app,
+        Method::PATCH,
+        &format!("/api/tickets/{id}/"),
+        Some(json!({"merged_to": other["id"]})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, _) = admin_json(
+        &app,
+        Method::POST,
+        "/api/followups/",
+        Some(
+            json!({"ticket": id, "comment": "We are on it", "public": true,
+                    "time_spent": "01:30:00"}),
+        ),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (s, _) = admin_json(
+        &app,
+        Method::POST,
+        "/api/followups/",
+        Some(json!({"ticket": id, "comment": "Internal musing", "public": false})),
+    )
+    .await;
+    assert_eq!(s, 201);
+
+    sign_in(&app, "visitor", USER_PASSWORD).await;
+    for path in [format!("/tickets/{id}"), "/my-tickets".to_owned()] {
+        let html = app
+            .client
+            .get(app.url(&path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("Printer on fire"),
+            "{path}: the ticket is missing"
+        );
+        for secret in [
+            "assigned_to",
+            "priority",
+            "due_date",
+            "2031",
+            "merged_to",
+            "time_spent",
+            "01:30:00",
+            "secret_key",
+            "Internal musing",
+            "followup_set",
+            "submitter_email",
+        ] {
+            assert!(
+                !html.contains(secret),
+                "{path} sends `{secret}` to the submitter"
+            );
+        }
+    }
+}

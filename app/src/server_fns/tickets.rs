@@ -397,12 +397,18 @@ async fn reply_inner(data: MultipartData) -> Result<(), AppError> {
 #[server(prefix = "/sfn", endpoint = "list_own_tickets")]
 pub async fn list_own_tickets(
     page: Option<String>,
-) -> Result<Page<crate::domain::ticket::PublicTicket>, AppError> {
+) -> Result<Page<crate::domain::ticket::SubmitterTicketSummary>, AppError> {
     respond(
         async {
             let actor = require_user().await?;
             let page = crate::domain::page::PageRequest::parse(page.as_deref(), None)?;
-            crate::service::tickets::list_for_submitter(&pool()?, &actor, page).await
+            let p = crate::service::tickets::list_for_submitter(&pool()?, &actor, page).await?;
+            // Only what the page shows goes to the browser (issue 10.12).
+            Ok(Page {
+                count: p.count,
+                request: p.request,
+                items: p.items.into_iter().map(Into::into).collect(),
+            })
         }
         .await,
     )
@@ -410,7 +416,7 @@ pub async fn list_own_tickets(
 
 /// One of the signed-in user's own tickets, as they may see it.
 #[server(prefix = "/sfn", endpoint = "get_own_ticket")]
-pub async fn get_own_ticket(id: i64) -> Result<Ticket, AppError> {
+pub async fn get_own_ticket(id: i64) -> Result<crate::domain::ticket::SubmitterTicket, AppError> {
     respond(
         async {
             crate::service::tickets::get_for_submitter(&pool()?, &require_user().await?, id).await

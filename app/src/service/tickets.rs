@@ -13,8 +13,9 @@ use crate::domain::custom_field::CustomField;
 use crate::domain::input::WriteMode;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::ticket::{
-    Priority, PublicQueue, PublicTicket, Ticket, TicketChange, TicketChoices, TicketCounts,
-    TicketDetail, TicketFilter, TicketInput, TicketStatus,
+    Priority, PublicQueue, PublicTicket, SubmitterAttachment, SubmitterFollowUp, SubmitterTicket,
+    Ticket, TicketChange, TicketChoices, TicketCounts, TicketDetail, TicketFilter, TicketInput,
+    TicketStatus,
 };
 use crate::domain::user::CurrentUser;
 use crate::domain::{REQUIRED, Timestamp, invalid_pk};
@@ -758,23 +759,49 @@ pub async fn get_for_submitter(
     pool: &SqlitePool,
     actor: &CurrentUser,
     id: i64,
-) -> Result<Ticket, AppError> {
+) -> Result<SubmitterTicket, AppError> {
     let row = find_row(pool, id).await?;
     let submitter = row.submitter_email.as_deref().unwrap_or_default();
     if !crate::domain::email::same_email(&actor.email, submitter) {
         return Err(AppError::NotFound);
     }
-    let mut t = build(pool, vec![row])
+    let queue: String = sqlx::query_scalar("select title from queues where id = ?")
+        .bind(row.queue)
+        .fetch_optional(pool)
         .await?
-        .pop()
-        .ok_or(AppError::NotFound)?;
-    t.followup_set.retain(|f| f.public);
-    for d in custom_fields::all_cached(pool).await? {
-        if d.staff_only {
-            t.custom.remove(&d.key());
-        }
-    }
-    Ok(t)
+        .unwrap_or_default();
+    let followups = followups::for_tickets(pool, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|f| f.public)
+        .map(|f| SubmitterFollowUp {
+            id: f.id,
+            title: f.title,
+            comment: f.comment,
+            date: f.date,
+            new_status: f.new_status,
+            attachments: f
+                .followupattachment_set
+                .into_iter()
+                .map(|a| SubmitterAttachment {
+                    id: a.id,
+                    filename: a.filename,
+                    size: a.size,
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(SubmitterTicket {
+        id: row.id,
+        title: row.title,
+        queue,
+        status: TicketStatus::from_i64(row.status).unwrap_or(TicketStatus::Open),
+        created: parse_db_time(&row.created),
+        resolution: row.resolution,
+        followups,
+    })
 }
 
 /// A public comment by the ticket's submitter (the "My tickets" page).
@@ -1237,13 +1264,12 @@ mod tests {
         customer.is_staff = false;
         customer.is_superuser = false;
         let seen = get_for_submitter(&pool, &customer, t.id).await.unwrap();
-        assert_eq!(seen.followup_set.len(), 1, "the internal note is hidden");
+        assert_eq!(seen.followups.len(), 1, "the internal note is hidden");
         comment_as_submitter(&pool, &customer, t.id, "  thanks  ")
             .await
             .unwrap();
         let seen = get_for_submitter(&pool, &customer, t.id).await.unwrap();
-        assert_eq!(seen.followup_set[1].comment.as_deref(), Some("thanks"));
-        assert!(seen.followup_set[1].public);
+        assert_eq!(seen.followups[1].comment.as_deref(), Some("thanks"));
         let err = comment_as_submitter(&pool, &customer, t.id, " ")
             .await
             .unwrap_err();
