@@ -130,6 +130,18 @@ fn OwnTicketView(t: SubmitterTicket) -> impl IntoView {
                                 " · " {f.date.to_display()}
                             </p>
                             {f.comment.clone().filter(|c| !c.is_empty()).map(|c| view! { <p class="text">{c}</p> })}
+                            {f.new_status.map(|s| view! { <p class="status-change">"Status: " {s.label()}</p> })}
+                            {(!f.attachments.is_empty()).then(|| view! {
+                                <ul class="attachments">
+                                    {f.attachments
+                                        .iter()
+                                        .map(|a| {
+                                            let href = format!("/api/followups-attachments/{}/download", a.id);
+                                            view! { <li><a href=href download=a.filename.clone()>{a.filename.clone()}</a></li> }
+                                        })
+                                        .collect_view()}
+                                </ul>
+                            })}
                         </li>
                     })
                     .collect_view()}

@@ -831,16 +831,45 @@ pub async fn comment_as_submitter(
     }
     let now = Timestamp::now().to_db();
     let mut tx = super::db::begin_write(pool).await?;
-    sqlx::query(
-        "insert into followups (ticket, date, title, comment, public, user) \
-         values (?, ?, 'Comment', ?, 1, ?)",
+    // A reply from the customer on a finished ticket is work again (issue 11.4): it reopens,
+    // recorded as a status change on this comment. Read inside the write, so a concurrent
+    // resolve is seen.
+    let status: i64 = sqlx::query_scalar("select status from tickets where id = ?")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let finished = matches!(
+        TicketStatus::from_i64(status),
+        Some(TicketStatus::Resolved | TicketStatus::Closed)
+    );
+    let reopened = finished.then_some(i64::from(TicketStatus::Reopened));
+    let followup: i64 = sqlx::query_scalar(
+        "insert into followups (ticket, date, title, comment, public, user, new_status) \
+         values (?, ?, 'Comment', ?, 1, ?, ?) returning id",
     )
     .bind(id)
     .bind(&now)
     .bind(comment)
     .bind(actor.id)
-    .execute(&mut *tx)
+    .bind(reopened)
+    .fetch_one(&mut *tx)
     .await?;
+    if let Some(new) = reopened {
+        sqlx::query("update tickets set status = ? where id = ?")
+            .bind(new)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "insert into ticket_changes (followup, field, old_value, new_value) \
+             values (?, 'status', ?, ?)",
+        )
+        .bind(followup)
+        .bind(status.to_string())
+        .bind(new.to_string())
+        .execute(&mut *tx)
+        .await?;
+    }
     sqlx::query("update tickets set modified = ? where id = ?")
         .bind(&now)
         .bind(id)
