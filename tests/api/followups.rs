@@ -158,6 +158,59 @@ async fn put_on_a_followup_changes_its_text_but_not_its_ticket() {
     assert_eq!(count(&app, "followups").await, 1);
 }
 
+/// Issue 11.5: any followup, by an agent too, is activity: the ticket's `modified` moves, it
+/// comes first in "recently changed first", and the list shows a sortable "Last activity".
+#[tokio::test]
+async fn every_followup_updates_the_tickets_modified() {
+    let app = spawn_app().await;
+    let q = make_queue(&app, "desk").await;
+    let first = make_ticket(&app, json!({"queue": q, "title": "Replied to"})).await;
+    let second = make_ticket(&app, json!({"queue": q, "title": "Newer"})).await;
+    let (s, f) = admin_json(
+        &app,
+        Method::POST,
+        "/api/followups/",
+        Some(json!({"ticket": first["id"], "comment": "On it", "public": true})),
+    )
+    .await;
+    assert_eq!(s, 201, "{f}");
+    let (_, t) = admin_json(
+        &app,
+        Method::GET,
+        &format!("/api/tickets/{}/", first["id"]),
+        None,
+    )
+    .await;
+    assert_eq!(
+        t["modified"], f["date"],
+        "the reply did not touch `modified`"
+    );
+    assert!(t["modified"].as_str() > second["modified"].as_str());
+    let (_, page) = admin_json(&app, Method::GET, "/api/tickets/?ordering=-modified", None).await;
+    assert_eq!(page["results"][0]["id"], first["id"], "{page}");
+
+    sign_in(&app, ADMIN, ADMIN_PASSWORD).await;
+    let html = app
+        .client
+        .get(app.url("/tickets?ordering=-modified"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Last activity"), "no Last activity column");
+    assert!(
+        html.contains("ordering=modified"),
+        "Last activity is not sortable"
+    );
+    let replied = html.find("Replied to").unwrap();
+    assert!(
+        replied < html.find("Newer").unwrap(),
+        "not ordered by activity"
+    );
+}
+
 async fn followup_with_file(app: &TestApp, ticket: &Value, public: bool, name: &str) -> i64 {
     let form = reqwest::multipart::Form::new()
         .text("ticket", ticket["id"].to_string())

@@ -195,12 +195,13 @@ pub async fn create(
         .bind(input.time_spent.flatten())
         .fetch_one(&mut *tx)
         .await?;
+        // Every followup is activity on its ticket (issue 11.5).
+        super::tickets::touch(&mut tx, tid, &now).await?;
         if let Some(status) = new_status
             && i64::from(status) != current
         {
-            sqlx::query("update tickets set status = ?, modified = ? where id = ?")
+            sqlx::query("update tickets set status = ? where id = ?")
                 .bind(i64::from(status))
-                .bind(&now)
                 .bind(tid)
                 .execute(&mut *tx)
                 .await?;

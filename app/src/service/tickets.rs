@@ -870,12 +870,24 @@ pub async fn comment_as_submitter(
         .execute(&mut *tx)
         .await?;
     }
-    sqlx::query("update tickets set modified = ? where id = ?")
-        .bind(&now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    touch(&mut tx, id, &now).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Marks activity on ticket `id` at `now` (a db timestamp), inside the caller's write: every
+/// followup, by anyone, moves `modified` (issue 11.5), so "recently changed first" and "Last
+/// activity" see replies too.
+pub(crate) async fn touch(
+    conn: &mut sqlx::SqliteConnection,
+    id: i64,
+    now: &str,
+) -> Result<(), AppError> {
+    sqlx::query("update tickets set modified = max(modified, ?) where id = ?")
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
