@@ -483,6 +483,8 @@ pub struct TicketChange {
 pub struct TicketDetail {
     pub ticket: Ticket,
     pub changes: Vec<TicketChange>,
+    /// The addresses copied on the ticket (a merge adds the merged ticket's submitter).
+    pub cc: Vec<String>,
 }
 
 /// What the ticket forms and filters offer to choose from.

@@ -178,6 +178,12 @@ fn TicketView(
                     <a class="button danger" href=format!("/tickets/{id}/delete")>"Delete…"</a>
                 </div>
             </div>
+            // A merged ticket is no longer worked on: say where its work went (issue 11.3).
+            {t.merged_to.map(|m| view! {
+                <p class="notice merged" role="note">
+                    "This ticket was merged into " <a href=format!("/tickets/{m}")>{format!("#{m}")}</a> "."
+                </p>
+            })}
             <p class="badges">
                 <StatusBadge status=t.status />
                 " "
@@ -188,6 +194,7 @@ fn TicketView(
                 <dt>"Queue"</dt><dd>{queue_name(&choices, t.queue)}</dd>
                 <dt>"Assigned to"</dt><dd>{user_name(&choices.staff, t.assigned_to)}</dd>
                 <dt>"Submitter"</dt><dd>{t.submitter_email.clone().unwrap_or_else(|| "—".into())}</dd>
+                {(!detail.cc.is_empty()).then(|| view! { <dt>"CC"</dt><dd>{detail.cc.join(", ")}</dd> })}
                 <dt>"Created"</dt><dd>{t.created.to_display()}</dd>
                 <dt>"Modified"</dt><dd>{t.modified.to_display()}</dd>
                 <dt>"Due"</dt><dd>{due}</dd>

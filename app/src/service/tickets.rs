@@ -594,6 +594,14 @@ pub async fn update(
     if let Some(m) = input.merged_to {
         new.merged_to = m;
     }
+    // A new merge obeys the merge rules (issue 11.3); taking a merge back is always allowed.
+    let merging = match new.merged_to {
+        Some(target) if new.merged_to != old.merged_to => {
+            super::merges::check(&mut tx, id, old.merged_to, target).await?;
+            Some(target)
+        }
+        _ => None,
+    };
 
     let mut changes: Vec<(String, Option<String>, Option<String>)> = Vec::new();
     let mut diff = |field: &str, a: Option<String>, b: Option<String>| {
@@ -658,8 +666,9 @@ pub async fn update(
 
     let now = Timestamp::now().to_db();
     let status_changed = new.status != old.status;
-    let title = match (status_changed, TicketStatus::from_i64(new.status)) {
-        (true, Some(s)) if s != TicketStatus::Open => s.label().to_owned(),
+    let title = match (merging, status_changed, TicketStatus::from_i64(new.status)) {
+        (Some(target), _, _) => format!("Merged into #{target}"),
+        (None, true, Some(s)) if s != TicketStatus::Open => s.label().to_owned(),
         _ => "Updated".to_owned(),
     };
     sqlx::query(
@@ -715,6 +724,10 @@ pub async fn update(
         .execute(&mut *tx)
         .await?;
     }
+    if let Some(target) = merging {
+        let submitter = new.submitter_email.as_deref();
+        super::merges::link(&mut tx, actor, id, submitter, target, &now).await?;
+    }
     // The answer shows this change, not one committed by another request just after it.
     let _turn = tx.commit_keeping_turn().await?;
     find(pool, id).await
@@ -747,11 +760,17 @@ pub async fn detail(
         new_value,
     })
     .collect();
-    Ok(TicketDetail { ticket, changes })
+    let cc = super::merges::cc_list(pool, id).await?;
+    Ok(TicketDetail {
+        ticket,
+        changes,
+        cc,
+    })
 }
 
-/// A ticket as its submitter sees it: only when `actor`'s email is the submitter's, with the
-/// public followups and no staff-only custom fields. Any signed-in user may ask.
+/// A ticket as its submitter sees it (`SubmitterTicket`: the public followups and their
+/// files, nothing staff-only): only when `actor`'s email is the submitter's. Any signed-in
+/// user may ask.
 ///
 /// # Errors
 /// `NotFound` for another person's ticket (so as not to reveal that it exists).
