@@ -40,10 +40,11 @@ struct TicketRow {
     due_date: Option<String>,
     secret_key: String,
     merged_to: Option<i64>,
+    version: i64,
 }
 
 const COLUMNS: &str = "id, title, queue, created, modified, submitter_email, assigned_to, \
-    status, on_hold, description, resolution, priority, due_date, secret_key, merged_to";
+    status, on_hold, description, resolution, priority, due_date, secret_key, merged_to, version";
 
 fn order_by(ordering: &str) -> &'static str {
     match ordering {
@@ -536,12 +537,28 @@ fn opt<T: ToString>(v: &Option<T>) -> Option<String> {
 ///
 /// # Errors
 /// `Forbidden` for non-staff; `NotFound`; `Validation` with every bad field.
-#[tracing::instrument(skip(pool, actor, input))]
 pub async fn update(
     pool: &SqlitePool,
     actor: &CurrentUser,
     id: i64,
+    input: TicketInput,
+) -> Result<Ticket, AppError> {
+    update_checked(pool, actor, id, input, None).await
+}
+
+/// `update`, only if the ticket is still at `expected_version` (when given): the version the
+/// form or the request was based on. Checked inside the write, so no change slips between.
+///
+/// # Errors
+/// As `update`; `Conflict` (naming who changed the ticket last, and when) when the ticket's
+/// version is no longer `expected_version`; nothing is written then.
+#[tracing::instrument(skip(pool, actor, input))]
+pub async fn update_checked(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    id: i64,
     mut input: TicketInput,
+    expected_version: Option<i64>,
 ) -> Result<Ticket, AppError> {
     require_staff(actor)?;
     find_row(pool, id).await?;
@@ -560,6 +577,12 @@ pub async fn update(
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(AppError::NotFound)?;
+    if let Some(expected) = expected_version
+        && expected != old.version
+    {
+        drop(tx);
+        return Err(conflict(pool, id, old.version).await);
+    }
     let mut new = old.clone();
     if let Some(q) = input.queue {
         new.queue = q;
@@ -674,7 +697,7 @@ pub async fn update(
     sqlx::query(
         "update tickets set title = ?, queue = ?, modified = ?, submitter_email = ?, \
          assigned_to = ?, status = ?, on_hold = ?, description = ?, resolution = ?, \
-         priority = ?, due_date = ?, merged_to = ? where id = ?",
+         priority = ?, due_date = ?, merged_to = ?, version = version + 1 where id = ?",
     )
     .bind(&new.title)
     .bind(new.queue)
@@ -733,6 +756,35 @@ pub async fn update(
     find(pool, id).await
 }
 
+/// The conflict error for ticket `id`, now at `version`: who wrote its latest followup (every
+/// change is one), and when.
+async fn conflict(pool: &SqlitePool, id: i64, version: i64) -> AppError {
+    let last: Result<Option<(Option<i64>, String)>, sqlx::Error> = sqlx::query_as(
+        "select user, date from followups where ticket = ? order by date desc, id desc limit 1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await;
+    let (user, date) = match last {
+        Ok(Some((user, date))) => (user, parse_db_time(&date)),
+        Ok(None) => (None, Timestamp::now()),
+        Err(e) => return e.into(),
+    };
+    let by = match user {
+        Some(u) => users::get_user(pool, u)
+            .await
+            .map_or_else(|_| "someone".to_owned(), |u| u.display_name()),
+        None => "someone".to_owned(),
+    };
+    AppError::Conflict(Box::new(crate::domain::ticket::EditConflict {
+        by,
+        at: date,
+        version,
+        changed: Vec::new(),
+        yours: std::collections::BTreeMap::new(),
+    }))
+}
+
 /// One ticket with its recorded changes (field, old value, new value per followup), for the
 /// ticket page.
 ///
@@ -744,7 +796,12 @@ pub async fn detail(
     id: i64,
 ) -> Result<TicketDetail, AppError> {
     require_staff(actor)?;
-    let ticket = find(pool, id).await?;
+    let row = find_row(pool, id).await?;
+    let version = row.version;
+    let ticket = build(pool, vec![row])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)?;
     let changes = sqlx::query_as::<_, (i64, String, Option<String>, Option<String>)>(
         "select c.followup, c.field, c.old_value, c.new_value from ticket_changes c \
          join followups f on f.id = c.followup where f.ticket = ? order by c.id",
@@ -764,6 +821,7 @@ pub async fn detail(
     Ok(TicketDetail {
         ticket,
         changes,
+        version,
         cc,
     })
 }
@@ -896,17 +954,19 @@ pub async fn comment_as_submitter(
 
 /// Marks activity on ticket `id` at `now` (a db timestamp), inside the caller's write: every
 /// followup, by anyone, moves `modified` (issue 11.5), so "recently changed first" and "Last
-/// activity" see replies too.
+/// activity" see replies too, and bumps the ticket's version (issue 11.1).
 pub(crate) async fn touch(
     conn: &mut sqlx::SqliteConnection,
     id: i64,
     now: &str,
 ) -> Result<(), AppError> {
-    sqlx::query("update tickets set modified = max(modified, ?) where id = ?")
-        .bind(now)
-        .bind(id)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "update tickets set modified = max(modified, ?), version = version + 1 where id = ?",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
