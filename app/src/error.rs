@@ -47,6 +47,9 @@ pub enum AppError {
     /// 429: too many failed sign-ins; try again after `retry_after` seconds.
     #[error("{detail}")]
     TooManyRequests { detail: String, retry_after: u64 },
+    /// 409: the ticket changed since the form or request was based on it (issue 11.1).
+    #[error("This ticket was changed by {} at {}.", .0.by, .0.at.to_display())]
+    Conflict(Box<crate::domain::ticket::EditConflict>),
     /// Anything else; the cause has been logged where it happened (500).
     #[error("Internal server error.")]
     Internal,
@@ -100,6 +103,7 @@ impl AppError {
             AppError::PayloadTooLarge | AppError::TooLarge(_) => 413,
             AppError::UriTooLong(_) => 414,
             AppError::TooManyRequests { .. } => 429,
+            AppError::Conflict(_) => 409,
             AppError::Unavailable => 503,
             AppError::Internal | AppError::ServerFn(_) => 500,
         }

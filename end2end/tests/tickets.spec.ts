@@ -251,3 +251,36 @@ test.describe("without JavaScript", () => {
     await expect(page.getByRole("heading", { level: 1 })).toContainText("Kept after an error");
   });
 });
+
+test("a stale edit form shows the colleague's change and keeps what was typed", async ({ browser, request }) => {
+  const q = await queue(request);
+  const t = await ticket(request, q.id, unique("Stale "), { priority: 1 });
+
+  const one = await (await browser.newContext()).newPage();
+  const two = await (await browser.newContext()).newPage();
+  await signIn(one);
+  await one.goto(`/tickets/${t.id}/edit`);
+  await hydrated(one);
+
+  // Agent 2 closes the ticket while agent 1 has the form open.
+  await signIn(two);
+  await two.goto(`/tickets/${t.id}`);
+  await hydrated(two);
+  await two.getByRole("button", { name: "Close" }).click();
+  await expect(two.getByRole("status")).toHaveText("Ticket updated.");
+
+  await one.getByLabel("Title").fill("Typed by agent one");
+  await one.getByRole("button", { name: "Save changes" }).click();
+  const clash = one.locator(".conflict");
+  await expect(clash).toContainText("This ticket was changed by admin at");
+  await expect(clash).toContainText("Status: Open → Closed");
+  await expect(one.getByLabel("Title")).toHaveValue("Typed by agent one");
+  await expect(one.getByLabel("Status")).toHaveValue("4");
+
+  await one.getByRole("button", { name: "Save changes" }).click();
+  await expect(one).toHaveURL(new RegExp(`/tickets/${t.id}\\?saved=1$`));
+  await expect(one.locator("h1")).toContainText("Typed by agent one");
+  await expect(one.locator(".badges")).toContainText("Closed");
+  await one.context().close();
+  await two.context().close();
+});

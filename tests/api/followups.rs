@@ -157,3 +157,180 @@ async fn put_on_a_followup_changes_its_text_but_not_its_ticket() {
     assert_eq!(s, 403);
     assert_eq!(count(&app, "followups").await, 1);
 }
+
+/// Issue 11.5: any followup, by an agent too, is activity: the ticket's `modified` moves, it
+/// comes first in "recently changed first", and the list shows a sortable "Last activity".
+#[tokio::test]
+async fn every_followup_updates_the_tickets_modified() {
+    let app = spawn_app().await;
+    let q = make_queue(&app, "desk").await;
+    let first = make_ticket(&app, json!({"queue": q, "title": "Replied to"})).await;
+    let second = make_ticket(&app, json!({"queue": q, "title": "Newer"})).await;
+    let (s, f) = admin_json(
+        &app,
+        Method::POST,
+        "/api/followups/",
+        Some(json!({"ticket": first["id"], "comment": "On it", "public": true})),
+    )
+    .await;
+    assert_eq!(s, 201, "{f}");
+    let (_, t) = admin_json(
+        &app,
+        Method::GET,
+        &format!("/api/tickets/{}/", first["id"]),
+        None,
+    )
+    .await;
+    assert_eq!(
+        t["modified"], f["date"],
+        "the reply did not touch `modified`"
+    );
+    assert!(t["modified"].as_str() > second["modified"].as_str());
+    let (_, page) = admin_json(&app, Method::GET, "/api/tickets/?ordering=-modified", None).await;
+    assert_eq!(page["results"][0]["id"], first["id"], "{page}");
+
+    sign_in(&app, ADMIN, ADMIN_PASSWORD).await;
+    let html = app
+        .client
+        .get(app.url("/tickets?ordering=-modified"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Last activity"), "no Last activity column");
+    assert!(
+        html.contains("ordering=modified"),
+        "Last activity is not sortable"
+    );
+    let replied = html.find("Replied to").unwrap();
+    assert!(
+        replied < html.find("Newer").unwrap(),
+        "not ordered by activity"
+    );
+}
+
+async fn followup_with_file(app: &TestApp, ticket: &Value, public: bool, name: &str) -> i64 {
+    let form = reqwest::multipart::Form::new()
+        .text("ticket", ticket["id"].to_string())
+        .text("comment", format!("about {name}"))
+        .text("public", public.to_string())
+        .part(
+            "attachments",
+            reqwest::multipart::Part::bytes(name.as_bytes().to_vec()).file_name(name.to_owned()),
+        );
+    let (s, f) = send(app.admin(Method::POST, "/api/followups/").multipart(form)).await;
+    assert_eq!(s, 201, "{f}");
+    assert_eq!(f["public"], public, "{f}");
+    f["followupattachment_set"][0]["id"].as_i64().unwrap()
+}
+
+/// Issue 11.4: the submitter's comment on a resolved ticket reopens it (on the record), and
+/// the submitter sees and downloads the files of public followups, never of internal ones.
+#[tokio::test]
+async fn a_submitters_comment_reopens_and_public_files_are_theirs_to_download() {
+    let app = spawn_app().await;
+    let q = make_queue(&app, "desk").await;
+    make_user(&app, "visitor", false).await;
+    let t = make_ticket(
+        &app,
+        json!({"queue": q, "title": "Broken", "submitter_email": "Visitor@example.com"}),
+    )
+    .await;
+    let public = followup_with_file(&app, &t, true, "public-notes.txt").await;
+    let internal = followup_with_file(&app, &t, false, "internal-notes.txt").await;
+    let path = format!("/api/tickets/{}/", t["id"]);
+    let (s, _) = admin_json(&app, Method::PATCH, &path, Some(json!({"status": 3}))).await;
+    assert_eq!(s, 200);
+
+    let download = |id: i64| {
+        app.as_user(
+            Method::GET,
+            &format!("/api/followups-attachments/{id}/download"),
+            "visitor",
+            USER_PASSWORD,
+        )
+    };
+    let resp = download(public).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.bytes().await.unwrap().as_ref(), b"public-notes.txt");
+    assert_eq!(download(internal).send().await.unwrap().status(), 403);
+    make_user(&app, "stranger", false).await;
+    let other = app.as_user(
+        Method::GET,
+        &format!("/api/followups-attachments/{public}/download"),
+        "stranger",
+        USER_PASSWORD,
+    );
+    assert_eq!(other.send().await.unwrap().status(), 403);
+
+    sign_in(&app, "visitor", USER_PASSWORD).await;
+    let page = |app: &TestApp| {
+        app.client
+            .get(app.url(&format!("/tickets/{}", t["id"])))
+            .send()
+    };
+    let html = page(&app).await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains("public-notes.txt"),
+        "the public file is not listed"
+    );
+    assert!(
+        !html.contains("internal-notes.txt"),
+        "an internal file is listed"
+    );
+
+    let resp = app
+        .client
+        .post(app.url("/sfn/comment_own_ticket"))
+        .header("origin", app.base.clone())
+        .form(&[
+            ("id", t["id"].to_string()),
+            ("comment", "Still broken".to_owned()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+    let (_, after) = admin_json(&app, Method::GET, &path, None).await;
+    assert_eq!(after["status"], 2, "the comment did not reopen the ticket");
+    let last = after["followup_set"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["comment"], "Still broken");
+    assert_eq!(last["new_status"], 2, "{last}");
+    let changes = query_strings(
+        &app,
+        &format!(
+            "select old_value || '->' || new_value from ticket_changes where followup = {}",
+            last["id"]
+        ),
+    )
+    .await;
+    assert_eq!(changes, vec![Some("3->2".to_owned())]);
+    // A comment on a ticket that is open changes no status.
+    let resp = app
+        .client
+        .post(app.url("/sfn/comment_own_ticket"))
+        .header("origin", app.base.clone())
+        .form(&[
+            ("id", t["id"].to_string()),
+            ("comment", "And again".to_owned()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success());
+    let (_, again) = admin_json(&app, Method::GET, &path, None).await;
+    let last = again["followup_set"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["new_status"], Value::Null);
+}

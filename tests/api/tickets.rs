@@ -608,3 +608,130 @@ async fn free_text_search_finds_substrings_and_follows_edits_and_deletes() {
     assert_eq!(s, 204);
     assert_eq!(search("printer").await, vec![b]);
 }
+
+/// Issue 11.3: a merge refuses the ticket itself, a ticket already merged and any loop (400
+/// naming `merged_to`, in the API and the web app), leaves a followup on both tickets naming
+/// the other, copies the merged ticket's submitter to the target's CC list, and the merged
+/// ticket's page points to the target.
+#[tokio::test]
+async fn a_merge_refuses_itself_and_loops_and_links_both_tickets() {
+    let (app, q) = setup().await;
+    let mk = |title: &'static str, email: &'static str| {
+        let app = &app;
+        async move {
+            make_ticket(
+                app,
+                json!({"queue": q, "title": title, "submitter_email": email}),
+            )
+            .await["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let target = mk("Printer on fire", "ann@example.com").await;
+    let dup = mk("Printer smoking", "bob@example.com").await;
+    let other = mk("Scanner", "cy@example.com").await;
+    let patch = |id: i64, into: i64| {
+        let app = &app;
+        async move {
+            admin_json(
+                app,
+                Method::PATCH,
+                &format!("/api/tickets/{id}/"),
+                Some(json!({"merged_to": into})),
+            )
+            .await
+        }
+    };
+    let (s, e) = patch(target, target).await;
+    assert_eq!(s, 400, "{e}");
+    assert!(
+        e["merged_to"][0].as_str().unwrap().contains("itself"),
+        "{e}"
+    );
+
+    let (s, t) = patch(dup, target).await;
+    assert_eq!(s, 200, "{t}");
+    assert_eq!(t["merged_to"], target);
+    for (id, into, why) in [
+        (target, dup, "a loop"),
+        (dup, other, "already merged"),
+        (other, dup, "into a merged ticket"),
+    ] {
+        let (s, e) = patch(id, into).await;
+        assert_eq!(s, 400, "{why}: {e}");
+        assert!(e["merged_to"].is_array(), "{why}: {e}");
+    }
+    let (_, t) = admin_json(&app, Method::GET, &format!("/api/tickets/{target}/"), None).await;
+    assert_eq!(
+        t["merged_to"],
+        Value::Null,
+        "the refused loop changed the target"
+    );
+
+    // Both tickets say so, each naming the other.
+    let texts = |id: i64| {
+        let app = &app;
+        async move {
+            query_strings(
+                app,
+                &format!(
+                    "select coalesce(title, '') || ' ' || coalesce(comment, '') from followups \
+                     where ticket = {id}"
+                ),
+            )
+            .await
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("\n")
+        }
+    };
+    assert!(
+        texts(dup).await.contains(&format!("#{target}")),
+        "{}",
+        texts(dup).await
+    );
+    assert!(
+        texts(target).await.contains(&format!("#{dup}")),
+        "{}",
+        texts(target).await
+    );
+    let cc = query_strings(
+        &app,
+        &format!("select email from ticket_cc where ticket = {target}"),
+    )
+    .await;
+    assert_eq!(cc, vec![Some("bob@example.com".to_owned())]);
+
+    // The web app's merge action: the same refusals, the same 400.
+    sign_in(&app, ADMIN, ADMIN_PASSWORD).await;
+    let resp = app
+        .client
+        .post(app.url("/sfn/ticket_action"))
+        .header("origin", app.base.clone())
+        .form(&[
+            ("id", other.to_string()),
+            ("action", "merge".to_owned()),
+            ("target", other.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    assert!(resp.text().await.unwrap().contains("merged_to"));
+
+    let html = app
+        .client
+        .get(app.url(&format!("/tickets/{dup}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!(r#"href="/tickets/{target}""#)) && html.contains("merged into"),
+        "the merged ticket does not point to its target"
+    );
+}

@@ -300,3 +300,153 @@ async fn an_internal_failure_is_a_friendly_500_page_that_leaks_nothing() {
         "the cause was not logged: {logged:?}"
     );
 }
+
+/// The hidden inputs of a page: `(name, value)` for each `type="hidden"` input, in order.
+fn hidden_inputs(html: &str) -> Vec<(String, String)> {
+    let unescape = |s: &str| {
+        s.replace("&quot;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+    };
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        let len = tag[start..].find('"')?;
+        Some(unescape(&tag[start..start + len]))
+    };
+    html.split("<input")
+        .skip(1)
+        .filter_map(|rest| {
+            let tag = &rest[..rest.find('>')?];
+            (attr(tag, "type")? == "hidden")
+                .then(|| Some((attr(tag, "name")?, attr(tag, "value")?)))?
+        })
+        .collect()
+}
+
+/// The edit form as the page draws it, with `title` typed over: the fields' original values
+/// (`o[...]`) sent back as the fields themselves, as a browser would when nothing else changed.
+fn edit_post(hidden: &[(String, String)], title: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (name, value) in hidden {
+        if name != "bools" {
+            out.push((name.clone(), value.clone()));
+        }
+        if let Some(field) = name.strip_prefix("o[").and_then(|n| n.strip_suffix(']')) {
+            let v = if field == "title" {
+                title.to_owned()
+            } else {
+                value.clone()
+            };
+            if field == "on_hold" {
+                if v == "true" {
+                    out.push(("f[on_hold]".to_owned(), "on".to_owned()));
+                }
+            } else {
+                out.push((format!("f[{field}]"), v));
+            }
+        }
+    }
+    out.push(("bools".to_owned(), "on_hold".to_owned()));
+    out
+}
+
+/// Issue 11.1: agent 1 opens the edit form; agent 2 resolves the ticket; agent 1 changes only
+/// the title and saves the stale form. The save does not undo agent 2's work: it is refused
+/// with who changed what and when, the typed title is kept, and saving again applies only the
+/// title.
+#[tokio::test]
+async fn a_stale_edit_form_does_not_revert_a_colleagues_change() {
+    let app = spawn_app().await;
+    let queue = make_queue(&app, "web").await;
+    let t = make_ticket(
+        &app,
+        json!({"queue": queue, "title": "Printer on fire", "priority": 1}),
+    )
+    .await;
+    let id = t["id"].as_i64().unwrap();
+    make_user(&app, "agent1", true).await;
+    sign_in(&app, "agent1", USER_PASSWORD).await;
+    let edit_page = format!("/tickets/{id}/edit");
+    let (status, form) = page(&app, &edit_page).await;
+    assert_eq!(status, 200);
+    let stale = hidden_inputs(&form);
+    assert!(
+        stale.iter().any(|(n, _)| n == "version"),
+        "no version in the form"
+    );
+
+    // Agent 2 resolves it meanwhile.
+    let path = format!("/api/tickets/{id}/");
+    let (s, _) = admin_json(
+        &app,
+        Method::PATCH,
+        &path,
+        Some(json!({"status": 3, "priority": 5, "resolution": "Replaced the fuser"})),
+    )
+    .await;
+    assert_eq!(s, 200);
+
+    let resp = form_post(&app, "/sfn/update_ticket", &edit_page)
+        .form(&edit_post(&stale, "Printer on fire (2nd floor)"))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_redirection(), "{}", resp.status());
+    let back = location(&resp);
+    let (_, stored) = admin_json(&app, Method::GET, &path, None).await;
+    assert_eq!(stored["status"], 3, "the stale form reopened the ticket");
+    assert_eq!(stored["priority"], 5);
+    assert_eq!(stored["resolution"], "Replaced the fuser");
+    assert_eq!(
+        stored["title"], "Printer on fire",
+        "a refused save changed the title"
+    );
+
+    let (status, body) = page(&app, &back).await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("This ticket was changed by admin at"),
+        "no conflict message: {back}"
+    );
+    assert!(
+        body.contains("Status: Open → Resolved"),
+        "the changed fields are not listed"
+    );
+    assert!(
+        body.contains(r#"value="Printer on fire (2nd floor)""#),
+        "the typed title was lost"
+    );
+
+    // Reviewed, saved again: the title changes and nothing else.
+    let fresh = hidden_inputs(&body);
+    let resp = form_post(&app, "/sfn/update_ticket", &back)
+        .form(&edit_post(&fresh, "Printer on fire (2nd floor)"))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_redirection());
+    assert!(location(&resp).contains("saved=1"), "{}", location(&resp));
+    let (_, stored) = admin_json(&app, Method::GET, &path, None).await;
+    assert_eq!(stored["title"], "Printer on fire (2nd floor)");
+    assert_eq!(
+        (
+            &stored["status"],
+            &stored["priority"],
+            &stored["resolution"]
+        ),
+        (&json!(3), &json!(5), &json!("Replaced the fuser"))
+    );
+    let last = stored["followup_set"].as_array().unwrap().last().unwrap()["id"].clone();
+    let fields = query_strings(
+        &app,
+        &format!("select field from ticket_changes where followup = {last}"),
+    )
+    .await;
+    assert_eq!(
+        fields,
+        vec![Some("title".to_owned())],
+        "more than the title was saved"
+    );
+}

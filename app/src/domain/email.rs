@@ -4,6 +4,14 @@ use serde::{Deserialize, Serialize};
 
 pub const INVALID_EMAIL: &str = "Enter a valid email address.";
 
+/// Whether two stored addresses name the same mailbox: compared case-insensitively everywhere
+/// (issue 11.10). ASCII folding, as SQLite's `nocase` does, so Rust and SQL agree; a valid
+/// address is ASCII anyway. An empty address matches nothing.
+pub fn same_email(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim(), b.trim());
+    !a.is_empty() && a.eq_ignore_ascii_case(b)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Email(String);
 

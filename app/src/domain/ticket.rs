@@ -229,6 +229,66 @@ pub struct PublicTicket {
     pub secret_key: String,
 }
 
+/// A ticket as its submitter sees it on their own pages (issue 10.12). Only what a submitter
+/// may know goes into this type, because everything a page loads is sent to the browser in
+/// the hydration data: no assignee, priority, due date, merge, time spent, internal followups,
+/// staff-only custom fields or user ids.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubmitterTicket {
+    pub id: i64,
+    pub title: String,
+    /// The queue's title.
+    pub queue: String,
+    pub status: TicketStatus,
+    pub created: super::Timestamp,
+    pub resolution: Option<String>,
+    /// The public followups, oldest first.
+    pub followups: Vec<SubmitterFollowUp>,
+}
+
+/// A public followup as the submitter sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmitterFollowUp {
+    pub id: i64,
+    pub title: Option<String>,
+    pub comment: Option<String>,
+    pub date: super::Timestamp,
+    /// The status this followup set, if it changed it.
+    pub new_status: Option<TicketStatus>,
+    pub attachments: Vec<SubmitterAttachment>,
+}
+
+/// A file of a public followup, which its submitter may download.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmitterAttachment {
+    pub id: i64,
+    pub filename: String,
+    pub size: i64,
+}
+
+/// One row of the submitter's "My tickets" list (the API's `PublicTicket` keeps
+/// django-helpdesk's shape; the page needs less).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmitterTicketSummary {
+    pub id: i64,
+    pub title: String,
+    pub queue: String,
+    pub status: TicketStatus,
+    pub created: super::Timestamp,
+}
+
+impl From<PublicTicket> for SubmitterTicketSummary {
+    fn from(t: PublicTicket) -> Self {
+        Self {
+            id: t.id,
+            title: t.title,
+            queue: t.queue.title,
+            status: t.status,
+            created: t.created,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicQueue {
     pub id: i64,
@@ -418,11 +478,90 @@ pub struct TicketChange {
     pub new_value: Option<String>,
 }
 
+/// A save that came too late (issue 11.1): the ticket changed after the form was drawn.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditConflict {
+    /// Who made the latest change, as people read their name.
+    pub by: String,
+    pub at: super::Timestamp,
+    /// The ticket's version now, for the next save.
+    pub version: i64,
+    /// The form's fields that changed since it was drawn: value then and value now, as the
+    /// form writes them (`followup` is 0).
+    pub changed: Vec<TicketChange>,
+    /// What the agent changed, to keep in the form (empty after a plain form post, whose
+    /// draft waits in the session instead).
+    pub yours: std::collections::BTreeMap<String, String>,
+}
+
+/// A custom value as the ticket form's input shows it (booleans as `true` / `false`).
+pub fn custom_form_value(f: &super::custom_field::CustomField, t: Option<&Ticket>) -> String {
+    use super::custom_field::DataType;
+    let Some(v) = t.and_then(|t| t.custom.get(&f.key())) else {
+        return String::new();
+    };
+    match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) if f.data_type == DataType::Datetime => {
+            s.chars().take(16).collect()
+        }
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Every field of the edit form as the form writes it for `t` (field name -> text). The form
+/// sends these back as its original values, so the server applies only what the agent
+/// changed, and tells which fields a colleague changed meanwhile.
+pub fn edit_form_values(
+    t: &Ticket,
+    defs: &[super::custom_field::CustomField],
+) -> std::collections::BTreeMap<String, String> {
+    let mut v = std::collections::BTreeMap::new();
+    let mut put = |k: &str, s: String| {
+        v.insert(k.to_owned(), s);
+    };
+    put("queue", t.queue.to_string());
+    put("title", t.title.clone());
+    put("description", t.description.clone());
+    put(
+        "submitter_email",
+        t.submitter_email.clone().unwrap_or_default(),
+    );
+    put("priority", (t.priority as i64).to_string());
+    put(
+        "due_date",
+        t.due_date
+            .as_ref()
+            .map(|d| d.to_input())
+            .unwrap_or_default(),
+    );
+    put(
+        "assigned_to",
+        t.assigned_to.map(|u| u.to_string()).unwrap_or_default(),
+    );
+    put("status", (t.status as i64).to_string());
+    put("resolution", t.resolution.clone().unwrap_or_default());
+    put(
+        "merged_to",
+        t.merged_to.map(|m| m.to_string()).unwrap_or_default(),
+    );
+    put("on_hold", t.on_hold.to_string());
+    for d in defs {
+        put(&d.key(), custom_form_value(d, Some(t)));
+    }
+    v
+}
+
 /// A ticket with its audit trail, for the ticket page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TicketDetail {
     pub ticket: Ticket,
     pub changes: Vec<TicketChange>,
+    /// The ticket's version (see `EditConflict`); not part of the API's ticket object.
+    pub version: i64,
+    /// The addresses copied on the ticket (a merge adds the merged ticket's submitter).
+    pub cc: Vec<String>,
 }
 
 /// What the ticket forms and filters offer to choose from.

@@ -7,7 +7,7 @@ use crate::components::error::ErrorMessage;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::form::{FieldError, FormAlert, url_error};
-use crate::domain::ticket::Ticket;
+use crate::domain::ticket::SubmitterTicket;
 use crate::pages::tickets::StatusBadge;
 use crate::server_fns::tickets::{CommentOwnTicket, get_own_ticket, list_own_tickets};
 
@@ -43,7 +43,7 @@ pub fn MyTickets() -> impl IntoView {
                                                 <tr>
                                                     <td>{t.id}</td>
                                                     <td><a href=format!("/tickets/{}", t.id)>{t.title}</a></td>
-                                                    <td>{t.queue.title}</td>
+                                                    <td>{t.queue}</td>
                                                     <td><StatusBadge status=t.status /></td>
                                                     <td>{t.created.to_display()}</td>
                                                 </tr>
@@ -110,7 +110,7 @@ pub fn OwnTicket(id: i64) -> impl IntoView {
 }
 
 #[component]
-fn OwnTicketView(t: Ticket) -> impl IntoView {
+fn OwnTicketView(t: SubmitterTicket) -> impl IntoView {
     view! {
         <section class="card">
             <h1>{format!("#{} {}", t.id, t.title)}</h1>
@@ -121,7 +121,7 @@ fn OwnTicketView(t: Ticket) -> impl IntoView {
             </dl>
             <h2>"Conversation"</h2>
             <ol class="timeline">
-                {t.followup_set
+                {t.followups
                     .into_iter()
                     .map(|f| view! {
                         <li class="followup">
@@ -130,6 +130,18 @@ fn OwnTicketView(t: Ticket) -> impl IntoView {
                                 " · " {f.date.to_display()}
                             </p>
                             {f.comment.clone().filter(|c| !c.is_empty()).map(|c| view! { <p class="text">{c}</p> })}
+                            {f.new_status.map(|s| view! { <p class="status-change">"Status: " {s.label()}</p> })}
+                            {(!f.attachments.is_empty()).then(|| view! {
+                                <ul class="attachments">
+                                    {f.attachments
+                                        .iter()
+                                        .map(|a| {
+                                            let href = format!("/api/followups-attachments/{}/download", a.id);
+                                            view! { <li><a href=href download=a.filename.clone()>{a.filename.clone()}</a></li> }
+                                        })
+                                        .collect_view()}
+                                </ul>
+                            })}
                         </li>
                     })
                     .collect_view()}

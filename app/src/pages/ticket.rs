@@ -178,6 +178,12 @@ fn TicketView(
                     <a class="button danger" href=format!("/tickets/{id}/delete")>"Delete…"</a>
                 </div>
             </div>
+            // A merged ticket is no longer worked on: say where its work went (issue 11.3).
+            {t.merged_to.map(|m| view! {
+                <p class="notice merged" role="note">
+                    "This ticket was merged into " <a href=format!("/tickets/{m}")>{format!("#{m}")}</a> "."
+                </p>
+            })}
             <p class="badges">
                 <StatusBadge status=t.status />
                 " "
@@ -188,6 +194,7 @@ fn TicketView(
                 <dt>"Queue"</dt><dd>{queue_name(&choices, t.queue)}</dd>
                 <dt>"Assigned to"</dt><dd>{user_name(&choices.staff, t.assigned_to)}</dd>
                 <dt>"Submitter"</dt><dd>{t.submitter_email.clone().unwrap_or_else(|| "—".into())}</dd>
+                {(!detail.cc.is_empty()).then(|| view! { <dt>"CC"</dt><dd>{detail.cc.join(", ")}</dd> })}
                 <dt>"Created"</dt><dd>{t.created.to_display()}</dd>
                 <dt>"Modified"</dt><dd>{t.modified.to_display()}</dd>
                 <dt>"Due"</dt><dd>{due}</dd>
@@ -375,17 +382,7 @@ fn ReplyForm(ticket: Ticket, error: Memo<Option<AppError>>) -> impl IntoView {
 
 /// The value to show in an input for a ticket's custom field.
 fn custom_input_value(f: &CustomField, t: Option<&Ticket>) -> String {
-    let Some(v) = t.and_then(|t| t.custom.get(&f.key())) else {
-        return String::new();
-    };
-    match v {
-        serde_json::Value::Null => String::new(),
-        serde_json::Value::String(s) if f.data_type == DataType::Datetime => {
-            s.chars().take(16).collect()
-        }
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
+    crate::domain::ticket::custom_form_value(f, t)
 }
 
 /// One custom field's input, by its data type.
@@ -467,25 +464,24 @@ fn CustomInput(f: CustomField, value: String, error: Signal<Option<AppError>>) -
     .into_any()
 }
 
-/// What a form field shows: the draft of a failed post when there is one (a field missing
-/// from it was left empty, or unticked), else the ticket's value.
+/// What a form field shows: its value in the draft of a failed post, else the ticket's value.
+/// An edit's draft holds only the fields the agent changed (a checkbox as "on" or "false"), so
+/// a field missing from it shows the ticket as it is now.
 struct Prefill {
     draft: Option<BTreeMap<String, String>>,
 }
 
 impl Prefill {
     fn text(&self, key: &str, current: impl FnOnce() -> String) -> String {
-        match &self.draft {
-            Some(d) => d.get(key).cloned().unwrap_or_default(),
+        match self.draft.as_ref().and_then(|d| d.get(key)) {
+            Some(v) => v.clone(),
             None => current(),
         }
     }
 
     fn checked(&self, key: &str, current: bool) -> bool {
-        match &self.draft {
-            Some(d) => d
-                .get(key)
-                .is_some_and(|v| matches!(v.as_str(), "on" | "true" | "1")),
+        match self.draft.as_ref().and_then(|d| d.get(key)) {
+            Some(v) => matches!(v.as_str(), "on" | "true" | "1"),
             None => current,
         }
     }
@@ -713,12 +709,14 @@ pub fn TicketNew() -> impl IntoView {
     }
 }
 
-/// `/tickets/{id}/edit`.
+/// `/tickets/{id}/edit`. The form carries the ticket's version and its original values, so
+/// a save changes only what the agent changed, and a save over a colleague's change made
+/// meanwhile is refused: the form is drawn again from the ticket as it is now, with the
+/// agent's changes on top and the colleague's listed (issue 11.1).
 #[component]
 pub fn TicketEdit() -> impl IntoView {
     let id = ticket_id();
     let update = ServerAction::<UpdateTicket>::new();
-    let ticket = Resource::new(id, get_ticket);
     let choices = Resource::new(|| (), |_| get_ticket_choices());
     let from_url = url_error("/sfn/update_ticket");
     let draft = use_draft("/sfn/update_ticket");
@@ -729,6 +727,17 @@ pub fn TicketEdit() -> impl IntoView {
             .and_then(Result::err)
             .or_else(|| from_url.get())
     });
+    let conflict = Memo::new(move |_| match error.get() {
+        Some(AppError::Conflict(c)) => Some(*c),
+        _ => None,
+    });
+    // Read again after a conflict, to draw the form from the ticket as it is now.
+    let ticket = Resource::new(
+        move || (id(), conflict.get().map(|c| c.version)),
+        |(id, _)| get_ticket(id),
+    );
+    // The conflict has its own message below; the alert shows the other errors.
+    let alert = Signal::derive(move || error.get().filter(|e| !matches!(e, AppError::Conflict(_))));
     let pending = update.pending();
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
@@ -737,14 +746,29 @@ pub fn TicketEdit() -> impl IntoView {
                     (Ok(d), Ok(c), draft) => (d, c, draft),
                     (Err(e), _, _) | (_, Err(e), _) => return error_view(e),
                 };
+                let clash = conflict.get_untracked();
+                // After a conflict with the wasm loaded, the agent's changes come with it.
+                let draft = clash
+                    .as_ref()
+                    .map(|k| k.yours.clone())
+                    .filter(|y| !y.is_empty())
+                    .or(draft);
                 let t = d.ticket;
+                let originals = crate::domain::ticket::edit_form_values(&t, &c.custom_fields)
+                    .into_iter()
+                    .map(|(k, v)| view! { <input type="hidden" name=format!("o[{k}]") value=v /> })
+                    .collect_view();
+                let clash = clash.map(|k| view! { <ConflictNotice conflict=k choices=c.clone() /> });
                 view! {
                     <p><a href=format!("/tickets/{}", t.id)>"← Back to the ticket"</a></p>
                     <section class="card">
                         <h1>{format!("Edit #{} {}", t.id, t.title)}</h1>
+                        {clash}
                         <ActionForm action=update attr:class="form grid-2" attr:novalidate=true>
-                            <FormAlert error />
+                            <FormAlert error=alert />
                             <input type="hidden" name="id" value=t.id />
+                            <input type="hidden" name="version" value=d.version />
+                            {originals}
                             <TicketFields choices=c t=Some(t.clone()) draft error />
                             <button type="submit" class="primary" disabled=pending>
                                 {move || if pending.get() { "Saving…" } else { "Save changes" }}
@@ -755,6 +779,55 @@ pub fn TicketEdit() -> impl IntoView {
                 .into_any()
             })}
         </Suspense>
+    }
+}
+
+/// A field's name as the edit form labels it.
+fn field_label(key: &str, choices: &TicketChoices) -> String {
+    let fixed = match key {
+        "queue" => "Queue",
+        "title" => "Title",
+        "description" => "Description",
+        "submitter_email" => "Submitter email",
+        "priority" => "Priority",
+        "due_date" => "Due date",
+        "assigned_to" => "Assigned to",
+        "status" => "Status",
+        "resolution" => "Resolution",
+        "merged_to" => "Merged into",
+        "on_hold" => "On hold",
+        other => {
+            return choices
+                .custom_fields
+                .iter()
+                .find(|f| f.key() == other)
+                .map_or_else(|| other.to_owned(), |f| f.label.clone());
+        }
+    };
+    fixed.to_owned()
+}
+
+/// "This ticket was changed by NAME at TIME", with the fields that changed.
+#[component]
+fn ConflictNotice(
+    conflict: crate::domain::ticket::EditConflict,
+    choices: TicketChoices,
+) -> impl IntoView {
+    let rows = conflict
+        .changed
+        .iter()
+        .map(|c| {
+            let old = change_value(&c.field, c.old_value.as_deref(), &choices);
+            let new = change_value(&c.field, c.new_value.as_deref(), &choices);
+            view! { <li>{format!("{}: {} → {}", field_label(&c.field, &choices), old, new)}</li> }
+        })
+        .collect_view();
+    view! {
+        <div class="error conflict" role="alert">
+            <p>{format!("This ticket was changed by {} at {}.", conflict.by, conflict.at.to_display())}</p>
+            <ul class="changes">{rows}</ul>
+            <p>"Your changes are kept below, over the ticket as it is now. Review them and save again."</p>
+        </div>
     }
 }
 

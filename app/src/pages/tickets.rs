@@ -49,7 +49,7 @@ pub fn is_overdue(t: &Ticket, now: &Timestamp) -> bool {
     t.status.is_active() && t.due_date.as_ref().is_some_and(|d| d.inner() < now.inner())
 }
 
-const SORTABLE: [(&str, &str); 7] = [
+const SORTABLE: [(&str, &str); 8] = [
     ("id", "#"),
     ("title", "Title"),
     ("queue", "Queue"),
@@ -57,6 +57,8 @@ const SORTABLE: [(&str, &str); 7] = [
     ("priority", "Priority"),
     ("created", "Created"),
     ("due_date", "Due"),
+    // `modified`: bumped by every change and every followup (issue 11.5).
+    ("modified", "Last activity"),
 ];
 
 /// `/tickets`.
@@ -275,6 +277,7 @@ fn Table(
                         <th scope="col">"Submitter"</th>
                         {sort(5)}
                         {sort(6)}
+                        {sort(7)}
                     </tr>
                 </thead>
                 <tbody>
@@ -313,6 +316,7 @@ fn Table(
                                         {due}
                                         {overdue.then(|| view! { " " <span class="badge overdue-badge">"Overdue"</span> })}
                                     </td>
+                                    <td>{t.modified.to_display()}</td>
                                 </tr>
                             }
                         })

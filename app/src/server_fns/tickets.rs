@@ -284,32 +284,127 @@ async fn read_multipart(
     Ok((fields, files))
 }
 
-/// Saves the edit form (every field it shows), then goes back to the ticket.
+/// Saves the edit form, then goes back to the ticket. `o` holds the form's original values and
+/// `version` the ticket's version it was drawn from: only the fields whose value differs from
+/// the original are changed, and only if the ticket is still at that version (issue 11.1).
+/// Without `o` every field sent is applied. On a conflict the agent's changes are kept for the
+/// form, and the error lists the fields a colleague changed meanwhile.
 #[server(prefix = "/sfn", endpoint = "update_ticket")]
 pub async fn update_ticket(
     id: i64,
     f: BTreeMap<String, String>,
     bools: Option<String>,
+    o: Option<BTreeMap<String, String>>,
+    version: Option<i64>,
 ) -> Result<i64, AppError> {
     respond(
         async {
             use crate::domain::input::WriteMode;
             use crate::domain::ticket::TicketInput;
             let actor = require_user().await?;
-            let input = TicketInput::from_json(&form_body(f.clone(), bools), WriteMode::Update);
-            match crate::service::tickets::update(&pool()?, &actor, id, input).await {
+            let pool = pool()?;
+            let (mine, bools) = changed_fields(f, bools, o.as_ref());
+            let input = TicketInput::from_json(&form_body(mine.clone(), bools), WriteMode::Update);
+            match crate::service::tickets::update_checked(&pool, &actor, id, input, version).await {
                 Ok(t) => {
                     leptos_axum::redirect(&format!("/tickets/{}?saved=1", t.id));
                     Ok(t.id)
                 }
+                Err(AppError::Conflict(mut c)) => {
+                    if let Some(o) = &o {
+                        c.changed = changed_since(&pool, &actor, id, o).await?;
+                    }
+                    if super::context::plain_form() {
+                        super::forms::keep_draft("/sfn/update_ticket", mine).await;
+                    } else {
+                        c.yours = mine;
+                    }
+                    Err(AppError::Conflict(c))
+                }
                 Err(e) => {
-                    super::forms::keep_draft("/sfn/update_ticket", f).await;
+                    super::forms::keep_draft("/sfn/update_ticket", mine).await;
                     Err(e)
                 }
             }
         }
         .await,
     )
+}
+
+/// Text as a form sends it, for comparing: browsers may send a textarea's line breaks as CRLF.
+#[cfg(feature = "ssr")]
+fn same_text(a: Option<&String>, b: Option<&String>) -> bool {
+    let norm = |s: Option<&String>| s.map(|s| s.replace("\r\n", "\n")).unwrap_or_default();
+    norm(a) == norm(b)
+}
+
+/// The fields of an edit form the agent changed (all of them without `o`), and the `bools`
+/// among them. A checkbox is "on" or "false", so that an unticked box is a value too.
+#[cfg(feature = "ssr")]
+fn changed_fields(
+    f: BTreeMap<String, String>,
+    bools: Option<String>,
+    o: Option<&BTreeMap<String, String>>,
+) -> (BTreeMap<String, String>, Option<String>) {
+    use crate::server_fns::users::checked;
+    let bool_keys: Vec<String> = bools
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(ToOwned::to_owned)
+        .collect();
+    let mut out = BTreeMap::new();
+    for (k, v) in &f {
+        if bool_keys.contains(k) {
+            continue;
+        }
+        if o.is_none_or(|o| !same_text(Some(v), o.get(k))) {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    let mut kept = Vec::new();
+    for k in bool_keys {
+        let now = checked(&f.get(&k).cloned());
+        if o.is_none_or(|o| now != checked(&o.get(&k).cloned())) {
+            out.insert(k.clone(), if now { "on" } else { "false" }.to_owned());
+            kept.push(k);
+        }
+    }
+    (out, Some(kept.join(",")))
+}
+
+/// The form's fields whose value now differs from the original `o` it was drawn with.
+#[cfg(feature = "ssr")]
+async fn changed_since(
+    pool: &sqlx::SqlitePool,
+    actor: &crate::domain::user::CurrentUser,
+    id: i64,
+    o: &BTreeMap<String, String>,
+) -> Result<Vec<crate::domain::ticket::TicketChange>, AppError> {
+    use crate::domain::ticket::{TicketChange, edit_form_values};
+    // Long texts are cut: the list says what changed, the form shows it whole.
+    let short = |s: &str| -> String {
+        let mut t: String = s.chars().take(200).collect();
+        if t.len() < s.len() {
+            t.push('…');
+        }
+        t
+    };
+    let d = crate::service::tickets::detail(pool, actor, id).await?;
+    let defs = crate::service::tickets::choices(pool, actor)
+        .await?
+        .custom_fields;
+    let now = edit_form_values(&d.ticket, &defs);
+    Ok(o.iter()
+        .filter(|(k, v)| now.contains_key(*k) && !same_text(Some(v), now.get(*k)))
+        .map(|(k, v)| TicketChange {
+            followup: 0,
+            field: k.clone(),
+            old_value: Some(short(v.as_str())),
+            new_value: now.get(k).map(|s| short(s.as_str())),
+        })
+        .collect())
 }
 
 /// The ticket page's one-click actions, each a change recorded in the audit trail:
@@ -397,12 +492,18 @@ async fn reply_inner(data: MultipartData) -> Result<(), AppError> {
 #[server(prefix = "/sfn", endpoint = "list_own_tickets")]
 pub async fn list_own_tickets(
     page: Option<String>,
-) -> Result<Page<crate::domain::ticket::PublicTicket>, AppError> {
+) -> Result<Page<crate::domain::ticket::SubmitterTicketSummary>, AppError> {
     respond(
         async {
             let actor = require_user().await?;
             let page = crate::domain::page::PageRequest::parse(page.as_deref(), None)?;
-            crate::service::tickets::list_for_submitter(&pool()?, &actor, page).await
+            let p = crate::service::tickets::list_for_submitter(&pool()?, &actor, page).await?;
+            // Only what the page shows goes to the browser (issue 10.12).
+            Ok(Page {
+                count: p.count,
+                request: p.request,
+                items: p.items.into_iter().map(Into::into).collect(),
+            })
         }
         .await,
     )
@@ -410,7 +511,7 @@ pub async fn list_own_tickets(
 
 /// One of the signed-in user's own tickets, as they may see it.
 #[server(prefix = "/sfn", endpoint = "get_own_ticket")]
-pub async fn get_own_ticket(id: i64) -> Result<Ticket, AppError> {
+pub async fn get_own_ticket(id: i64) -> Result<crate::domain::ticket::SubmitterTicket, AppError> {
     respond(
         async {
             crate::service::tickets::get_for_submitter(&pool()?, &require_user().await?, id).await

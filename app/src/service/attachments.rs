@@ -310,18 +310,50 @@ pub async fn get(pool: &SqlitePool, actor: &CurrentUser, id: i64) -> Result<Atta
     find(pool, id).await.map(Into::into)
 }
 
-/// The attachment and its bytes, for staff only.
+/// Whether `actor` may download the attachment of followup `followup` without being staff:
+/// they submitted its ticket (email, case-insensitively) and the followup is public, never
+/// internal (issue 11.4).
+async fn submitter_may_see(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    followup: i64,
+) -> Result<bool, AppError> {
+    if !actor.is_active {
+        return Ok(false);
+    }
+    let found: Option<(bool, Option<String>)> = sqlx::query_as(
+        "select f.public, t.submitter_email from followups f join tickets t on t.id = f.ticket \
+         where f.id = ?",
+    )
+    .bind(followup)
+    .fetch_optional(pool)
+    .await?;
+    Ok(found.is_some_and(|(public, email)| {
+        public && crate::domain::email::same_email(&actor.email, email.as_deref().unwrap_or(""))
+    }))
+}
+
+/// The attachment and its bytes: for staff, and for the ticket's submitter when the followup
+/// is public.
 ///
 /// # Errors
-/// `Forbidden` for non-staff, `NotFound` (also when the file has gone from disk).
+/// `Forbidden` for anyone else, `NotFound` (also when the file has gone from disk).
 pub async fn download(
     pool: &SqlitePool,
     actor: &CurrentUser,
     media_root: &Path,
     id: i64,
 ) -> Result<(Attachment, Vec<u8>), AppError> {
-    require_staff(actor)?;
-    let row = find(pool, id).await?;
+    let row = if require_staff(actor).is_ok() {
+        find(pool, id).await?
+    } else {
+        // Unknown ids and other people's files answer alike, so ids reveal nothing.
+        let row = find(pool, id).await.map_err(|_| AppError::forbidden())?;
+        if !submitter_may_see(pool, actor, row.followup).await? {
+            return Err(AppError::forbidden());
+        }
+        row
+    };
     if !row.file.starts_with(ROOT) || row.file.contains("..") {
         return Err(AppError::NotFound);
     }

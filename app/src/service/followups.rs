@@ -195,12 +195,13 @@ pub async fn create(
         .bind(input.time_spent.flatten())
         .fetch_one(&mut *tx)
         .await?;
+        // Every followup is activity on its ticket (issue 11.5).
+        super::tickets::touch(&mut tx, tid, &now).await?;
         if let Some(status) = new_status
             && i64::from(status) != current
         {
-            sqlx::query("update tickets set status = ?, modified = ? where id = ?")
+            sqlx::query("update tickets set status = ? where id = ?")
                 .bind(i64::from(status))
-                .bind(&now)
                 .bind(tid)
                 .execute(&mut *tx)
                 .await?;
@@ -259,6 +260,11 @@ pub async fn update(
     .bind(id)
     .execute(pool)
     .await?;
+    // The ticket's content changed: a form drawn before is stale (issue 11.1).
+    sqlx::query("update tickets set version = version + 1 where id = ?")
+        .bind(old.ticket)
+        .execute(pool)
+        .await?;
     super::cache::committed();
     find(pool, id).await
 }
@@ -277,6 +283,13 @@ pub async fn delete(
     require_staff(actor)?;
     let mut tx = super::db::begin_write(pool).await?;
     let files = attachments::files_where(&mut tx, media_root, "followup = ?", id).await?;
+    sqlx::query(
+        "update tickets set version = version + 1 \
+         where id = (select ticket from followups where id = ?)",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
     let done = sqlx::query("delete from followups where id = ?")
         .bind(id)
         .execute(&mut *tx)

@@ -13,8 +13,9 @@ use crate::domain::custom_field::CustomField;
 use crate::domain::input::WriteMode;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::ticket::{
-    Priority, PublicQueue, PublicTicket, Ticket, TicketChange, TicketChoices, TicketCounts,
-    TicketDetail, TicketFilter, TicketInput, TicketStatus,
+    Priority, PublicQueue, PublicTicket, SubmitterAttachment, SubmitterFollowUp, SubmitterTicket,
+    Ticket, TicketChange, TicketChoices, TicketCounts, TicketDetail, TicketFilter, TicketInput,
+    TicketStatus,
 };
 use crate::domain::user::CurrentUser;
 use crate::domain::{REQUIRED, Timestamp, invalid_pk};
@@ -39,10 +40,11 @@ struct TicketRow {
     due_date: Option<String>,
     secret_key: String,
     merged_to: Option<i64>,
+    version: i64,
 }
 
 const COLUMNS: &str = "id, title, queue, created, modified, submitter_email, assigned_to, \
-    status, on_hold, description, resolution, priority, due_date, secret_key, merged_to";
+    status, on_hold, description, resolution, priority, due_date, secret_key, merged_to, version";
 
 fn order_by(ordering: &str) -> &'static str {
     match ordering {
@@ -117,7 +119,8 @@ fn where_clause(f: &TicketFilter) -> (String, Vec<Bind>) {
         }
     }
     if let Some(email) = &f.submitter_email {
-        sql.push("submitter_email = ?".into());
+        // Case-insensitive (issue 11.10); served by tickets_submitter_email_nocase_created.
+        sql.push("submitter_email = ? collate nocase".into());
         binds.push(Bind::Text(email.clone()));
     }
     (sql.join(" and "), binds)
@@ -332,7 +335,7 @@ pub async fn list_for_submitter(
     let filter = TicketFilter {
         ordering: "-created",
         matches_nothing: actor.email.trim().is_empty(),
-        submitter_email: Some(actor.email.clone()),
+        submitter_email: Some(actor.email.trim().to_owned()),
         ..TicketFilter::default()
     };
     let (count, request, rows) = page_of_rows(pool, &filter, page).await?;
@@ -534,12 +537,28 @@ fn opt<T: ToString>(v: &Option<T>) -> Option<String> {
 ///
 /// # Errors
 /// `Forbidden` for non-staff; `NotFound`; `Validation` with every bad field.
-#[tracing::instrument(skip(pool, actor, input))]
 pub async fn update(
     pool: &SqlitePool,
     actor: &CurrentUser,
     id: i64,
+    input: TicketInput,
+) -> Result<Ticket, AppError> {
+    update_checked(pool, actor, id, input, None).await
+}
+
+/// `update`, only if the ticket is still at `expected_version` (when given): the version the
+/// form or the request was based on. Checked inside the write, so no change slips between.
+///
+/// # Errors
+/// As `update`; `Conflict` (naming who changed the ticket last, and when) when the ticket's
+/// version is no longer `expected_version`; nothing is written then.
+#[tracing::instrument(skip(pool, actor, input))]
+pub async fn update_checked(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    id: i64,
     mut input: TicketInput,
+    expected_version: Option<i64>,
 ) -> Result<Ticket, AppError> {
     require_staff(actor)?;
     find_row(pool, id).await?;
@@ -558,6 +577,12 @@ pub async fn update(
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(AppError::NotFound)?;
+    if let Some(expected) = expected_version
+        && expected != old.version
+    {
+        drop(tx);
+        return Err(conflict(pool, id, old.version).await);
+    }
     let mut new = old.clone();
     if let Some(q) = input.queue {
         new.queue = q;
@@ -592,6 +617,14 @@ pub async fn update(
     if let Some(m) = input.merged_to {
         new.merged_to = m;
     }
+    // A new merge obeys the merge rules (issue 11.3); taking a merge back is always allowed.
+    let merging = match new.merged_to {
+        Some(target) if new.merged_to != old.merged_to => {
+            super::merges::check(&mut tx, id, old.merged_to, target).await?;
+            Some(target)
+        }
+        _ => None,
+    };
 
     let mut changes: Vec<(String, Option<String>, Option<String>)> = Vec::new();
     let mut diff = |field: &str, a: Option<String>, b: Option<String>| {
@@ -656,14 +689,15 @@ pub async fn update(
 
     let now = Timestamp::now().to_db();
     let status_changed = new.status != old.status;
-    let title = match (status_changed, TicketStatus::from_i64(new.status)) {
-        (true, Some(s)) if s != TicketStatus::Open => s.label().to_owned(),
+    let title = match (merging, status_changed, TicketStatus::from_i64(new.status)) {
+        (Some(target), _, _) => format!("Merged into #{target}"),
+        (None, true, Some(s)) if s != TicketStatus::Open => s.label().to_owned(),
         _ => "Updated".to_owned(),
     };
     sqlx::query(
         "update tickets set title = ?, queue = ?, modified = ?, submitter_email = ?, \
          assigned_to = ?, status = ?, on_hold = ?, description = ?, resolution = ?, \
-         priority = ?, due_date = ?, merged_to = ? where id = ?",
+         priority = ?, due_date = ?, merged_to = ?, version = version + 1 where id = ?",
     )
     .bind(&new.title)
     .bind(new.queue)
@@ -713,9 +747,42 @@ pub async fn update(
         .execute(&mut *tx)
         .await?;
     }
+    if let Some(target) = merging {
+        let submitter = new.submitter_email.as_deref();
+        super::merges::link(&mut tx, actor, id, submitter, target, &now).await?;
+    }
     // The answer shows this change, not one committed by another request just after it.
     let _turn = tx.commit_keeping_turn().await?;
     find(pool, id).await
+}
+
+/// The conflict error for ticket `id`, now at `version`: who wrote its latest followup (every
+/// change is one), and when.
+async fn conflict(pool: &SqlitePool, id: i64, version: i64) -> AppError {
+    let last: Result<Option<(Option<i64>, String)>, sqlx::Error> = sqlx::query_as(
+        "select user, date from followups where ticket = ? order by date desc, id desc limit 1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await;
+    let (user, date) = match last {
+        Ok(Some((user, date))) => (user, parse_db_time(&date)),
+        Ok(None) => (None, Timestamp::now()),
+        Err(e) => return e.into(),
+    };
+    let by = match user {
+        Some(u) => users::get_user(pool, u)
+            .await
+            .map_or_else(|_| "someone".to_owned(), |u| u.display_name()),
+        None => "someone".to_owned(),
+    };
+    AppError::Conflict(Box::new(crate::domain::ticket::EditConflict {
+        by,
+        at: date,
+        version,
+        changed: Vec::new(),
+        yours: std::collections::BTreeMap::new(),
+    }))
 }
 
 /// One ticket with its recorded changes (field, old value, new value per followup), for the
@@ -729,7 +796,12 @@ pub async fn detail(
     id: i64,
 ) -> Result<TicketDetail, AppError> {
     require_staff(actor)?;
-    let ticket = find(pool, id).await?;
+    let row = find_row(pool, id).await?;
+    let version = row.version;
+    let ticket = build(pool, vec![row])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)?;
     let changes = sqlx::query_as::<_, (i64, String, Option<String>, Option<String>)>(
         "select c.followup, c.field, c.old_value, c.new_value from ticket_changes c \
          join followups f on f.id = c.followup where f.ticket = ? order by c.id",
@@ -745,11 +817,18 @@ pub async fn detail(
         new_value,
     })
     .collect();
-    Ok(TicketDetail { ticket, changes })
+    let cc = super::merges::cc_list(pool, id).await?;
+    Ok(TicketDetail {
+        ticket,
+        changes,
+        version,
+        cc,
+    })
 }
 
-/// A ticket as its submitter sees it: only when `actor`'s email is the submitter's, with the
-/// public followups and no staff-only custom fields. Any signed-in user may ask.
+/// A ticket as its submitter sees it (`SubmitterTicket`: the public followups and their
+/// files, nothing staff-only): only when `actor`'s email is the submitter's. Any signed-in
+/// user may ask.
 ///
 /// # Errors
 /// `NotFound` for another person's ticket (so as not to reveal that it exists).
@@ -757,23 +836,49 @@ pub async fn get_for_submitter(
     pool: &SqlitePool,
     actor: &CurrentUser,
     id: i64,
-) -> Result<Ticket, AppError> {
+) -> Result<SubmitterTicket, AppError> {
     let row = find_row(pool, id).await?;
-    let email = actor.email.trim();
-    if email.is_empty() || row.submitter_email.as_deref() != Some(email) {
+    let submitter = row.submitter_email.as_deref().unwrap_or_default();
+    if !crate::domain::email::same_email(&actor.email, submitter) {
         return Err(AppError::NotFound);
     }
-    let mut t = build(pool, vec![row])
+    let queue: String = sqlx::query_scalar("select title from queues where id = ?")
+        .bind(row.queue)
+        .fetch_optional(pool)
         .await?
-        .pop()
-        .ok_or(AppError::NotFound)?;
-    t.followup_set.retain(|f| f.public);
-    for d in custom_fields::all_cached(pool).await? {
-        if d.staff_only {
-            t.custom.remove(&d.key());
-        }
-    }
-    Ok(t)
+        .unwrap_or_default();
+    let followups = followups::for_tickets(pool, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|f| f.public)
+        .map(|f| SubmitterFollowUp {
+            id: f.id,
+            title: f.title,
+            comment: f.comment,
+            date: f.date,
+            new_status: f.new_status,
+            attachments: f
+                .followupattachment_set
+                .into_iter()
+                .map(|a| SubmitterAttachment {
+                    id: a.id,
+                    filename: a.filename,
+                    size: a.size,
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(SubmitterTicket {
+        id: row.id,
+        title: row.title,
+        queue,
+        status: TicketStatus::from_i64(row.status).unwrap_or(TicketStatus::Open),
+        created: parse_db_time(&row.created),
+        resolution: row.resolution,
+        followups,
+    })
 }
 
 /// A public comment by the ticket's submitter (the "My tickets" page).
@@ -803,22 +908,65 @@ pub async fn comment_as_submitter(
     }
     let now = Timestamp::now().to_db();
     let mut tx = super::db::begin_write(pool).await?;
-    sqlx::query(
-        "insert into followups (ticket, date, title, comment, public, user) \
-         values (?, ?, 'Comment', ?, 1, ?)",
+    // A reply from the customer on a finished ticket is work again (issue 11.4): it reopens,
+    // recorded as a status change on this comment. Read inside the write, so a concurrent
+    // resolve is seen.
+    let status: i64 = sqlx::query_scalar("select status from tickets where id = ?")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let finished = matches!(
+        TicketStatus::from_i64(status),
+        Some(TicketStatus::Resolved | TicketStatus::Closed)
+    );
+    let reopened = finished.then_some(i64::from(TicketStatus::Reopened));
+    let followup: i64 = sqlx::query_scalar(
+        "insert into followups (ticket, date, title, comment, public, user, new_status) \
+         values (?, ?, 'Comment', ?, 1, ?, ?) returning id",
     )
     .bind(id)
     .bind(&now)
     .bind(comment)
     .bind(actor.id)
-    .execute(&mut *tx)
+    .bind(reopened)
+    .fetch_one(&mut *tx)
     .await?;
-    sqlx::query("update tickets set modified = ? where id = ?")
-        .bind(&now)
-        .bind(id)
+    if let Some(new) = reopened {
+        sqlx::query("update tickets set status = ? where id = ?")
+            .bind(new)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "insert into ticket_changes (followup, field, old_value, new_value) \
+             values (?, 'status', ?, ?)",
+        )
+        .bind(followup)
+        .bind(status.to_string())
+        .bind(new.to_string())
         .execute(&mut *tx)
         .await?;
+    }
+    touch(&mut tx, id, &now).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Marks activity on ticket `id` at `now` (a db timestamp), inside the caller's write: every
+/// followup, by anyone, moves `modified` (issue 11.5), so "recently changed first" and "Last
+/// activity" see replies too, and bumps the ticket's version (issue 11.1).
+pub(crate) async fn touch(
+    conn: &mut sqlx::SqliteConnection,
+    id: i64,
+    now: &str,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "update tickets set modified = max(modified, ?), version = version + 1 where id = ?",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -1236,13 +1384,12 @@ mod tests {
         customer.is_staff = false;
         customer.is_superuser = false;
         let seen = get_for_submitter(&pool, &customer, t.id).await.unwrap();
-        assert_eq!(seen.followup_set.len(), 1, "the internal note is hidden");
+        assert_eq!(seen.followups.len(), 1, "the internal note is hidden");
         comment_as_submitter(&pool, &customer, t.id, "  thanks  ")
             .await
             .unwrap();
         let seen = get_for_submitter(&pool, &customer, t.id).await.unwrap();
-        assert_eq!(seen.followup_set[1].comment.as_deref(), Some("thanks"));
-        assert!(seen.followup_set[1].public);
+        assert_eq!(seen.followups[1].comment.as_deref(), Some("thanks"));
         let err = comment_as_submitter(&pool, &customer, t.id, " ")
             .await
             .unwrap_err();
