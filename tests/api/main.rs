@@ -6,6 +6,7 @@ mod authz_matrix;
 mod backup;
 mod concurrency;
 mod crash;
+mod csrf;
 mod custom_fields;
 mod deletion;
 mod followups;
