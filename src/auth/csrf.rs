@@ -3,6 +3,9 @@
 //! - a browser says it comes from another site: its `Origin` is present and not this site, or
 //!   `Sec-Fetch-Site` is `cross-site`, whatever credentials it carries (a browser that once
 //!   answered the API's Basic prompt attaches those credentials to a forged form post too);
+//! - it calls a server function (`/sfn/...`, the sign-in among them) without this site's
+//!   `Origin` (or else `Referer`), cookie or not: a forged sign-in would put the victim in
+//!   the attacker's account;
 //! - it carries the session cookie, no `Authorization`, and not this site's `Origin`/`Referer`.
 //!
 //! Requests without `Origin` to the REST API (curl, scripts with Basic auth) are unaffected.
@@ -52,8 +55,11 @@ pub fn from_another_site(headers: &HeaderMap) -> bool {
 }
 
 /// Whether an unsafe request to `path` with these headers is refused (see the module docs).
-pub fn refused(_path: &str, headers: &HeaderMap) -> bool {
+pub fn refused(path: &str, headers: &HeaderMap) -> bool {
     if from_another_site(headers) {
+        return true;
+    }
+    if path.starts_with("/sfn/") && !same_origin(headers) {
         return true;
     }
     let has_cookie = headers.contains_key(header::COOKIE);
@@ -127,6 +133,19 @@ mod tests {
         assert!(!refused(
             "/api/users",
             &headers(&[("host", "a:3000"), ("origin", "http://a:3000"), basic])
+        ));
+    }
+
+    #[test]
+    fn server_functions_need_this_sites_origin_or_referer_even_without_a_cookie() {
+        assert!(refused("/sfn/login", &headers(&[("host", "a:3000")])));
+        assert!(!refused(
+            "/sfn/login",
+            &headers(&[("host", "a:3000"), ("origin", "http://a:3000")])
+        ));
+        assert!(!refused(
+            "/sfn/login",
+            &headers(&[("host", "a:3000"), ("referer", "http://a:3000/login")])
         ));
     }
 }
