@@ -11,6 +11,7 @@ mod custom_fields;
 mod deletion;
 mod followups;
 mod foundation;
+mod hardening;
 mod helpers;
 mod limits;
 mod load;
