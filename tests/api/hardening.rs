@@ -2,9 +2,62 @@
 //! stored, served and removed, and callers are checked before their bodies are read.
 
 use reqwest::Method;
+use reqwest::multipart::{Form, Part};
 use serde_json::json;
 
 use crate::helpers::*;
+
+async fn ticket(app: &TestApp) -> i64 {
+    let q = make_queue(app, "desk").await;
+    make_ticket(app, json!({"queue": q, "title": "T"})).await["id"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn file_names_of_dots_are_never_stored_as_such_and_inner_dots_are_served_and_deleted() {
+    let app = spawn_app().await;
+    let t = ticket(&app).await;
+    for (raw, stored) in [
+        (". ..", "attachment"),
+        (". ..x", "x"),
+        ("...", "attachment"),
+        ("report..v2.pdf", "report..v2.pdf"),
+    ] {
+        let form = Form::new().text("ticket", t.to_string()).part(
+            "attachments",
+            Part::bytes(raw.as_bytes().to_vec())
+                .file_name(raw.to_owned())
+                .mime_str("text/plain")
+                .unwrap(),
+        );
+        let (s, f) = send(app.admin(Method::POST, "/api/followups/").multipart(form)).await;
+        assert_eq!(s, 201, "{raw:?}: {f}");
+        let att = &f["followupattachment_set"][0];
+        assert_eq!(att["filename"], stored, "{raw:?}");
+        let url = att["url"].as_str().unwrap();
+        let id = att["id"].as_i64().unwrap();
+        let path = query_strings(
+            &app,
+            &format!("select file from followup_attachments where id = {id}"),
+        )
+        .await[0]
+            .clone()
+            .unwrap();
+        assert!(path.ends_with(&format!("/{stored}")), "{path}");
+        let on_disk = app.media_root().join(&path);
+        assert!(on_disk.is_file(), "{raw:?}: {path}");
+
+        let resp = app.admin(Method::GET, url).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{raw:?} download");
+        assert_eq!(resp.bytes().await.unwrap().as_ref(), raw.as_bytes());
+
+        let (s, b) =
+            send(app.admin(Method::DELETE, &format!("/api/followups-attachments/{id}/"))).await;
+        assert_eq!(s, 204, "{raw:?} delete: {b}");
+        assert!(!on_disk.exists(), "{raw:?}: the file stayed on disk");
+    }
+}
 
 #[tokio::test]
 async fn custom_field_sizes_are_bounded_with_a_400_naming_the_field() {
