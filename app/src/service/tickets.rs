@@ -836,8 +836,8 @@ pub enum BulkAction {
 ///
 /// # Errors
 /// `Forbidden` for non-staff; `NotFound` for an unknown ticket; `Validation` for an unknown
-/// assignee.
-#[tracing::instrument(skip(pool, actor, media_root))]
+/// assignee or more than `MAX_BULK_TICKETS` tickets (`sel`).
+#[tracing::instrument(skip(pool, actor, media_root, ids))]
 pub async fn bulk(
     pool: &SqlitePool,
     actor: &CurrentUser,
@@ -846,6 +846,15 @@ pub async fn bulk(
     action: BulkAction,
 ) -> Result<usize, AppError> {
     require_staff(actor)?;
+    if ids.len() > MAX_BULK_TICKETS {
+        return Err(AppError::field(
+            "sel",
+            format!(
+                "Select no more than {MAX_BULK_TICKETS} tickets at once (got {}).",
+                ids.len()
+            ),
+        ));
+    }
     for &id in ids {
         match action {
             BulkAction::Delete => delete(pool, actor, media_root, id).await?,
@@ -865,6 +874,10 @@ pub async fn bulk(
     }
     Ok(ids.len())
 }
+
+/// The most tickets one bulk action changes: each is a write of its own, so a larger
+/// selection would hold the database for long.
+pub const MAX_BULK_TICKETS: usize = 100;
 
 /// The queues, active staff and custom field definitions that ticket forms and list filters
 /// offer.
