@@ -279,3 +279,25 @@ async fn a_bulk_action_takes_at_most_100_tickets() {
     let (s, b) = send(bulk(vec![first])).await;
     assert_eq!(s, 200, "{b}");
 }
+
+#[tokio::test]
+async fn a_text_filter_needs_three_characters_unless_it_is_a_ticket_number() {
+    let app = spawn_app().await;
+    let t = ticket(&app).await;
+    for q in ["ab", "%20a%20", "é"] {
+        let (s, b) = admin_json(&app, Method::GET, &format!("/api/tickets/?q={q}"), None).await;
+        assert_eq!(
+            (s, b),
+            (
+                400,
+                json!({"q": ["Enter at least 3 characters to search, or a ticket number."]})
+            ),
+            "{q}"
+        );
+    }
+    for q in [t.to_string(), format!("%23{t}")] {
+        let (s, b) = admin_json(&app, Method::GET, &format!("/api/tickets/?q={q}"), None).await;
+        assert_eq!(s, 200, "{q}: {b}");
+        assert_eq!(b["count"], 1, "{q}: {b}");
+    }
+}

@@ -17,6 +17,7 @@ mod limits;
 mod load;
 mod openapi;
 mod queues;
+mod search;
 mod security;
 mod shutdown;
 mod tickets;
