@@ -121,6 +121,10 @@ pub fn build_app(
             state.clone(),
             crate::auth::pages::guard_pages,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::server_fns::guard_server_fns,
+        ))
         .layer(axum::middleware::from_fn(
             crate::auth::csrf::reject_cross_site,
         ))

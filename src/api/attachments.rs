@@ -14,7 +14,7 @@ use app::service::attachments;
 
 use super::pagination::ListQuery;
 use super::payload::Payload;
-use super::{Id, created, no_content, paths};
+use super::{ApiStaff, Id, created, no_content, paths};
 use crate::auth::basic::ApiUser;
 use crate::startup::AppState;
 
@@ -51,7 +51,7 @@ async fn get_attachment(
 
 async fn create_attachment(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    ApiStaff(user): ApiStaff,
     payload: Payload,
 ) -> Result<Response, AppError> {
     let input = AttachmentInput::from_parts(&payload.body, payload.files);

@@ -13,7 +13,7 @@ use app::service::custom_fields;
 
 use super::pagination::ListQuery;
 use super::payload::Payload;
-use super::{Id, created, no_content, paths};
+use super::{ApiStaff, Id, created, no_content, paths};
 use crate::auth::basic::ApiUser;
 use crate::startup::AppState;
 
@@ -51,7 +51,7 @@ async fn get_custom_field(
 
 async fn create_custom_field(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    ApiStaff(user): ApiStaff,
     payload: Payload,
 ) -> Result<Response, AppError> {
     let input = CustomFieldInput::from_json(&payload.body, WriteMode::Create);
@@ -62,7 +62,7 @@ async fn create_custom_field(
 
 async fn replace_custom_field(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    ApiStaff(user): ApiStaff,
     Id(id): Id,
     payload: Payload,
 ) -> Result<Json<CustomField>, AppError> {
@@ -74,7 +74,7 @@ async fn replace_custom_field(
 
 async fn update_custom_field(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    ApiStaff(user): ApiStaff,
     Id(id): Id,
     payload: Payload,
 ) -> Result<Json<CustomField>, AppError> {

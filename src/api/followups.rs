@@ -14,7 +14,7 @@ use app::service::followups;
 
 use super::pagination::ListQuery;
 use super::payload::Payload;
-use super::{Id, created, no_content, paths};
+use super::{ApiStaff, Id, created, no_content, paths};
 use crate::auth::basic::ApiUser;
 use crate::startup::AppState;
 
@@ -50,7 +50,7 @@ async fn get_followup(
 
 async fn create_followup(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    ApiStaff(user): ApiStaff,
     payload: Payload,
 ) -> Result<Response, AppError> {
     let input = FollowUpInput::from_json(&payload.body, WriteMode::Create);
@@ -66,7 +66,7 @@ async fn create_followup(
 
 async fn replace_followup(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    ApiStaff(user): ApiStaff,
     Id(id): Id,
     payload: Payload,
 ) -> Result<Json<FollowUp>, AppError> {
@@ -78,7 +78,7 @@ async fn replace_followup(
 
 async fn update_followup(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    ApiStaff(user): ApiStaff,
     Id(id): Id,
     payload: Payload,
 ) -> Result<Json<FollowUp>, AppError> {

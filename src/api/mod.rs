@@ -117,6 +117,22 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
     }
 }
 
+/// A staff caller, checked before the handler's body extractor runs: every endpoint that
+/// reads a body (JSON, a form, a multipart upload) is for staff, so anyone else is refused
+/// before a byte of it is read. The service checks again (and superuser rights).
+pub struct ApiStaff(pub app::domain::user::CurrentUser);
+
+impl FromRequestParts<AppState> for ApiStaff {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let crate::auth::basic::ApiUser(user) =
+            crate::auth::basic::ApiUser::from_request_parts(parts, state).await?;
+        app::service::require_staff(&user)?;
+        Ok(ApiStaff(user))
+    }
+}
+
 /// 201 with a JSON body.
 pub fn created<T: serde::Serialize>(value: T) -> Response {
     (StatusCode::CREATED, axum::Json(value)).into_response()

@@ -13,7 +13,7 @@ use app::service::queues;
 
 use super::pagination::ListQuery;
 use super::payload::Payload;
-use super::{Id, created, no_content, paths};
+use super::{ApiStaff, Id, created, no_content, paths};
 use crate::auth::basic::ApiUser;
 use crate::startup::AppState;
 
@@ -48,7 +48,7 @@ async fn get_queue(
 
 async fn create_queue(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    ApiStaff(user): ApiStaff,
     payload: Payload,
 ) -> Result<Response, AppError> {
     let input = QueueInput::from_json(&payload.body, WriteMode::Create);
@@ -57,7 +57,7 @@ async fn create_queue(
 
 async fn replace_queue(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    ApiStaff(user): ApiStaff,
     Id(id): Id,
     payload: Payload,
 ) -> Result<Json<Queue>, AppError> {
@@ -67,7 +67,7 @@ async fn replace_queue(
 
 async fn update_queue(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    ApiStaff(user): ApiStaff,
     Id(id): Id,
     payload: Payload,
 ) -> Result<Json<Queue>, AppError> {

@@ -14,7 +14,7 @@ use app::service::tickets;
 
 use super::pagination::ListQuery;
 use super::payload::Payload;
-use super::{Id, created, no_content, paths};
+use super::{ApiStaff, Id, created, no_content, paths};
 use crate::auth::basic::ApiUser;
 use crate::startup::AppState;
 
@@ -50,7 +50,7 @@ async fn get_ticket(
 
 async fn create_ticket(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    ApiStaff(user): ApiStaff,
     payload: Payload,
 ) -> Result<Response, AppError> {
     let input = TicketInput::from_json(&payload.body, WriteMode::Create);
@@ -67,7 +67,7 @@ async fn create_ticket(
 
 async fn replace_ticket(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    ApiStaff(user): ApiStaff,
     Id(id): Id,
     payload: Payload,
 ) -> Result<Json<Ticket>, AppError> {
@@ -77,7 +77,7 @@ async fn replace_ticket(
 
 async fn update_ticket(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    ApiStaff(user): ApiStaff,
     Id(id): Id,
     payload: Payload,
 ) -> Result<Json<Ticket>, AppError> {

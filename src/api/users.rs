@@ -9,8 +9,7 @@ use app::error::AppError;
 use app::service::users;
 
 use super::payload::Payload;
-use super::{created, paths};
-use crate::auth::basic::ApiUser;
+use super::{ApiStaff, created, paths};
 use crate::startup::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -19,7 +18,7 @@ pub fn router() -> Router<AppState> {
 
 async fn create_user(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    ApiStaff(user): ApiStaff,
     payload: Payload,
 ) -> Result<Response, AppError> {
     let new = users::create_user_from_json(&state.pool, &user, &payload.body).await?;

@@ -31,22 +31,36 @@ pub struct UploadedFile {
 }
 
 /// Makes a client's file name safe to use as one path component: the last component after
-/// `/` and `\`, no control characters, no leading dots, at most 200 characters; "attachment"
-/// when nothing is left.
+/// `/` and `\`, no control characters, no leading dots or surrounding spaces, at most 200
+/// bytes; "attachment" when nothing is left or only dots are. Names that merely contain `..`
+/// (`report..v2.pdf`) are kept as they are.
 pub fn safe_filename(raw: &str) -> String {
+    // One pass can expose what another must remove (". .." trims to ".."), so repeat until
+    // nothing changes; each pass shortens the name or returns it, so this ends.
+    let mut name = clean_once(raw);
+    loop {
+        let next = clean_once(&name);
+        if next == name {
+            break;
+        }
+        name = next;
+    }
+    if name.chars().all(|c| c == '.') {
+        "attachment".to_owned()
+    } else {
+        name
+    }
+}
+
+fn clean_once(raw: &str) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = last.chars().filter(|c| !c.is_control()).collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').trim();
+    let mut cleaned = cleaned.trim().trim_start_matches('.').trim().to_owned();
     // File systems limit a name to 255 bytes: keep at most 200, on a character boundary.
-    let mut cleaned = cleaned.to_owned();
     while cleaned.len() > 200 {
         cleaned.pop();
     }
-    if cleaned.is_empty() {
-        "attachment".to_owned()
-    } else {
-        cleaned
-    }
+    cleaned
 }
 
 #[cfg(test)]
@@ -63,12 +77,41 @@ mod tests {
         assert_eq!(safe_filename(""), "attachment");
         assert_eq!(safe_filename("dir/"), "attachment");
         assert_eq!(safe_filename("résumé 1.pdf"), "résumé 1.pdf");
+        assert_eq!(safe_filename("a/. ../b/c\\d"), "d");
         let long = safe_filename(&"🙂".repeat(100));
         assert!(
             long.len() <= 200 && long.starts_with('🙂'),
             "{}",
             long.len()
         );
+    }
+
+    #[test]
+    fn names_made_only_of_dots_never_come_back_and_inner_dots_are_kept() {
+        for raw in [". ..", ".. .", ". . .", "...", " . ", "x/. ..", ". ..\u{0}"] {
+            assert_eq!(safe_filename(raw), "attachment", "{raw:?}");
+        }
+        assert_eq!(safe_filename(". ..x"), "x");
+        assert_eq!(safe_filename("report..v2.pdf"), "report..v2.pdf");
+        assert_eq!(safe_filename("notes.."), "notes..");
+        // Whatever comes in, the result is stable and one plain path component.
+        for raw in [
+            ". ..",
+            ". ..x",
+            " .. . .. a",
+            "a\\. ..",
+            format!("{} .x", " ".repeat(300)).as_str(),
+        ] {
+            let once = safe_filename(raw);
+            assert_eq!(safe_filename(&once), once, "{raw:?}");
+            assert!(
+                matches!(
+                    std::path::Path::new(&once).components().collect::<Vec<_>>()[..],
+                    [std::path::Component::Normal(_)]
+                ),
+                "{raw:?} -> {once:?}"
+            );
+        }
     }
 }
 

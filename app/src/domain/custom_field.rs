@@ -121,6 +121,8 @@ fn check_decimal(
     max_digits: Option<i64>,
     places: Option<i64>,
 ) -> Result<String, String> {
+    // A definition stored before decimal_places was bounded must not pad without end either.
+    let places = places.map(|p| p.min(MAX_DECIMAL_PLACES));
     let s = raw.trim();
     if s.len() > 1000 {
         return Err("String value too large.".to_owned());
@@ -364,6 +366,13 @@ impl CustomField {
     }
 }
 
+/// The most decimal places a decimal field may keep (values are padded to this many).
+pub const MAX_DECIMAL_PLACES: i64 = 100;
+/// The longest list of choices, all lines together.
+pub const MAX_LIST_VALUES_CHARS: usize = 10_000;
+/// The longest help text shown under a field.
+pub const MAX_HELP_TEXT_CHARS: usize = 1_000;
+
 /// A custom field definition to create or change, parsed.
 #[derive(Debug)]
 pub struct CustomFieldInput {
@@ -395,31 +404,59 @@ impl CustomFieldInput {
             &mut errors,
             input::text(Some(30), false),
         );
-        let help_text =
-            input::optional_nullable(body, "help_text", &mut errors, input::text(None, true))
-                .map(Option::unwrap_or_default);
+        let help_text = input::optional_nullable(
+            body,
+            "help_text",
+            &mut errors,
+            input::text(Some(MAX_HELP_TEXT_CHARS), true),
+        )
+        .map(Option::unwrap_or_default);
         let data_type = input::required(body, "data_type", mode, &mut errors, |v| {
             DataType::parse(&as_text(v).map_err(|_| format!("\"{v}\" is not a valid choice."))?)
         });
-        let non_negative = |v: &serde_json::Value| {
-            let n = input::integer(v)?;
-            if n < 0 {
-                Err("Ensure this value is greater than or equal to 0.".to_owned())
-            } else {
-                Ok(n)
+        // Sizes a superuser sets are bounded: each is used to check and pad every value
+        // written (a decimal_places of 10^12 would pad 10^12 zeros), and list_values is
+        // rendered on every ticket form.
+        let bounded = |max: i64| {
+            move |v: &serde_json::Value| {
+                let n = input::integer(v)?;
+                if n < 0 {
+                    Err("Ensure this value is greater than or equal to 0.".to_owned())
+                } else if n > max {
+                    Err(format!("Ensure this value is less than or equal to {max}."))
+                } else {
+                    Ok(n)
+                }
             }
         };
-        let max_length = input::optional_nullable(body, "max_length", &mut errors, non_negative);
-        let decimal_places =
-            input::optional_nullable(body, "decimal_places", &mut errors, non_negative);
-        let list_values = input::optional_nullable(body, "list_values", &mut errors, |v| match v {
-            // A list of choices is accepted as well as one a line.
-            serde_json::Value::Array(items) => items
-                .iter()
-                .map(as_text)
-                .collect::<Result<Vec<_>, _>>()
-                .map(|l| l.join("\n")),
-            other => as_text(other),
+        let max_length = input::optional_nullable(
+            body,
+            "max_length",
+            &mut errors,
+            bounded(super::MAX_TEXT_CHARS as i64),
+        );
+        let decimal_places = input::optional_nullable(
+            body,
+            "decimal_places",
+            &mut errors,
+            bounded(MAX_DECIMAL_PLACES),
+        );
+        let list_values = input::optional_nullable(body, "list_values", &mut errors, |v| {
+            let text = match v {
+                // A list of choices is accepted as well as one a line.
+                serde_json::Value::Array(items) => items
+                    .iter()
+                    .map(as_text)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(|l| l.join("\n"))?,
+                other => as_text(other)?,
+            };
+            if text.chars().count() > MAX_LIST_VALUES_CHARS {
+                return Err(format!(
+                    "Ensure this field has no more than {MAX_LIST_VALUES_CHARS} characters."
+                ));
+            }
+            Ok(text)
         })
         .map(Option::unwrap_or_default);
         let empty_selection_list =

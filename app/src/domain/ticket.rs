@@ -621,7 +621,43 @@ pub struct TicketFilter {
     pub submitter_email: Option<String>,
 }
 
+/// The fewest characters a text search takes: the search index matches trigrams, and a
+/// shorter text would have to be looked for in every ticket.
+pub const MIN_SEARCH_CHARS: usize = 3;
+
 impl TicketFilter {
+    /// The ticket number `q` names, if it is one (`301` or `#301`).
+    pub fn ticket_number(&self) -> Option<i64> {
+        let q = self.q.as_deref()?.trim();
+        let digits = q.strip_prefix('#').unwrap_or(q);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        digits.parse::<i64>().ok().filter(|n| *n > 0)
+    }
+
+    /// The text `q` searches for, when it is long enough to search the index.
+    pub fn search_text(&self) -> Option<String> {
+        let q = self.q.as_deref()?.trim();
+        (q.chars().count() >= MIN_SEARCH_CHARS).then(|| q.to_owned())
+    }
+
+    /// Refuses a `q` that is neither a ticket number nor long enough to search.
+    ///
+    /// # Errors
+    /// `Validation` naming `q`.
+    pub fn check(&self) -> Result<(), crate::error::AppError> {
+        if self.q.is_some() && self.ticket_number().is_none() && self.search_text().is_none() {
+            return Err(crate::error::AppError::field(
+                "q",
+                format!(
+                    "Enter at least {MIN_SEARCH_CHARS} characters to search, or a ticket number."
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Reads `status`, `queue`, `assigned_to`, `priority`, `q` and `ordering`; other keys are
     /// ignored. `status` takes a comma-separated list (or repeats); unknown statuses are
     /// ignored.
@@ -772,6 +808,26 @@ mod tests {
         assert_eq!(f.q.as_deref(), Some("printer"));
         assert_eq!(q(&[("ordering", "title; drop table x")]).ordering, "id");
         assert!(q(&[("queue", "abc")]).matches_nothing);
+    }
+
+    #[test]
+    fn a_ticket_number_is_found_with_or_without_a_hash_and_short_text_is_refused() {
+        let q = |v: &str| TicketFilter::from_query(&[("q".to_owned(), v.to_owned())]);
+        assert_eq!(q("301").ticket_number(), Some(301));
+        assert_eq!(q(" #7 ").ticket_number(), Some(7));
+        assert_eq!(q("#").ticket_number(), None);
+        assert_eq!(q("0").ticket_number(), None);
+        assert_eq!(q("3a").ticket_number(), None);
+        assert!(q("7").check().is_ok());
+        assert!(q("abc").check().is_ok());
+        for short in ["ab", "é", " a "] {
+            let err = q(short).check().unwrap_err();
+            assert_eq!(
+                err.field_messages("q"),
+                vec!["Enter at least 3 characters to search, or a ticket number."],
+                "{short:?}"
+            );
+        }
     }
 
     #[test]

@@ -13,6 +13,10 @@ use crate::domain::user::User;
 use crate::error::AppError;
 use crate::server_fns::tickets::{BulkTickets, ListQuery, get_ticket_choices, list_tickets};
 
+/// What the search box searches, shown under it (comments are not searched yet).
+pub const SEARCH_HINT: &str = "Searches ticket numbers (301 or #301), titles, descriptions, \
+    submitter emails and custom field values, not comments; text needs at least 3 characters.";
+
 /// A status as a coloured label.
 #[component]
 pub fn StatusBadge(status: TicketStatus) -> impl IntoView {
@@ -199,7 +203,8 @@ fn Filters(query: ListQuery, choices: TicketChoices) -> impl IntoView {
             </div>
             <div>
                 <label for="filter-q">"Search"</label>
-                <input id="filter-q" name="q" type="search" value=query.q.clone() placeholder="Title, description, email" />
+                <input id="filter-q" name="q" type="search" value=query.q.clone() placeholder="#301, title, description, email, custom field" aria-describedby="filter-q-hint" />
+                <small class="help" id="filter-q-hint">{SEARCH_HINT}</small>
             </div>
             <div>
                 <label for="filter-size">"Per page"</label>

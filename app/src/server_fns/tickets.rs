@@ -217,6 +217,8 @@ async fn create_inner(data: MultipartData) -> Result<i64, AppError> {
     use crate::domain::input::WriteMode;
     use crate::domain::ticket::TicketInput;
     let actor = require_user().await?;
+    // Uploads are for staff: refuse anyone else before reading the body (up to 10 MiB).
+    crate::service::require_staff(&actor)?;
     let (fields, files) = read_multipart(data).await?;
     let mut f = BTreeMap::new();
     let mut bools = None;
@@ -469,6 +471,8 @@ async fn reply_inner(data: MultipartData) -> Result<(), AppError> {
     use crate::domain::ticket::FollowUpInput;
     use serde_json::Value;
     let actor = require_user().await?;
+    // Uploads are for staff: refuse anyone else before reading the body (up to 10 MiB).
+    crate::service::require_staff(&actor)?;
     let (fields, files) = read_multipart(data).await?;
     let mut body: crate::domain::input::Body = fields
         .into_iter()

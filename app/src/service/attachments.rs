@@ -95,6 +95,16 @@ pub fn check_files(files: &[UploadedFile]) -> Result<(), AppError> {
 }
 const ROOT: &str = "helpdesk/attachments";
 
+/// Whether a stored path is one the app wrote: relative, under the attachments root, and made
+/// only of plain components (no `..`, `.` or root). A name like `report..v2.pdf` is plain.
+pub(crate) fn is_stored_path(file: &str) -> bool {
+    use std::path::Component;
+    file.starts_with(ROOT)
+        && Path::new(file)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+}
+
 fn io_error(e: std::io::Error) -> AppError {
     tracing::error!(error = %e, "attachment file operation failed");
     AppError::Internal
@@ -260,7 +270,7 @@ pub(crate) async fn files_where(
     .await?;
     Ok(files
         .into_iter()
-        .filter(|f| f.starts_with(ROOT) && !f.contains(".."))
+        .filter(|f| is_stored_path(f))
         .map(|f| media_root.join(f))
         .collect())
 }
@@ -354,7 +364,7 @@ pub async fn download(
         }
         row
     };
-    if !row.file.starts_with(ROOT) || row.file.contains("..") {
+    if !is_stored_path(&row.file) {
         return Err(AppError::NotFound);
     }
     let bytes = match tokio::fs::read(media_root.join(&row.file)).await {

@@ -122,7 +122,7 @@ async fn copy_files(
         .map_err(|e| fail("cannot list the attachments", e))?;
     for rel in files {
         // Stored paths are relative and under helpdesk/attachments; anything else is skipped.
-        if rel.contains("..") || Path::new(&rel).is_absolute() {
+        if !super::attachments::is_stored_path(&rel) {
             continue;
         }
         let (src, dst) = (from.join(&rel), to.join(&rel));

@@ -100,23 +100,38 @@ fn where_clause(f: &TicketFilter) -> (String, Vec<Bind>) {
     if f.unassigned {
         sql.push("assigned_to is null".into());
     }
-    if let Some(q) = &f.q {
-        // FTS5 reads its query as a C string, so a NUL would cut it short.
-        if q.chars().count() >= 3 && !q.contains('\0') {
-            // The trigram index matches a quoted phrase as a substring, case-insensitively.
-            sql.push("id in (select rowid from tickets_fts where tickets_fts match ?)".into());
-            binds.push(Bind::Text(format!("\"{}\"", q.replace('"', "\"\""))));
-        } else {
-            // Too short for trigrams (or holds a NUL). instr, not LIKE: literal matching.
-            sql.push(
-                "(instr(lower(title), lower(?1x)) > 0 or instr(lower(description), lower(?1x)) > 0 \
-                 or instr(lower(coalesce(submitter_email, '')), lower(?1x)) > 0)"
-                    .replace("?1x", "?"),
-            );
-            for _ in 0..3 {
-                binds.push(Bind::Text(q.clone()));
-            }
+    // Text is looked up in the trigram indexes of tickets (title, description, submitter
+    // email) and of custom field values; a ticket number matches that ticket. `check`
+    // refuses any other `q` (too short to search without reading every ticket).
+    let number = f.ticket_number();
+    let text = f.search_text();
+    if number.is_some() || text.is_some() {
+        let mut sources = Vec::new();
+        if let Some(n) = number {
+            sources.push("select ?".to_owned());
+            binds.push(Bind::Int(n));
         }
+        // FTS5 reads its query as a C string, so a NUL would cut it short: such text
+        // matches nothing (and is never looked for row by row).
+        if let Some(t) = text.filter(|t| !t.contains('\0')) {
+            // A quoted phrase matches as a substring, case-insensitively.
+            let phrase = format!("\"{}\"", t.replace('"', "\"\""));
+            sources.push("select rowid from tickets_fts where tickets_fts match ?".to_owned());
+            sources.push(
+                "select ticket from ticket_custom_field_values where id in \
+                 (select rowid from ticket_custom_values_fts where ticket_custom_values_fts match ?)"
+                    .to_owned(),
+            );
+            binds.push(Bind::Text(phrase.clone()));
+            binds.push(Bind::Text(phrase));
+        }
+        if sources.is_empty() {
+            sql.push("0 = 1".into());
+        } else {
+            sql.push(format!("id in ({})", sources.join(" union ")));
+        }
+    } else if f.q.is_some() {
+        sql.push("0 = 1".into());
     }
     if let Some(email) = &f.submitter_email {
         // Case-insensitive (issue 11.10); served by tickets_submitter_email_nocase_created.
@@ -126,11 +141,16 @@ fn where_clause(f: &TicketFilter) -> (String, Vec<Bind>) {
     (sql.join(" and "), binds)
 }
 
-/// The ids of one page of the list, in order (limit and offset bound last).
-fn ids_sql(where_sql: &str, ordering: &str) -> String {
+/// The ids of one page of the list, in order (limit and offset bound last). A ticket whose
+/// number was searched for comes first.
+fn ids_sql(where_sql: &str, filter: &TicketFilter) -> String {
+    let first = filter
+        .ticket_number()
+        .map(|n| format!("id = {n} desc, "))
+        .unwrap_or_default();
     format!(
-        "select id from tickets where {where_sql} order by {} limit ? offset ?",
-        order_by(ordering)
+        "select id from tickets where {where_sql} order by {first}{} limit ? offset ?",
+        order_by(filter.ordering)
     )
 }
 
@@ -174,7 +194,7 @@ async fn page_of_rows(
     let request = page.check(count)?;
     // Ids first, from a covering index; then the page's rows by id (see the migration
     // that adds tickets_id).
-    let ids_sql = ids_sql(&where_sql, filter.ordering);
+    let ids_sql = ids_sql(&where_sql, filter);
     let mut ids_q = sqlx::query_scalar::<_, i64>(&ids_sql);
     for b in binds {
         ids_q = match b {
@@ -283,7 +303,8 @@ async fn find(pool: &SqlitePool, id: i64) -> Result<Ticket, AppError> {
 /// A page of tickets, filtered and ordered as `filter` says.
 ///
 /// # Errors
-/// `Forbidden` for non-staff; `NotFoundDetail` for a page past the end.
+/// `Forbidden` for non-staff; `NotFoundDetail` for a page past the end; `Validation` for a
+/// `q` too short to search (see `TicketFilter::check`).
 pub async fn list(
     pool: &SqlitePool,
     actor: &CurrentUser,
@@ -314,6 +335,7 @@ async fn list_with(
     with_followups: bool,
 ) -> Result<Page<Ticket>, AppError> {
     require_staff(actor)?;
+    filter.check()?;
     let (count, request, rows) = page_of_rows(pool, filter, page).await?;
     Ok(Page {
         count,
@@ -984,8 +1006,8 @@ pub enum BulkAction {
 ///
 /// # Errors
 /// `Forbidden` for non-staff; `NotFound` for an unknown ticket; `Validation` for an unknown
-/// assignee.
-#[tracing::instrument(skip(pool, actor, media_root))]
+/// assignee or more than `MAX_BULK_TICKETS` tickets (`sel`).
+#[tracing::instrument(skip(pool, actor, media_root, ids))]
 pub async fn bulk(
     pool: &SqlitePool,
     actor: &CurrentUser,
@@ -994,6 +1016,15 @@ pub async fn bulk(
     action: BulkAction,
 ) -> Result<usize, AppError> {
     require_staff(actor)?;
+    if ids.len() > MAX_BULK_TICKETS {
+        return Err(AppError::field(
+            "sel",
+            format!(
+                "Select no more than {MAX_BULK_TICKETS} tickets at once (got {}).",
+                ids.len()
+            ),
+        ));
+    }
     for &id in ids {
         match action {
             BulkAction::Delete => delete(pool, actor, media_root, id).await?,
@@ -1013,6 +1044,10 @@ pub async fn bulk(
     }
     Ok(ids.len())
 }
+
+/// The most tickets one bulk action changes: each is a write of its own, so a larger
+/// selection would hold the database for long.
+pub const MAX_BULK_TICKETS: usize = 100;
 
 /// The queues, active staff and custom field definitions that ticket forms and list filters
 /// offer.
@@ -1129,6 +1164,8 @@ mod tests {
             vec![("q", "printer")],
             vec![("status", "1"), ("q", "printer")],
             vec![("status", "1"), ("queue", "1"), ("priority", "3")],
+            vec![("q", "301")],
+            vec![("q", "#7")],
         ];
         for pairs in &filters {
             for ordering in crate::domain::ticket::ORDERINGS {
@@ -1141,10 +1178,7 @@ mod tests {
                 let (where_sql, mut binds) = where_clause(&filter);
                 let count_sql =
                     format!("explain query plan select count(*) from tickets where {where_sql}");
-                let ids = format!(
-                    "explain query plan {}",
-                    ids_sql(&where_sql, filter.ordering)
-                );
+                let ids = format!("explain query plan {}", ids_sql(&where_sql, &filter));
                 let count_plan = plan(&pool, &count_sql, &binds).await;
                 binds.push(Bind::Int(25));
                 binds.push(Bind::Int(0));
