@@ -825,7 +825,11 @@ fn ConflictNotice(
     view! {
         <div class="error conflict" role="alert">
             <p>{format!("This ticket was changed by {} at {}.", conflict.by, conflict.at.to_display())}</p>
-            <ul class="changes">{rows}</ul>
+            {if conflict.changed.is_empty() {
+                view! { <p>"No field of this form changed: a reply or a note was added."</p> }.into_any()
+            } else {
+                view! { <ul class="changes">{rows}</ul> }.into_any()
+            }}
             <p>"Your changes are kept below, over the ticket as it is now. Review them and save again."</p>
         </div>
     }

@@ -439,6 +439,7 @@ pub async fn create(
                 .bind(fid)
                 .fetch_one(&mut *tx)
                 .await?;
+        super::tickets::bump_version(&mut tx, owner.ticket).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -466,6 +467,15 @@ pub async fn delete(
     require_staff(actor)?;
     let mut tx = super::db::begin_write(pool).await?;
     let files = files_where(&mut tx, media_root, "id = ?", id).await?;
+    // The ticket's content changes: a form drawn before is stale (issue 11.1).
+    sqlx::query(
+        "update tickets set version = version + 1 where id = \
+         (select f.ticket from followups f join followup_attachments a on a.followup = f.id \
+          where a.id = ?)",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
     let done = sqlx::query("delete from followup_attachments where id = ?")
         .bind(id)
         .execute(&mut *tx)

@@ -261,10 +261,8 @@ pub async fn update(
     .execute(pool)
     .await?;
     // The ticket's content changed: a form drawn before is stale (issue 11.1).
-    sqlx::query("update tickets set version = version + 1 where id = ?")
-        .bind(old.ticket)
-        .execute(pool)
-        .await?;
+    let mut conn = pool.acquire().await?;
+    super::tickets::bump_version(&mut conn, old.ticket).await?;
     super::cache::committed();
     find(pool, id).await
 }

@@ -992,6 +992,19 @@ pub(crate) async fn touch(
     Ok(())
 }
 
+/// Bumps the version of ticket `id` inside the caller's write: its content changed (a file or
+/// a followup edited), so a form or an ETag based on it is stale (issue 11.1).
+pub(crate) async fn bump_version(
+    conn: &mut sqlx::SqliteConnection,
+    id: i64,
+) -> Result<(), AppError> {
+    sqlx::query("update tickets set version = version + 1 where id = ?")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// What a bulk action on the ticket list does to each selected ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BulkAction {
@@ -1435,6 +1448,121 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(err, AppError::NotFound);
+    }
+
+    async fn version(pool: &SqlitePool, admin: &CurrentUser, id: i64) -> i64 {
+        detail(pool, admin, id).await.unwrap().version
+    }
+
+    fn moved(seen: &mut i64, now: i64, what: &str) {
+        assert!(now > *seen, "{what} did not move the version");
+        *seen = now;
+    }
+
+    /// Issue 11.1: every write that changes a ticket or what hangs on it moves its version, and
+    /// a change based on an older version is refused with nothing written.
+    #[sqlx::test(migrations = "../migrations")]
+    async fn every_write_moves_the_version_and_a_stale_one_is_refused(pool: SqlitePool) {
+        use crate::domain::attachment::{AttachmentInput, UploadedFile};
+        use crate::domain::ticket::FollowUpInput;
+        let (admin, q) = setup(&pool).await;
+        let dir = std::env::temp_dir().join(format!("helpdesk-version-{}", std::process::id()));
+        let dir = dir.as_path();
+        let body = json!({"queue": q, "title": "T"});
+        let t = create(&pool, &admin, dir, input(body, WriteMode::Create), vec![])
+            .await
+            .unwrap();
+        let mut seen = version(&pool, &admin, t.id).await;
+        let fu = json!({"ticket": t.id, "comment": "c", "public": true});
+        let f = followups::create(
+            &pool,
+            &admin,
+            dir,
+            FollowUpInput::from_json(fu.as_object().unwrap(), WriteMode::Create),
+            vec![],
+        )
+        .await
+        .unwrap();
+        moved(&mut seen, version(&pool, &admin, t.id).await, "a followup");
+        let file = UploadedFile {
+            field: "file".into(),
+            filename: "a.txt".into(),
+            content_type: "text/plain".into(),
+            bytes: b"abc".to_vec(),
+        };
+        let a = attachments::create(
+            &pool,
+            &admin,
+            dir,
+            AttachmentInput {
+                followup: Some(f.id),
+                file: Some(file),
+                errors: ErrorBag::new(),
+            },
+        )
+        .await
+        .unwrap();
+        moved(
+            &mut seen,
+            version(&pool, &admin, t.id).await,
+            "an added file",
+        );
+        attachments::delete(&pool, &admin, dir, a.id).await.unwrap();
+        moved(
+            &mut seen,
+            version(&pool, &admin, t.id).await,
+            "a deleted file",
+        );
+        let edit = json!({"comment": "d"});
+        followups::update(
+            &pool,
+            &admin,
+            f.id,
+            FollowUpInput::from_json(edit.as_object().unwrap(), WriteMode::Update),
+        )
+        .await
+        .unwrap();
+        moved(
+            &mut seen,
+            version(&pool, &admin, t.id).await,
+            "an edited followup",
+        );
+        followups::delete(&pool, &admin, dir, f.id).await.unwrap();
+        moved(
+            &mut seen,
+            version(&pool, &admin, t.id).await,
+            "a deleted followup",
+        );
+
+        let stale = seen - 1;
+        let body = json!({"title": "Stale"});
+        let err = update_checked(
+            &pool,
+            &admin,
+            t.id,
+            input(body, WriteMode::Update),
+            Some(stale),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.status_code(), 409);
+        assert!(
+            err.to_string()
+                .starts_with("This ticket was changed by admin at "),
+            "{err}"
+        );
+        assert_eq!(get(&pool, &admin, t.id).await.unwrap().title, "T");
+        let body = json!({"title": "Fresh"});
+        update_checked(
+            &pool,
+            &admin,
+            t.id,
+            input(body, WriteMode::Update),
+            Some(seen),
+        )
+        .await
+        .unwrap();
+        moved(&mut seen, version(&pool, &admin, t.id).await, "a change");
     }
 
     #[sqlx::test(migrations = "../migrations")]
