@@ -423,6 +423,17 @@ pub struct TicketChange {
 pub struct TicketDetail {
     pub ticket: Ticket,
     pub changes: Vec<TicketChange>,
+    /// Followup authors' names by user id (see `followups::author_names`).
+    #[serde(default)]
+    pub authors: std::collections::BTreeMap<i64, String>,
+}
+
+/// A ticket as its submitter sees it, with the names of its followups' authors ("You" for
+/// their own).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OwnTicket {
+    pub ticket: Ticket,
+    pub authors: std::collections::BTreeMap<i64, String>,
 }
 
 /// What the ticket forms and filters offer to choose from.

@@ -7,7 +7,6 @@ use crate::components::error::ErrorMessage;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::form::{FieldError, FormAlert, url_error};
-use crate::domain::ticket::Ticket;
 use crate::pages::tickets::StatusBadge;
 use crate::server_fns::tickets::{CommentOwnTicket, get_own_ticket, list_own_tickets};
 
@@ -80,6 +79,15 @@ pub fn OwnTicket(id: i64) -> impl IntoView {
             || (query.read().get("__path").is_none() && query.read().get("commented").is_some())
     };
     let pending = comment.pending();
+    // Once posted, the text leaves the box, so that another click cannot post it again.
+    let text = NodeRef::<leptos::html::Textarea>::new();
+    Effect::new(move |_| {
+        if matches!(comment.value().get(), Some(Ok(())))
+            && let Some(el) = text.get_untracked()
+        {
+            el.set_value("");
+        }
+    });
     view! {
         <p><a href="/my-tickets">"← My tickets"</a></p>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
@@ -99,7 +107,7 @@ pub fn OwnTicket(id: i64) -> impl IntoView {
                 </Show>
                 <input type="hidden" name="id" value=id />
                 <label for="comment">"Comment"</label>
-                <textarea id="comment" name="comment" rows="4" required=true aria-describedby="comment-error"></textarea>
+                <textarea id="comment" name="comment" rows="4" required=true aria-describedby="comment-error" node_ref=text></textarea>
                 <FieldError error field="comment" />
                 <button type="submit" class="primary" disabled=pending>
                     {move || if pending.get() { "Sending…" } else { "Add comment" }}
@@ -110,8 +118,10 @@ pub fn OwnTicket(id: i64) -> impl IntoView {
 }
 
 #[component]
-fn OwnTicketView(t: Ticket) -> impl IntoView {
+fn OwnTicketView(t: crate::domain::ticket::OwnTicket) -> impl IntoView {
+    let crate::domain::ticket::OwnTicket { ticket: t, authors } = t;
     view! {
+        <crate::components::layout::PageTitle text=format!("#{} {}", t.id, t.title) />
         <section class="card">
             <h1>{format!("#{} {}", t.id, t.title)}</h1>
             <p class="badges"><StatusBadge status=t.status /></p>
@@ -121,18 +131,7 @@ fn OwnTicketView(t: Ticket) -> impl IntoView {
             </dl>
             <h2>"Conversation"</h2>
             <ol class="timeline">
-                {t.followup_set
-                    .into_iter()
-                    .map(|f| view! {
-                        <li class="followup">
-                            <p class="meta">
-                                <strong>{f.title.clone().unwrap_or_else(|| "Comment".into())}</strong>
-                                " · " {f.date.to_display()}
-                            </p>
-                            {f.comment.clone().filter(|c| !c.is_empty()).map(|c| view! { <p class="text">{c}</p> })}
-                        </li>
-                    })
-                    .collect_view()}
+                <crate::pages::timeline::Conversation t=t.clone() authors />
             </ol>
         </section>
     }

@@ -745,7 +745,12 @@ pub async fn detail(
         new_value,
     })
     .collect();
-    Ok(TicketDetail { ticket, changes })
+    let authors = super::followups::author_names(pool, actor, &ticket.followup_set).await?;
+    Ok(TicketDetail {
+        ticket,
+        changes,
+        authors,
+    })
 }
 
 /// A ticket as its submitter sees it: only when `actor`'s email is the submitter's, with the
