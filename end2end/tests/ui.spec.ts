@@ -1,7 +1,7 @@
 // Issue #11: what an agent or a customer meets in the browser (failed replies, authors, double
 // clicks, back/forward, page titles, small screens).
 import { test, expect, APIRequestContext } from "@playwright/test";
-import { ADMIN, ADMIN_PASSWORD, hydrated, signIn } from "./helpers";
+import { ADMIN, ADMIN_PASSWORD, hydrated, shot, signIn } from "./helpers";
 
 function unique(prefix: string) {
   return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}`;
@@ -282,6 +282,7 @@ test("at 390 px: no sideways scroll, filters folded, one card per ticket, long t
   await hydrated(page);
   await noSideways();
   await expect(page.getByLabel("Search")).toBeHidden();
+  await shot(page, "ticket-list-390");
   await page.getByText("Filters (1 active)").click();
   await expect(page.getByLabel("Search")).toBeVisible();
   await expect(page.getByLabel("Search")).toHaveValue(word);
