@@ -240,6 +240,15 @@ pub async fn serve(settings: Settings) -> Result<(), RunError> {
     };
     let app = build_app(state, sessions);
     tracing::info!("listening on http://{local}");
+    // The README's "The first admin" relies on this line; after the listening line, so that
+    // whoever waits for the address sees it next.
+    match app::service::users::no_users_yet(&pool).await {
+        Ok(true) => tracing::warn!(
+            "no user yet: create the first admin with `helpdesk createsuperuser --username admin --email admin@example.com` (same DATABASE_URL), then sign in at http://{local}/login"
+        ),
+        Ok(false) => {}
+        Err(e) => tracing::warn!(error = %e, "could not check for a first user"),
+    }
     // With the peer address: the sign-in throttle counts failures per client address.
     axum::serve(
         listener,

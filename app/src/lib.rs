@@ -21,6 +21,8 @@ use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
+use components::layout::PageTitle;
+
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -49,25 +51,25 @@ pub fn App() -> impl IntoView {
         <Title text="Helpdesk" />
         <Router>
             <components::layout::Layout>
-                <Routes fallback=pages::not_found::NotFound>
-                    <Route path=path!("/") view=pages::dashboard::Dashboard ssr=SsrMode::Async />
-                    <Route path=path!("/login") view=pages::login::Login />
-                    <Route path=path!("/my-tickets") view=pages::my_tickets::MyTickets ssr=SsrMode::Async />
-                    <Route path=path!("/tickets") view=pages::tickets::TicketList ssr=SsrMode::Async />
-                    <Route path=path!("/tickets/new") view=pages::ticket::TicketNew ssr=SsrMode::Async />
+                <Routes fallback=|| view! { <PageTitle text="Not found" /> <pages::not_found::NotFound /> }>
+                    <Route path=path!("/") view=|| view! { <PageTitle text="Dashboard" /> <pages::dashboard::Dashboard /> } ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=|| view! { <PageTitle text="Sign in" /> <pages::login::Login /> } />
+                    <Route path=path!("/my-tickets") view=|| view! { <PageTitle text="My tickets" /> <pages::my_tickets::MyTickets /> } ssr=SsrMode::Async />
+                    <Route path=path!("/tickets") view=|| view! { <PageTitle text="Tickets" /> <pages::tickets::TicketList /> } ssr=SsrMode::Async />
+                    <Route path=path!("/tickets/new") view=|| view! { <PageTitle text="New ticket" /> <pages::ticket::TicketNew /> } ssr=SsrMode::Async />
                     <Route path=path!("/tickets/:id") view=pages::ticket::TicketPage ssr=SsrMode::Async />
-                    <Route path=path!("/tickets/:id/edit") view=pages::ticket::TicketEdit ssr=SsrMode::Async />
-                    <Route path=path!("/tickets/:id/delete") view=pages::ticket::TicketDelete ssr=SsrMode::Async />
+                    <Route path=path!("/tickets/:id/edit") view=pages::titled::TicketEditPage ssr=SsrMode::Async />
+                    <Route path=path!("/tickets/:id/delete") view=pages::titled::TicketDeletePage ssr=SsrMode::Async />
                     <Route
                         path=path!("/settings/password")
-                        view=pages::settings_password::SettingsPassword
+                        view=|| view! { <PageTitle text="Change password" /> <pages::settings_password::SettingsPassword /> }
                     />
-                    <Route path=path!("/admin/queues") view=pages::admin_config::AdminQueues ssr=SsrMode::Async />
-                    <Route path=path!("/admin/queues/:id") view=pages::admin_config::AdminQueueEdit ssr=SsrMode::Async />
-                    <Route path=path!("/admin/custom-fields") view=pages::admin_config::AdminCustomFields ssr=SsrMode::Async />
-                    <Route path=path!("/admin/custom-fields/:id") view=pages::admin_config::AdminCustomFieldEdit ssr=SsrMode::Async />
-                    <Route path=path!("/admin/users") view=pages::admin_users::AdminUsers ssr=SsrMode::Async />
-                    <Route path=path!("/admin/users/:id") view=pages::admin_users::AdminUserEdit ssr=SsrMode::Async />
+                    <Route path=path!("/admin/queues") view=|| view! { <PageTitle text="Queues" /> <pages::admin_config::AdminQueues /> } ssr=SsrMode::Async />
+                    <Route path=path!("/admin/queues/:id") view=|| view! { <PageTitle text="Queue" /> <pages::admin_config::AdminQueueEdit /> } ssr=SsrMode::Async />
+                    <Route path=path!("/admin/custom-fields") view=|| view! { <PageTitle text="Custom fields" /> <pages::admin_config::AdminCustomFields /> } ssr=SsrMode::Async />
+                    <Route path=path!("/admin/custom-fields/:id") view=|| view! { <PageTitle text="Custom field" /> <pages::admin_config::AdminCustomFieldEdit /> } ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users") view=|| view! { <PageTitle text="Users" /> <pages::admin_users::AdminUsers /> } ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users/:id") view=|| view! { <PageTitle text="User" /> <pages::admin_users::AdminUserEdit /> } ssr=SsrMode::Async />
                 </Routes>
             </components::layout::Layout>
         </Router>

@@ -45,6 +45,7 @@ test("a non-staff user cannot reach agent or admin pages", async ({ page, browse
   const name = unique("customer");
   await page.getByLabel("Username").fill(name);
   await page.getByLabel("Password").fill("customer-pass-123");
+  await page.getByLabel("Staff (agent)").uncheck();
   await page.getByRole("button", { name: "Create user" }).click();
   await expect(page.getByRole("status")).toContainText(`User ${name} created.`);
 

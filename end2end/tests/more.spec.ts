@@ -54,7 +54,7 @@ test("merge a ticket into another from the ticket page", async ({ page, request 
   await hydrated(page);
   await page.getByLabel("Merge into ticket #").fill(String(b.id));
   await page.getByRole("button", { name: "Merge" }).click();
-  await expect(page.locator(".timeline")).toContainText("status: Open -> Duplicate");
+  await expect(page.locator(".timeline")).toContainText("Status: Open → Duplicate");
   await expect(page.locator("dl.fields")).toContainText(`#${b.id}`);
 });
 

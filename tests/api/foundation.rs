@@ -269,6 +269,31 @@ async fn the_server_stops_cleanly_on_sigterm() {
     assert!(rest.iter().any(|l| l.contains("stopped")), "{rest:?}");
 }
 
+/// The README's "The first admin" promises that the server says how to create one.
+#[tokio::test]
+async fn a_server_without_users_says_how_to_create_the_first_admin() {
+    let empty = spawn_in(tempfile::tempdir().unwrap(), &[]);
+    let line = empty
+        .log
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("a line after the listening line");
+    assert!(
+        line.contains("no user yet")
+            && line.contains("helpdesk createsuperuser --username admin --email"),
+        "{line}"
+    );
+
+    // With an admin there is nothing to say: the server stays quiet until it is stopped.
+    let mut app = spawn_app().await;
+    let status = app.terminate();
+    assert!(status.success(), "exit status {status:?}");
+    let rest: Vec<String> = app.log.try_iter().collect();
+    assert!(
+        !rest.iter().any(|l| l.contains("createsuperuser")),
+        "{rest:?}"
+    );
+}
+
 fn assert_one_clear_line(out: &std::process::Output, expect: &str) {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);

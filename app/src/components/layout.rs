@@ -10,7 +10,21 @@ pub fn Layout(children: Children) -> impl IntoView {
     let location = leptos_router::hooks::use_location();
     let user = Resource::new_blocking(move || location.pathname.get(), |_| get_current_user());
     let logout = ServerAction::<Logout>::new();
+    let main_ref = NodeRef::<leptos::html::Main>::new();
     view! {
+        <a
+            class="skip-link"
+            href="#main"
+            on:click=move |ev| {
+                // The router handles in-page links itself and would not move the focus.
+                if let Some(m) = main_ref.get_untracked() {
+                    ev.prevent_default();
+                    let _ = m.focus();
+                }
+            }
+        >
+            "Skip to main content"
+        </a>
         <header class="site-header">
             <a class="brand" href="/">"Helpdesk"</a>
             <nav aria-label="Main">
@@ -56,6 +70,13 @@ pub fn Layout(children: Children) -> impl IntoView {
                 </Suspense>
             </nav>
         </header>
-        <main id="main">{children()}</main>
+        <main id="main" tabindex="-1" node_ref=main_ref>{children()}</main>
     }
+}
+
+/// The page's `<title>`: what it shows, then the site ("Tickets · Helpdesk"), so that tabs,
+/// history and screen readers tell pages apart.
+#[component]
+pub fn PageTitle(#[prop(into)] text: String) -> impl IntoView {
+    view! { <leptos_meta::Title text=format!("{text} · Helpdesk") /> }
 }

@@ -55,6 +55,25 @@ impl DataType {
         }
     }
 
+    /// The type as the admin pages name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            DataType::Varchar => "Short text",
+            DataType::Text => "Long text",
+            DataType::Integer => "Whole number",
+            DataType::Decimal => "Decimal number",
+            DataType::List => "Choice from a list",
+            DataType::Boolean => "Yes / no",
+            DataType::Date => "Date",
+            DataType::Time => "Time",
+            DataType::Datetime => "Date and time",
+            DataType::Email => "Email address",
+            DataType::Url => "Web address (URL)",
+            DataType::Ipaddress => "IP address",
+            DataType::Slug => "Slug (letters, digits, - and _)",
+        }
+    }
+
     pub fn parse(raw: &str) -> Result<Self, String> {
         Self::ALL
             .into_iter()

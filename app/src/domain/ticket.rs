@@ -253,6 +253,8 @@ pub struct SubmitterFollowUp {
     pub title: Option<String>,
     pub comment: Option<String>,
     pub date: super::Timestamp,
+    /// Who wrote it, as the submitter may know them: "You", an agent's name, or none.
+    pub author: Option<String>,
     /// The status this followup set, if it changed it.
     pub new_status: Option<TicketStatus>,
     pub attachments: Vec<SubmitterAttachment>,
@@ -562,6 +564,9 @@ pub struct TicketDetail {
     pub version: i64,
     /// The addresses copied on the ticket (a merge adds the merged ticket's submitter).
     pub cc: Vec<String>,
+    /// Followup authors' names by user id (see `followups::author_names`).
+    #[serde(default)]
+    pub authors: std::collections::BTreeMap<i64, String>,
 }
 
 /// What the ticket forms and filters offer to choose from.

@@ -48,18 +48,57 @@ fn QueueFields(q: Option<Queue>, error: Signal<Option<AppError>>) -> impl IntoVi
         .and_then(|q| q.email_address.clone())
         .unwrap_or_default();
     let public = q.as_ref().is_some_and(|q| q.allow_public_submission);
+    let owner = q.as_ref().and_then(|q| q.default_owner);
+    let staff = Resource::new(|| (), |_| crate::server_fns::tickets::get_ticket_choices());
+    // A new queue's slug follows its title until the admin types one of their own.
+    let creating = q.is_none();
+    let slug_ref = NodeRef::<leptos::html::Input>::new();
+    let (slug_typed, set_slug_typed) = signal(false);
+    let suggest = move |ev: leptos::ev::Event| {
+        if creating
+            && !slug_typed.get_untracked()
+            && let Some(input) = slug_ref.get_untracked()
+        {
+            input.set_value(&suggest_slug(&event_target_value(&ev)));
+        }
+    };
     view! {
         <input type="hidden" name="bools" value="allow_public_submission" />
         <div>
             <label for="q-title">"Title"</label>
-            <input id="q-title" name="f[title]" value=title required=true aria-describedby="title-error" />
+            <input id="q-title" name="f[title]" value=title required=true aria-describedby="title-error" on:input=suggest />
             <FieldError error field="title" />
         </div>
         <div>
             <label for="q-slug">"Slug"</label>
-            <input id="q-slug" name="f[slug]" value=slug required=true aria-describedby="slug-error" />
+            <input id="q-slug" name="f[slug]" value=slug required=true aria-describedby="slug-error q-slug-help" node_ref=slug_ref on:input=move |_| set_slug_typed.set(true) />
+            <small class="help" id="q-slug-help">"In web addresses: lowercase letters, digits, - and _."</small>
             <FieldError error field="slug" />
         </div>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let options = staff
+                    .await
+                    .map(|c| c.staff)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|u| {
+                        let selected = owner == Some(u.id);
+                        view! { <option value=u.id.to_string() selected=selected>{u.display_name()}</option> }
+                    })
+                    .collect_view();
+                view! {
+                    <div>
+                        <label for="q-owner">"Default owner"</label>
+                        <select id="q-owner" name="f[default_owner]" aria-describedby="default_owner-error">
+                            <option value="">"Nobody (new tickets unassigned)"</option>
+                            {options}
+                        </select>
+                        <FieldError error field="default_owner" />
+                    </div>
+                }
+            })}
+        </Suspense>
         <div>
             <label for="q-email">"Email address"</label>
             <input id="q-email" name="f[email_address]" type="email" value=email aria-describedby="email_address-error" />
@@ -72,6 +111,19 @@ fn QueueFields(q: Option<Queue>, error: Signal<Option<AppError>>) -> impl IntoVi
             </label>
         </div>
     }
+}
+
+/// A slug made from a title: lowercase ASCII letters and digits, other runs as one "-".
+fn suggest_slug(title: &str) -> String {
+    let mut slug = String::new();
+    for c in title.trim().chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    slug.trim_end_matches('-').chars().take(50).collect()
 }
 
 /// `/admin/queues`.
@@ -181,7 +233,7 @@ pub fn AdminQueueEdit() -> impl IntoView {
                                 <Show when=saved><p class="success" role="status">"Saved."</p></Show>
                                 <input type="hidden" name="id" value=q.id />
                                 <QueueFields q=Some(q.clone()) error />
-                                <button type="submit" class="primary">"Save"</button>
+                                <button type="submit" class="primary" disabled=update.pending()>"Save"</button>
                             </ActionForm>
                         </section>
                         <section class="card">
@@ -190,7 +242,7 @@ pub fn AdminQueueEdit() -> impl IntoView {
                             <ActionForm action=delete attr:class="form">
                                 <FormAlert error=del_error />
                                 <input type="hidden" name="id" value=qid />
-                                <button type="submit" class="danger">{del_label}</button>
+                                <button type="submit" class="danger" disabled=delete.pending()>{del_label}</button>
                             </ActionForm>
                         </section>
                     }.into_any()
@@ -246,7 +298,7 @@ fn CustomFieldFields(f: Option<CustomField>, error: Signal<Option<AppError>>) ->
             <select id="cf-type" name="f[data_type]" aria-describedby="data_type-error">
                 {DataType::ALL
                     .into_iter()
-                    .map(|d| view! { <option value=d.as_str() selected={d == kind}>{d.as_str()}</option> })
+                    .map(|d| view! { <option value=d.as_str() selected={d == kind}>{d.label()}</option> })
                     .collect_view()}
             </select>
             <FieldError error field="data_type" />
@@ -322,7 +374,7 @@ pub fn AdminCustomFields() -> impl IntoView {
                                             <tr>
                                                 <td><a href=format!("/admin/custom-fields/{}", f.id)>{f.name}</a></td>
                                                 <td>{f.label}</td>
-                                                <td>{f.data_type.as_str()}</td>
+                                                <td>{f.data_type.label()}</td>
                                                 <td>{yes_no(f.required)}</td>
                                                 <td>{yes_no(f.staff_only)}</td>
                                             </tr>
@@ -385,7 +437,7 @@ pub fn AdminCustomFieldEdit() -> impl IntoView {
                                    <Show when=saved><p class="success" role="status">"Saved."</p></Show>
                                    <input type="hidden" name="id" value=f.id />
                                    <CustomFieldFields f=Some(f.clone()) error />
-                                   <button type="submit" class="primary">"Save"</button>
+                                   <button type="submit" class="primary" disabled=update.pending()>"Save"</button>
                                </ActionForm>
                            </section>
                            <section class="card">
@@ -393,7 +445,7 @@ pub fn AdminCustomFieldEdit() -> impl IntoView {
                                <p>"Every ticket's value for it is removed too."</p>
                                <ActionForm action=delete attr:class="form">
                                    <input type="hidden" name="id" value=fid />
-                                   <button type="submit" class="danger">{del_label}</button>
+                                   <button type="submit" class="danger" disabled=delete.pending()>{del_label}</button>
                                </ActionForm>
                            </section>
                        }.into_any()
@@ -402,4 +454,16 @@ pub fn AdminCustomFieldEdit() -> impl IntoView {
                })}
            </Suspense>
        }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_suggested_slug_is_lowercase_words_joined_by_dashes() {
+        assert_eq!(
+            super::suggest_slug("  Billing & Invoices 2026! "),
+            "billing-invoices-2026"
+        );
+        assert_eq!(super::suggest_slug("Über"), "ber");
+    }
 }

@@ -71,7 +71,8 @@ pub fn AdminUsers() -> impl IntoView {
                 <fieldset class="checks">
                     <legend>"Rights"</legend>
                     <label><input type="checkbox" name="is_active" checked=true />" Active"</label>
-                    <label><input type="checkbox" name="is_staff" />" Staff (agent)"</label>
+                    // Most users added here are agents; customers usually come with their tickets.
+                    <label><input type="checkbox" name="is_staff" checked=true />" Staff (agent)"</label>
                     <label><input type="checkbox" name="is_superuser" />" Superuser (admin)"</label>
                 </fieldset>
                 <button type="submit" class="primary" disabled=pending>
@@ -191,7 +192,7 @@ pub fn AdminUserEdit() -> impl IntoView {
                                     <label><input type="checkbox" name="is_superuser" checked=u.is_superuser />" Superuser (admin)"</label>
                                     <FieldError error=update_error field="is_superuser" />
                                 </fieldset>
-                                <button type="submit" class="primary">"Save"</button>
+                                <button type="submit" class="primary" disabled=update.pending()>"Save"</button>
                             </ActionForm>
                         </section>
                         <section class="card">
@@ -205,7 +206,7 @@ pub fn AdminUserEdit() -> impl IntoView {
                                 <label for="new-password">"New password"</label>
                                 <input id="new-password" name="password" type="password" autocomplete="new-password" required minlength="8" aria-describedby="password-error" />
                                 <FieldError error=pw_error field="password" />
-                                <button type="submit" class="primary">"Set password"</button>
+                                <button type="submit" class="primary" disabled=set_pw.pending()>"Set password"</button>
                             </ActionForm>
                         </section>
                     }

@@ -8,4 +8,7 @@ pub mod my_tickets;
 pub mod not_found;
 pub mod settings_password;
 pub mod ticket;
+pub mod ticket_reply;
 pub mod tickets;
+pub mod timeline;
+pub mod titled;

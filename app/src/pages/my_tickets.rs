@@ -80,6 +80,15 @@ pub fn OwnTicket(id: i64) -> impl IntoView {
             || (query.read().get("__path").is_none() && query.read().get("commented").is_some())
     };
     let pending = comment.pending();
+    // Once posted, the text leaves the box, so that another click cannot post it again.
+    let text = NodeRef::<leptos::html::Textarea>::new();
+    Effect::new(move |_| {
+        if matches!(comment.value().get(), Some(Ok(())))
+            && let Some(el) = text.get_untracked()
+        {
+            el.set_value("");
+        }
+    });
     view! {
         <p><a href="/my-tickets">"← My tickets"</a></p>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
@@ -99,7 +108,7 @@ pub fn OwnTicket(id: i64) -> impl IntoView {
                 </Show>
                 <input type="hidden" name="id" value=id />
                 <label for="comment">"Comment"</label>
-                <textarea id="comment" name="comment" rows="4" required=true aria-describedby="comment-error"></textarea>
+                <textarea id="comment" name="comment" rows="4" required=true aria-describedby="comment-error" node_ref=text></textarea>
                 <FieldError error field="comment" />
                 <button type="submit" class="primary" disabled=pending>
                     {move || if pending.get() { "Sending…" } else { "Add comment" }}
@@ -112,6 +121,7 @@ pub fn OwnTicket(id: i64) -> impl IntoView {
 #[component]
 fn OwnTicketView(t: SubmitterTicket) -> impl IntoView {
     view! {
+        <crate::components::layout::PageTitle text=format!("#{} {}", t.id, t.title) />
         <section class="card">
             <h1>{format!("#{} {}", t.id, t.title)}</h1>
             <p class="badges"><StatusBadge status=t.status /></p>
@@ -121,30 +131,7 @@ fn OwnTicketView(t: SubmitterTicket) -> impl IntoView {
             </dl>
             <h2>"Conversation"</h2>
             <ol class="timeline">
-                {t.followups
-                    .into_iter()
-                    .map(|f| view! {
-                        <li class="followup">
-                            <p class="meta">
-                                <strong>{f.title.clone().unwrap_or_else(|| "Comment".into())}</strong>
-                                " · " {f.date.to_display()}
-                            </p>
-                            {f.comment.clone().filter(|c| !c.is_empty()).map(|c| view! { <p class="text">{c}</p> })}
-                            {f.new_status.map(|s| view! { <p class="status-change">"Status: " {s.label()}</p> })}
-                            {(!f.attachments.is_empty()).then(|| view! {
-                                <ul class="attachments">
-                                    {f.attachments
-                                        .iter()
-                                        .map(|a| {
-                                            let href = format!("/api/followups-attachments/{}/download", a.id);
-                                            view! { <li><a href=href download=a.filename.clone()>{a.filename.clone()}</a></li> }
-                                        })
-                                        .collect_view()}
-                                </ul>
-                            })}
-                        </li>
-                    })
-                    .collect_view()}
+                <crate::pages::timeline::Conversation followups=t.followups />
             </ol>
         </section>
     }

@@ -8,12 +8,12 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::error::ErrorMessage;
 use crate::components::form::{FieldError, FormAlert, url_error};
+use crate::components::layout::PageTitle;
 use crate::domain::custom_field::{CustomField, DataType};
-use crate::domain::ticket::{
-    FollowUp, Priority, Ticket, TicketChange, TicketChoices, TicketDetail, TicketStatus,
-};
+use crate::domain::ticket::{Priority, Ticket, TicketChoices, TicketDetail, TicketStatus};
 use crate::error::AppError;
 use crate::pages::tickets::{PriorityBadge, StatusBadge, queue_name, user_name};
+use crate::pages::timeline::{change_value, field_label};
 use crate::server_fns::forms::{FILES_DROPPED, use_draft};
 use crate::server_fns::tickets::{
     DeleteTicket, TicketAction, UpdateTicket, get_ticket, get_ticket_choices,
@@ -45,50 +45,48 @@ fn custom_text(v: &serde_json::Value) -> String {
     }
 }
 
-/// A recorded value as a person reads it: names for statuses, priorities, users and queues.
-fn change_value(field: &str, raw: Option<&str>, choices: &TicketChoices) -> String {
-    let Some(raw) = raw else {
-        return "—".to_owned();
-    };
-    let n = raw.parse::<i64>().ok();
-    match (field, n) {
-        ("status", Some(n)) => {
-            TicketStatus::from_i64(n).map_or(raw.to_owned(), |s| s.label().into())
-        }
-        ("priority", Some(n)) => Priority::from_i64(n).map_or(raw.to_owned(), |p| p.label().into()),
-        ("assigned_to", Some(n)) => user_name(&choices.staff, Some(n)),
-        ("queue", Some(n)) => queue_name(choices, n),
-        ("on_hold", _) => if raw == "True" || raw == "true" || raw == "1" {
-            "Yes"
-        } else {
-            "No"
-        }
-        .to_owned(),
-        _ if raw.is_empty() => "—".to_owned(),
-        _ => raw.to_owned(),
-    }
-}
-
 /// `/tickets/{id}`: the agents' ticket page, or for a non-staff user their own ticket.
 #[component]
 pub fn TicketPage() -> impl IntoView {
     let id = ticket_id();
     let user = Resource::new_blocking(|| (), |_| crate::server_fns::auth::get_current_user());
+    // Here, not in the staff page: the server may render what is inside the suspense twice,
+    // and the draft can be taken from the session only once.
+    let reply_draft = crate::pages::ticket_reply::reply_draft();
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match user.await {
-                    Ok(Some(u)) if u.is_staff => view! { <StaffTicketPage /> }.into_any(),
+                    Ok(Some(u)) if u.is_staff => view! { <StaffTicketPage reply_draft /> }.into_any(),
                     Ok(Some(_)) => view! { <crate::pages::my_tickets::OwnTicket id=id() /> }.into_any(),
-                    _ => view! { <p><a href="/login">"Sign in"</a></p> }.into_any(),
+                    _ => view! { <SignInAgain /> }.into_any(),
                 }
             })}
         </Suspense>
     }
 }
 
+/// What a signed-out visitor of a ticket page gets (often: their session expired while they
+/// typed a reply): a way back to this very page, where the draft is waiting.
 #[component]
-fn StaffTicketPage() -> impl IntoView {
+fn SignInAgain() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let href = move || {
+        format!(
+            "/login?next={}",
+            crate::server_fns::tickets::encode(&location.pathname.get())
+        )
+    };
+    view! {
+        <section class="card narrow" role="alert">
+            <p>"You are signed out (sessions end after a while). Sign in again to come back to this ticket; a reply you were typing is kept."</p>
+            <p><a class="button primary" href=href>"Sign in"</a></p>
+        </section>
+    }
+}
+
+#[component]
+fn StaffTicketPage(reply_draft: Resource<Option<BTreeMap<String, String>>>) -> impl IntoView {
     let id = ticket_id();
     let query = use_query_map();
     let act = ServerAction::<TicketAction>::new();
@@ -98,7 +96,6 @@ fn StaffTicketPage() -> impl IntoView {
     );
     let choices = Resource::new(|| (), |_| get_ticket_choices());
     let act_url = url_error("/sfn/ticket_action");
-    let reply_url = url_error("/sfn/reply_ticket");
     let act_error = Signal::derive(move || {
         act.value()
             .get()
@@ -128,14 +125,15 @@ fn StaffTicketPage() -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let (d, c) = match (ticket.await, choices.await) {
-                    (Ok(d), Ok(c)) => (d, c),
-                    (Err(e), _) | (_, Err(e)) => return error_view(e),
+                let (d, c, draft) = match (ticket.await, choices.await, reply_draft.await) {
+                    (Ok(d), Ok(c), draft) => (d, c, draft),
+                    (Err(e), _, _) | (_, Err(e), _) => return error_view(e),
                 };
                 view! {
+                    <PageTitle text=format!("#{} {}", d.ticket.id, d.ticket.title) />
                     {move || notice().map(|m| view! { <p class="success banner" role="status">{m}</p> })}
                     <TicketView detail=d.clone() choices=c.clone() act act_error />
-                    <ReplyForm ticket=d.ticket.clone() error=reply_url />
+                    <crate::pages::ticket_reply::ReplyForm ticket=d.ticket.id draft />
                 }
                 .into_any()
             })}
@@ -208,75 +206,7 @@ fn TicketView(
             <p class="text">{if t.description.is_empty() { "—".to_owned() } else { t.description.clone() }}</p>
         </section>
         <QuickActions ticket=t.clone() act error=act_error />
-        <section class="card">
-            <h2>"Timeline"</h2>
-            <ol class="timeline">
-                {t.followup_set
-                    .iter()
-                    .map(|f| {
-                        let changes: Vec<TicketChange> = detail
-                            .changes
-                            .iter()
-                            .filter(|c| c.followup == f.id)
-                            .cloned()
-                            .collect();
-                        view! { <FollowUpItem f=f.clone() changes choices=choices.clone() /> }
-                    })
-                    .collect_view()}
-            </ol>
-        </section>
-    }
-}
-
-#[component]
-fn FollowUpItem(f: FollowUp, changes: Vec<TicketChange>, choices: TicketChoices) -> impl IntoView {
-    let who = f.user.map_or_else(
-        || "Someone".to_owned(),
-        |u| user_name(&choices.staff, Some(u)),
-    );
-    let title = f
-        .title
-        .clone()
-        .filter(|t| !t.is_empty())
-        .unwrap_or_else(|| "Comment".into());
-    view! {
-        <li class="followup" id=format!("followup-{}", f.id) class:internal=!f.public>
-            <p class="meta">
-                <strong>{title}</strong>
-                " · " {who} " · " {f.date.to_display()} " · "
-                {if f.public { "Public" } else { "Internal" }}
-                {f.time_spent.clone().map(|t| view! { " · time spent " {t} })}
-            </p>
-            {f.comment.clone().filter(|c| !c.is_empty()).map(|c| view! { <p class="text">{c}</p> })}
-            {(!changes.is_empty()).then(|| view! {
-                <ul class="changes">
-                    {changes
-                        .into_iter()
-                        .map(|c| {
-                            let old = change_value(&c.field, c.old_value.as_deref(), &choices);
-                            let new = change_value(&c.field, c.new_value.as_deref(), &choices);
-                            view! { <li>{format!("{}: {} -> {}", c.field, old, new)}</li> }
-                        })
-                        .collect_view()}
-                </ul>
-            })}
-            {(!f.followupattachment_set.is_empty()).then(|| view! {
-                <ul class="attachments">
-                    {f.followupattachment_set
-                        .iter()
-                        .map(|a| {
-                            let href = format!("/api/followups-attachments/{}/download", a.id);
-                            view! {
-                                <li>
-                                    <a href=href download=a.filename.clone()>{a.filename.clone()}</a>
-                                    {format!(" ({} bytes)", a.size)}
-                                </li>
-                            }
-                        })
-                        .collect_view()}
-                </ul>
-            })}
-        </li>
+        <crate::pages::timeline::Timeline detail choices />
     }
 }
 
@@ -325,57 +255,6 @@ fn QuickActions(
                 <FieldError error field="merged_to" />
                 <button type="submit" disabled=pending>"Merge"</button>
             </ActionForm>
-        </section>
-    }
-}
-
-/// A multipart form posted straight to the server function, so that files go with it; it works
-/// the same with and without the wasm.
-#[component]
-fn ReplyForm(ticket: Ticket, error: Memo<Option<AppError>>) -> impl IntoView {
-    let error = Signal::derive(move || error.get());
-    let (sending, set_sending) = signal(false);
-    view! {
-        <section class="card">
-            <h2>"Reply"</h2>
-            <form
-                method="post"
-                action="/sfn/reply_ticket"
-                enctype="multipart/form-data"
-                class="form"
-                on:submit=move |_| set_sending.set(true)
-            >
-                <FormAlert error />
-                <input type="hidden" name="ticket" value=ticket.id />
-                <label for="comment">"Comment"</label>
-                <textarea id="comment" name="comment" rows="5" aria-describedby="comment-error"></textarea>
-                <FieldError error field="comment" />
-                <label class="check"><input type="checkbox" name="public" checked=true />" Public (the submitter may see it)"</label>
-                <div class="grid-2">
-                    <div>
-                        <label for="new_status">"New status"</label>
-                        <select id="new_status" name="new_status">
-                            <option value="">"Unchanged"</option>
-                            {TicketStatus::ALL
-                                .into_iter()
-                                .map(|s| view! { <option value=(s as i64).to_string()>{s.label()}</option> })
-                                .collect_view()}
-                        </select>
-                        <FieldError error field="new_status" />
-                    </div>
-                    <div>
-                        <label for="time_spent">"Time spent (HH:MM:SS)"</label>
-                        <input id="time_spent" name="time_spent" placeholder="00:15:00" aria-describedby="time_spent-error" />
-                        <FieldError error field="time_spent" />
-                    </div>
-                </div>
-                <label for="attachments">"Attachments"</label>
-                <input id="attachments" name="attachments" type="file" multiple=true />
-                <FieldError error field="attachments" />
-                <button type="submit" class="primary" disabled=sending>
-                    {move || if sending.get() { "Sending…" } else { "Add reply" }}
-                </button>
-            </form>
         </section>
     }
 }
@@ -780,31 +659,6 @@ pub fn TicketEdit() -> impl IntoView {
             })}
         </Suspense>
     }
-}
-
-/// A field's name as the edit form labels it.
-fn field_label(key: &str, choices: &TicketChoices) -> String {
-    let fixed = match key {
-        "queue" => "Queue",
-        "title" => "Title",
-        "description" => "Description",
-        "submitter_email" => "Submitter email",
-        "priority" => "Priority",
-        "due_date" => "Due date",
-        "assigned_to" => "Assigned to",
-        "status" => "Status",
-        "resolution" => "Resolution",
-        "merged_to" => "Merged into",
-        "on_hold" => "On hold",
-        other => {
-            return choices
-                .custom_fields
-                .iter()
-                .find(|f| f.key() == other)
-                .map_or_else(|| other.to_owned(), |f| f.label.clone());
-        }
-    };
-    fixed.to_owned()
 }
 
 /// "This ticket was changed by NAME at TIME", with the fields that changed.

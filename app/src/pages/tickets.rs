@@ -116,8 +116,35 @@ pub fn TicketList() -> impl IntoView {
                     let q = query.get();
                     let result = tickets.await;
                     let choices_for_bulk = choices.clone();
+                    let for_filters = choices.clone();
                     view! {
-                        <Filters query=q.clone() choices=choices.clone() />
+                        // Keyed by the URL: each navigation (Back and Forward too) gets fresh
+                        // controls showing the URL's filters. Rebuilt in place, a select the
+                        // user had changed would keep showing their choice, not the URL's.
+                        <For
+                            each=move || std::iter::once(query.get())
+                            key=ListQuery::href
+                            children=move |q| {
+                                // On a phone the filters fold away behind their summary (see
+                                // main.css); on wider screens they are always shown.
+                                let active = usize::from(!q.status.is_empty())
+                                    + [&q.queue, &q.assigned_to, &q.priority, &q.q]
+                                        .into_iter()
+                                        .filter(|v| !v.is_empty())
+                                        .count();
+                                let summary = if active == 0 {
+                                    "Filters".to_owned()
+                                } else {
+                                    format!("Filters ({active} active)")
+                                };
+                                view! {
+                                    <details class="filters-box">
+                                        <summary>{summary}</summary>
+                                        <Filters query=q choices=for_filters.clone() />
+                                    </details>
+                                }
+                            }
+                        />
                         {match result {
                             Ok(tp) => view! { <Table query=q.clone() tickets=tp.page.items.clone() now=tp.now choices cleared /> <Pager query=q count=tp.page.count page=tp.page.request.page page_size=tp.page.request.page_size /> <BulkForm choices=choices_for_bulk bulk error=bulk_error /> }.into_any(),
                             Err(e) => view! { <ErrorMessage error=e /> }.into_any(),
@@ -135,7 +162,7 @@ fn Filters(query: ListQuery, choices: TicketChoices) -> impl IntoView {
     let has = |v: &str| query.status.iter().any(|s| s == v);
     let sel = |a: &str, b: &str| a == b;
     view! {
-        <form method="get" action="/tickets" class="filters" aria-label="Filter tickets">
+        <form method="get" action="/tickets" class="filters" aria-label="Filter tickets" autocomplete="off">
             <fieldset class="checks">
                 <legend>"Status"</legend>
                 {TicketStatus::ALL
@@ -292,9 +319,10 @@ fn Table(
                             let href = format!("/tickets/{}", t.id);
                             let overdue = is_overdue(&t, &now);
                             let due = t.due_date.as_ref().map(Timestamp::to_display).unwrap_or_default();
+                            let no_due = due.is_empty();
                             view! {
                                 <tr>
-                                    <td>
+                                    <td class="sel">
                                         <input
                                             type="checkbox"
                                             class="select"
@@ -307,17 +335,18 @@ fn Table(
                                             }
                                         />
                                     </td>
-                                    <td>{t.id}</td>
-                                    <td><a href=href>{t.title.clone()}</a>
+                                    <td class="num">{t.id}</td>
+                                    <td class="title"><a href=href>{t.title.clone()}</a>
                                         {t.on_hold.then(|| view! { " " <span class="badge hold">"On hold"</span> })}
                                     </td>
-                                    <td>{queue_name(&choices, t.queue)}</td>
-                                    <td><StatusBadge status=t.status /></td>
-                                    <td><PriorityBadge priority=t.priority /></td>
-                                    <td>{user_name(&choices.staff, t.assigned_to)}</td>
-                                    <td>{t.submitter_email.clone().unwrap_or_default()}</td>
-                                    <td>{t.created.to_display()}</td>
-                                    <td class:overdue=overdue>
+                                    // data-label: the column's name, shown in the card layout.
+                                    <td data-label="Queue">{queue_name(&choices, t.queue)}</td>
+                                    <td class="badge-cell"><StatusBadge status=t.status /></td>
+                                    <td class="badge-cell"><PriorityBadge priority=t.priority /></td>
+                                    <td data-label="Assigned to">{user_name(&choices.staff, t.assigned_to)}</td>
+                                    <td data-label="Submitter" class="submitter">{t.submitter_email.clone().unwrap_or_default()}</td>
+                                    <td data-label="Created" class="created">{t.created.to_display()}</td>
+                                    <td data-label="Due" class="due" class:overdue=overdue class:empty-cell=no_due>
                                         {due}
                                         {overdue.then(|| view! { " " <span class="badge overdue-badge">"Overdue"</span> })}
                                     </td>

@@ -14,6 +14,38 @@ pub const FILES_DROPPED: &str = "__files_dropped";
 #[cfg(feature = "ssr")]
 const SESSION_DRAFT: &str = "form_draft";
 
+/// The web app's words for the API's validation messages that only make sense to a program
+/// (the API keeps django-helpdesk's exact text; a person gets a sentence they can act on).
+pub fn web_words(e: AppError) -> AppError {
+    let AppError::Validation(mut errors) = e else {
+        return e;
+    };
+    for (field, msgs) in errors.iter_mut() {
+        for m in msgs.iter_mut() {
+            let said = if m.as_str() == crate::domain::ticket::DURATION_FORMAT_ERROR {
+                Some(
+                    "Enter the time spent as hours:minutes:seconds, for example 00:15:00 for a quarter of an hour.",
+                )
+            } else if m.starts_with("Incorrect type. Expected pk value")
+                || m.starts_with("Invalid pk")
+            {
+                Some(match field.as_str() {
+                    "queue" => "Choose a queue.",
+                    "assigned_to" => "Choose an agent from the list, or Unassigned.",
+                    "ticket" => "This ticket no longer exists.",
+                    _ => "Choose a value from the list.",
+                })
+            } else {
+                None
+            };
+            if let Some(said) = said {
+                *m = said.to_owned();
+            }
+        }
+    }
+    AppError::Validation(errors)
+}
+
 /// The fields of a failed form post, for the server function at `path`.
 #[cfg(feature = "ssr")]
 #[derive(serde::Serialize, serde::Deserialize)]

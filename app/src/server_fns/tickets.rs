@@ -191,9 +191,11 @@ pub(crate) fn form_body(
     bools: Option<String>,
 ) -> crate::domain::input::Body {
     use serde_json::Value;
+    // Browsers send a textarea's line breaks as CRLF; stored texts use LF (the API, the seed),
+    // so an unchanged description would otherwise be recorded as changed.
     let mut body: crate::domain::input::Body = f
         .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .map(|(k, v)| (k.clone(), Value::String(v.replace("\r\n", "\n"))))
         .collect();
     for key in bools.unwrap_or_default().split(',').map(str::trim) {
         if !key.is_empty() {
@@ -241,7 +243,7 @@ async fn create_inner(data: MultipartData) -> Result<i64, AppError> {
                 f.insert(super::forms::FILES_DROPPED.to_owned(), "1".to_owned());
             }
             super::forms::keep_draft("/sfn/create_ticket", f).await;
-            Err(e)
+            Err(super::forms::web_words(e))
         }
     }
 }
@@ -485,11 +487,31 @@ async fn reply_inner(data: MultipartData) -> Result<(), AppError> {
         .and_then(Value::as_str)
         .and_then(|s| s.parse::<i64>().ok());
     let input = FollowUpInput::from_json(&body, WriteMode::Create);
-    crate::service::followups::create(&pool()?, &actor, &media_root()?, input, files).await?;
-    if let Some(t) = ticket {
-        leptos_axum::redirect(&format!("/tickets/{t}?replied=1"));
+    let had_files = !files.is_empty();
+    match crate::service::followups::create(&pool()?, &actor, &media_root()?, input, files).await {
+        Ok(_) => {
+            if let Some(t) = ticket {
+                leptos_axum::redirect(&format!("/tickets/{t}?replied=1"));
+            }
+            Ok(())
+        }
+        Err(e) => {
+            // What was typed goes back into the form (the wasm also keeps it in the browser).
+            let mut draft: BTreeMap<String, String> = body
+                .into_iter()
+                .filter_map(|(k, v)| match v {
+                    Value::String(s) => Some((k, s)),
+                    Value::Bool(true) => Some((k, "on".to_owned())),
+                    _ => None,
+                })
+                .collect();
+            if had_files {
+                draft.insert(super::forms::FILES_DROPPED.to_owned(), "1".to_owned());
+            }
+            super::forms::keep_draft("/sfn/reply_ticket", draft).await;
+            Err(super::forms::web_words(e))
+        }
     }
-    Ok(())
 }
 
 /// "My tickets": the tickets the signed-in user submitted, newest first.

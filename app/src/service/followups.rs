@@ -299,3 +299,33 @@ pub async fn delete(
     attachments::remove_files(media_root, &files).await;
     Ok(())
 }
+
+/// The names to show for the authors of `followups`, by user id, as `actor` may see them:
+/// staff see each person's name (or username); anyone else sees "You" for themselves and the
+/// names of agents only (another customer's name is none of their business).
+///
+/// # Errors
+/// `Internal` on a database failure.
+pub async fn author_names(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    followups: &[FollowUp],
+) -> Result<std::collections::BTreeMap<i64, String>, AppError> {
+    let mut names = std::collections::BTreeMap::new();
+    for id in followups.iter().filter_map(|f| f.user) {
+        if names.contains_key(&id) {
+            continue;
+        }
+        if id == actor.id && !actor.is_staff {
+            names.insert(id, "You".to_owned());
+            continue;
+        }
+        // A deleted author leaves no name; the page says "Someone".
+        if let Some((u, _)) = crate::service::users::get_user_and_hash(pool, id).await?
+            && (actor.is_staff || u.is_staff)
+        {
+            names.insert(id, u.display_name());
+        }
+    }
+    Ok(names)
+}

@@ -840,11 +840,13 @@ pub async fn detail(
     })
     .collect();
     let cc = super::merges::cc_list(pool, id).await?;
+    let authors = super::followups::author_names(pool, actor, &ticket.followup_set).await?;
     Ok(TicketDetail {
         ticket,
         changes,
         version,
         cc,
+        authors,
     })
 }
 
@@ -869,14 +871,20 @@ pub async fn get_for_submitter(
         .fetch_optional(pool)
         .await?
         .unwrap_or_default();
-    let followups = followups::for_tickets(pool, &[id])
+    let public: Vec<_> = followups::for_tickets(pool, &[id])
         .await?
         .remove(&id)
         .unwrap_or_default()
         .into_iter()
         .filter(|f| f.public)
+        .collect();
+    // Names, not user ids, reach the submitter's browser (issue 10.12).
+    let authors = followups::author_names(pool, actor, &public).await?;
+    let followups = public
+        .into_iter()
         .map(|f| SubmitterFollowUp {
             id: f.id,
+            author: f.user.and_then(|u| authors.get(&u).cloned()),
             title: f.title,
             comment: f.comment,
             date: f.date,

@@ -326,6 +326,17 @@ pub(crate) async fn get_user_and_hash(
         .await
 }
 
+/// Whether the database has no user at all (a fresh install, before the first admin).
+///
+/// # Errors
+/// `Internal` on a database failure.
+pub async fn no_users_yet(pool: &SqlitePool) -> Result<bool, AppError> {
+    Ok(sqlx::query_scalar::<_, i64>("select id from users limit 1")
+        .fetch_optional(pool)
+        .await?
+        .is_none())
+}
+
 /// Whether a user with this id exists (for foreign-key validation).
 ///
 /// # Errors
