@@ -17,6 +17,7 @@ mod openapi;
 mod queues;
 mod security;
 mod shutdown;
+mod signin;
 mod tickets;
 mod user_tickets;
 mod users;
