@@ -4,6 +4,7 @@
 mod attachments;
 mod authz_matrix;
 mod backup;
+mod caching;
 mod concurrency;
 mod crash;
 mod custom_fields;
