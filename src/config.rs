@@ -9,6 +9,7 @@
 //! | `HELPDESK_ACTIVATE_API_ENDPOINT` | `true` |
 //! | `HELPDESK_MAX_BODY_BYTES` | 10 MiB |
 //! | `HELPDESK_SESSION_IDLE_SECONDS` | two weeks |
+//! | `HELPDESK_SESSION_MAX_AGE_SECONDS` | 30 days |
 //! | `HELPDESK_SECURE_COOKIES` | `false` (set `true` behind HTTPS) |
 //! | `HELPDESK_MAX_FILE_BYTES` | 5 MiB |
 //! | `HELPDESK_LOGIN_MAX_FAILURES` | 10 (0 turns the sign-in throttle off) |
@@ -32,6 +33,8 @@ pub struct Settings {
     pub api_enabled: bool,
     pub max_body_bytes: usize,
     pub session_idle_seconds: i64,
+    /// A session ends this long after sign-in, however busy.
+    pub session_max_age_seconds: i64,
     pub secure_cookies: bool,
     /// Largest uploaded file; a larger one gets 413.
     pub max_file_bytes: usize,
@@ -128,6 +131,10 @@ impl Settings {
             api_enabled: env_bool("HELPDESK_ACTIVATE_API_ENDPOINT", true)?,
             max_body_bytes: env_number("HELPDESK_MAX_BODY_BYTES", 10 * 1024 * 1024)?,
             session_idle_seconds: env_number("HELPDESK_SESSION_IDLE_SECONDS", 14 * 24 * 3600)?,
+            session_max_age_seconds: env_number(
+                "HELPDESK_SESSION_MAX_AGE_SECONDS",
+                30 * 24 * 3600,
+            )?,
             secure_cookies: env_bool("HELPDESK_SECURE_COOKIES", false)?,
             max_file_bytes: env_number(
                 "HELPDESK_MAX_FILE_BYTES",

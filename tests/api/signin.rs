@@ -84,3 +84,134 @@ async fn a_link_cannot_put_its_own_text_on_the_sign_in_page() {
         );
     }
 }
+
+/// A client with its own cookie jar, signed in as `user`.
+async fn signed_in(app: &TestApp, user: &str, password: &str) -> reqwest::Client {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = client
+        .post(app.url("/sfn/login"))
+        .header("origin", app.base.clone())
+        .form(&[("username", user), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "sign-in: {}", resp.status());
+    client
+}
+
+/// The status of the ticket list for a client's session cookie.
+async fn list_status(app: &TestApp, client: &reqwest::Client) -> u16 {
+    client
+        .get(app.url("/api/tickets/"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+fn session_cookie(resp: &reqwest::Response) -> Option<String> {
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("helpdesk_session="))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn changing_ones_password_ends_the_other_sessions_and_renews_this_one() {
+    let app = spawn_app().await;
+    let changer = signed_in(&app, ADMIN, ADMIN_PASSWORD).await;
+    let other = signed_in(&app, ADMIN, ADMIN_PASSWORD).await;
+    assert_eq!(list_status(&app, &other).await, 200);
+    let resp = changer
+        .post(app.url("/sfn/change_password"))
+        .header("origin", app.base.clone())
+        .form(&[
+            ("old_password", ADMIN_PASSWORD),
+            ("new_password", "brand-new-pass-1"),
+            ("confirm", "brand-new-pass-1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+    assert!(
+        session_cookie(&resp).is_some(),
+        "the changing session keeps no new id"
+    );
+    assert_eq!(
+        list_status(&app, &other).await,
+        401,
+        "the other session lives on"
+    );
+    assert_eq!(
+        list_status(&app, &changer).await,
+        200,
+        "the changer was signed out"
+    );
+}
+
+#[tokio::test]
+async fn a_password_set_by_a_superuser_ends_every_session_of_that_user() {
+    let app = spawn_app().await;
+    let id = make_user(&app, "agent", true).await;
+    let agent = signed_in(&app, "agent", USER_PASSWORD).await;
+    assert_eq!(list_status(&app, &agent).await, 200);
+    let admin = signed_in(&app, ADMIN, ADMIN_PASSWORD).await;
+    let resp = admin
+        .post(app.url("/sfn/set_user_password"))
+        .header("origin", app.base.clone())
+        .form(&[
+            ("id", id.to_string().as_str()),
+            ("password", "set-by-admin-1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+    assert_eq!(list_status(&app, &agent).await, 401);
+    assert_eq!(list_status(&app, &admin).await, 200);
+}
+
+#[tokio::test]
+async fn a_session_ends_a_fixed_time_after_sign_in_however_busy() {
+    let app = spawn_app_with(&[("HELPDESK_SESSION_MAX_AGE_SECONDS", "2")]).await;
+    let client = signed_in(&app, ADMIN, ADMIN_PASSWORD).await;
+    // Busy all along, so the idle timeout never applies.
+    for _ in 0..3 {
+        assert_eq!(list_status(&app, &client).await, 200);
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    assert_eq!(list_status(&app, &client).await, 401);
+    assert_eq!(
+        count(&app, "tower_sessions").await,
+        0,
+        "the ended session's row is kept"
+    );
+}
+
+#[tokio::test]
+async fn expired_sessions_are_deleted_from_the_database() {
+    let app = spawn_app_with(&[("HELPDESK_SESSION_IDLE_SECONDS", "1")]).await;
+    for _ in 0..3 {
+        signed_in(&app, ADMIN, ADMIN_PASSWORD).await;
+    }
+    assert_eq!(count(&app, "tower_sessions").await, 3);
+    // Nobody comes back; the rows go anyway.
+    let mut left = 3;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        left = count(&app, "tower_sessions").await;
+        if left == 0 {
+            break;
+        }
+    }
+    assert_eq!(left, 0);
+}

@@ -28,7 +28,7 @@ async fn login_inner(
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use super::context::{SESSION_USER_ID, client_addr, pool, session, throttle};
+    use super::context::{client_addr, pool, session, throttle};
     let pool = pool()?;
     let username = username.trim();
     let user = throttle()?
@@ -41,19 +41,8 @@ async fn login_inner(
         .ok_or_else(|| {
             AppError::Unauthorized("Please enter a correct username and password.".to_owned())
         })?;
-    let session = session().await?;
     // A new id at sign-in defeats session fixation.
-    session.cycle_id().await.map_err(|e| {
-        tracing::error!(error = %e, "session cycle failed");
-        AppError::Internal
-    })?;
-    session
-        .insert(SESSION_USER_ID, user.id)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "session insert failed");
-            AppError::Internal
-        })?;
+    crate::service::sessions::sign_in(&session().await?, &pool, user.id).await?;
     crate::service::users::touch_last_login(&pool, user.id).await?;
     let target = match next.as_deref().filter(|n| !n.is_empty()) {
         Some(n) => safe_next(n),

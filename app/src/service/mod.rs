@@ -13,6 +13,7 @@ pub mod followups;
 pub mod password;
 pub mod queues;
 pub mod seed;
+pub mod sessions;
 pub mod throttle;
 pub mod tickets;
 pub mod users;
