@@ -215,3 +215,64 @@ async fn expired_sessions_are_deleted_from_the_database() {
     }
     assert_eq!(left, 0);
 }
+
+/// Posts the change-password form on a signed-in client; answers status and JSON body.
+async fn change_password(
+    app: &TestApp,
+    client: &reqwest::Client,
+    old: &str,
+    new: &str,
+) -> (u16, serde_json::Value) {
+    send(
+        client
+            .post(app.url("/sfn/change_password"))
+            .header("origin", app.base.clone())
+            .form(&[
+                ("old_password", old),
+                ("new_password", new),
+                ("confirm", new),
+            ]),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_old_password_on_the_change_form_is_a_throttled_sign_in_attempt() {
+    let app = spawn_app().await;
+    let client = signed_in(&app, ADMIN, ADMIN_PASSWORD).await;
+    // A weak new password is refused before the old one is looked at (no argon2 work, no
+    // attempt counted).
+    for _ in 0..15 {
+        let (s, body) = change_password(&app, &client, "wrong-old-pass", "short").await;
+        assert_eq!(s, 400, "{body}");
+        let text = body.to_string();
+        assert!(text.contains("new_password"), "{text}");
+        assert!(
+            !text.contains("old_password"),
+            "the old password was checked: {text}"
+        );
+    }
+    for i in 0..10 {
+        let (s, body) = change_password(&app, &client, "wrong-old-pass", "good-new-pass-1").await;
+        assert_eq!(s, 400, "attempt {}: {body}", i + 1);
+        assert!(body.to_string().contains("old_password"), "{body}");
+    }
+    let (s, body) = change_password(&app, &client, "wrong-old-pass", "good-new-pass-1").await;
+    assert_eq!(s, 429, "{body}");
+    assert!(
+        body.to_string()
+            .contains("Too many failed sign-in attempts"),
+        "{body}"
+    );
+    // The same lock as the sign-in page: this address is refused there too.
+    let (s, _) = send(
+        app.client
+            .post(app.url("/sfn/login"))
+            .header("origin", app.base.clone())
+            .form(&[("username", "someone"), ("password", "guess")]),
+    )
+    .await;
+    assert_eq!(s, 429);
+    let (s, _) = change_password(&app, &client, ADMIN_PASSWORD, "good-new-pass-1").await;
+    assert_eq!(s, 429, "the right old password is refused while locked");
+}

@@ -117,6 +117,8 @@ pub async fn change_password(
             let pool = pool()?;
             crate::service::users::change_own_password(
                 &pool,
+                &super::context::throttle()?,
+                super::context::client_addr(),
                 &actor,
                 old_password,
                 new_password,
