@@ -85,6 +85,43 @@ async fn a_link_cannot_put_its_own_text_on_the_sign_in_page() {
     }
 }
 
+/// Basic-auth GET of the ticket list from a client bound to `local` (any 127.x address
+/// reaches the server), so that a test can play several client addresses.
+fn basic_from(app: &TestApp, local: &str, user: &str, password: &str) -> reqwest::RequestBuilder {
+    reqwest::Client::builder()
+        .local_address(Some(local.parse().unwrap()))
+        .build()
+        .unwrap()
+        .get(app.url("/api/tickets/"))
+        .basic_auth(user, Some(password))
+}
+
+#[tokio::test]
+async fn a_burst_of_parallel_wrong_passwords_verifies_no_more_than_the_allowance() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    let attempts = (0..200).map(|_| {
+        client
+            .get(app.url("/api/tickets/"))
+            .basic_auth(ADMIN, Some("wrong-password"))
+            .send()
+    });
+    let answers = futures_util::future::join_all(attempts).await;
+    let (mut unauthorized, mut throttled) = (0, 0);
+    for a in answers {
+        match a.unwrap().status().as_u16() {
+            401 => unauthorized += 1,
+            429 => throttled += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(
+        unauthorized <= 10,
+        "{unauthorized} wrong passwords were verified"
+    );
+    assert_eq!(unauthorized + throttled, 200);
+}
+
 /// A client with its own cookie jar, signed in as `user`.
 async fn signed_in(app: &TestApp, user: &str, password: &str) -> reqwest::Client {
     let client = reqwest::Client::builder()
@@ -275,4 +312,69 @@ async fn the_old_password_on_the_change_form_is_a_throttled_sign_in_attempt() {
     assert_eq!(s, 429);
     let (s, _) = change_password(&app, &client, ADMIN_PASSWORD, "good-new-pass-1").await;
     assert_eq!(s, 429, "the right old password is refused while locked");
+}
+
+#[tokio::test]
+async fn wrong_passwords_from_elsewhere_do_not_lock_an_integration_out() {
+    let app = spawn_app().await;
+    make_user(&app, "integ", true).await;
+    for i in 0..10 {
+        let resp = basic_from(&app, "127.0.0.2", "integ", "guess")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 401, "guess {}", i + 1);
+    }
+    // The name is locked for guesses, from any address...
+    let resp = basic_from(&app, "127.0.0.3", "integ", "another-guess")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 429);
+    // ...but the integration's right credentials still work, on both doors.
+    let resp = basic_from(&app, "127.0.0.4", "integ", USER_PASSWORD)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    signed_in(&app, "integ", USER_PASSWORD).await;
+    // The guessing address stays locked, right password or not.
+    let resp = basic_from(&app, "127.0.0.2", "integ", USER_PASSWORD)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 429);
+}
+
+/// Resident memory of a process, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn usernames_over_150_characters_are_refused_and_take_no_memory() {
+    // No lock gets in the way: every attempt reaches the throttle.
+    let app = spawn_app_with(&[("HELPDESK_LOGIN_MAX_FAILURES", "100000")]).await;
+    let attempt = |i: usize| {
+        let username = format!("{i}{}", "x".repeat(1 << 20));
+        app.client
+            .post(app.url("/sfn/login"))
+            .header("origin", app.base.clone())
+            .form(&[("username", username.as_str()), ("password", "guess")])
+            .send()
+    };
+    for i in 0..3 {
+        assert_eq!(attempt(i).await.unwrap().status(), 401);
+    }
+    let before = rss_kib(app.child.id());
+    for i in 3..63 {
+        assert_eq!(attempt(i).await.unwrap().status(), 401);
+    }
+    let grown = rss_kib(app.child.id()).saturating_sub(before);
+    // 60 one-MiB usernames kept as keys would be 60 MiB.
+    assert!(grown < 24 * 1024, "the server grew by {grown} KiB");
+    // An ordinary name still gets its ordinary answer.
+    sign_in(&app, ADMIN, ADMIN_PASSWORD).await;
 }
