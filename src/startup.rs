@@ -128,6 +128,10 @@ pub fn build_app(
         .layer(axum::middleware::from_fn(
             crate::auth::csrf::reject_cross_site,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::session::check_session,
+        ))
         .layer(sessions)
         .layer(axum::middleware::from_fn(crate::auth::finish_writes))
         .layer(axum::middleware::from_fn(catch_panics))
@@ -199,6 +203,22 @@ pub fn session_layer(pool: &SqlitePool, settings: &Settings) -> SessionManagerLa
         )))
 }
 
+/// Deletes expired sessions now and then, so that the table does not grow with every visitor
+/// that never comes back. A failure is logged and retried at the next round (tower-sessions'
+/// own loop would stop at the first one).
+async fn delete_expired_sessions(store: SqliteStore, idle_seconds: i64) {
+    use tower_sessions::session_store::ExpiredDeletion;
+    // Often enough for short test timeouts, at most hourly.
+    let period = std::time::Duration::from_secs(idle_seconds.clamp(1, 3600) as u64);
+    let mut interval = tokio::time::interval(period);
+    loop {
+        interval.tick().await;
+        if let Err(e) = store.delete_expired().await {
+            tracing::warn!(error = %e, "deleting expired sessions failed");
+        }
+    }
+}
+
 /// Opens the database, applies migrations, binds and serves until SIGTERM or Ctrl-C; requests
 /// in flight then finish before it returns.
 ///
@@ -224,6 +244,10 @@ pub async fn serve(settings: Settings) -> Result<(), RunError> {
         reason: e.to_string(),
     })?;
     let sessions = session_layer(&pool, &settings);
+    tokio::spawn(delete_expired_sessions(
+        SqliteStore::new(pool.clone()),
+        settings.session_idle_seconds,
+    ));
     app::service::attachments::set_max_file_bytes(settings.max_file_bytes);
     let throttle = app::service::throttle::LoginThrottle::new(
         settings.login_max_failures,

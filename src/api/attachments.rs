@@ -106,8 +106,8 @@ fn download_type(stored: &str) -> &'static str {
 }
 
 /// The bytes themselves, to be saved (`attachment`), never rendered as a page of this site:
-/// an inert type or `application/octet-stream`, `nosniff`, and a sandboxing policy for a
-/// browser that opens the file anyway.
+/// an inert type or `application/octet-stream`, `nosniff`, a sandboxing policy for a browser
+/// that opens the file anyway, and never stored by a cache.
 async fn download_attachment(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -134,6 +134,12 @@ async fn download_attachment(
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
+    );
+    // A file of a ticket is for the people allowed to see it: not for shared caches, and not
+    // left on the disk of a shared computer.
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
     );
     Ok(resp)
 }

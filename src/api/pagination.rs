@@ -1,5 +1,6 @@
 //! List requests: the query string, `?page`/`?page_size`, and the DRF page envelope
-//! `{"count", "next", "previous", "results"}` with absolute links built from the Host header.
+//! `{"count", "next", "previous", "results"}` with absolute links built from
+//! `HELPDESK_PUBLIC_URL` when it is set, else from the Host header.
 
 use axum::Json;
 use axum::extract::{FromRequestParts, OriginalUri, Query};
@@ -11,18 +12,20 @@ use serde_json::{Value, json};
 use app::domain::page::{Page, PageRequest};
 use app::error::AppError;
 
+use crate::startup::AppState;
+
 /// The query string of a list request, and what is needed to link to other pages.
 pub struct ListQuery {
     pub pairs: Vec<(String, String)>,
-    host: Option<String>,
+    /// `scheme://host[:port][/prefix]`, without a trailing slash.
+    base: Option<String>,
     path: String,
-    scheme: &'static str,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
+impl FromRequestParts<AppState> for ListQuery {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let uri = match OriginalUri::from_request_parts(parts, state).await {
             Ok(OriginalUri(u)) => u,
             Err(_) => parts.uri.clone(),
@@ -30,27 +33,31 @@ impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
         let pairs = Query::<Vec<(String, String)>>::try_from_uri(&uri)
             .map(|Query(p)| p)
             .unwrap_or_default();
-        let host = parts
-            .headers
-            .get(HOST)
-            .and_then(|h| h.to_str().ok())
-            .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_graphic()))
-            .map(str::to_owned);
         // Paths arrive with the trailing slash trimmed; links use django-helpdesk's form.
         let path = format!("{}/", uri.path().trim_end_matches('/'));
-        // Behind a TLS-terminating proxy the links should say https.
-        let https = parts
-            .headers
-            .get("x-forwarded-proto")
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
-        let scheme = if https { "https" } else { "http" };
-        Ok(Self {
-            pairs,
-            host,
-            path,
-            scheme,
-        })
+        // The configured address wins: the Host header is whatever the client says.
+        let base = match &state.settings.public_url {
+            Some(url) => Some(url.clone()),
+            None => host_base(parts),
+        };
+        Ok(Self { pairs, base, path })
     }
+}
+
+/// `scheme://host` from the request, when no public address is configured.
+fn host_base(parts: &Parts) -> Option<String> {
+    let host = parts
+        .headers
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_graphic()))?;
+    // Behind a TLS-terminating proxy the links should say https.
+    let https = parts
+        .headers
+        .get("x-forwarded-proto")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+    let scheme = if https { "https" } else { "http" };
+    Some(format!("{scheme}://{host}"))
 }
 
 fn encode(s: &str) -> String {
@@ -91,7 +98,7 @@ impl ListQuery {
     /// The link to `page`: the same query with only `page` changed (dropped for page 1, as
     /// DRF does).
     fn link(&self, page: u64) -> Option<String> {
-        let host = self.host.as_ref()?;
+        let base = self.base.as_ref()?;
         let mut pairs: Vec<String> = Vec::new();
         let mut placed = false;
         for (k, v) in &self.pairs {
@@ -112,7 +119,7 @@ impl ListQuery {
         } else {
             format!("?{}", pairs.join("&"))
         };
-        Some(format!("{}://{host}{}{query}", self.scheme, self.path))
+        Some(format!("{base}{}{query}", self.path))
     }
 
     /// The page envelope.

@@ -5,6 +5,7 @@ pub mod basic;
 pub mod csrf;
 pub mod pages;
 pub mod server_fns;
+pub mod session;
 
 /// Runs state-changing requests to the end even when the client goes away.
 ///

@@ -4,6 +4,7 @@
 mod attachments;
 mod authz_matrix;
 mod backup;
+mod caching;
 mod concurrency;
 mod crash;
 mod csrf;
@@ -20,6 +21,7 @@ mod queues;
 mod search;
 mod security;
 mod shutdown;
+mod signin;
 mod tickets;
 mod user_tickets;
 mod users;

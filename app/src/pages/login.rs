@@ -4,6 +4,19 @@ use leptos_router::hooks::use_query_map;
 use crate::error::AppError;
 use crate::server_fns::auth::Login as LoginFn;
 
+const SIGN_IN_FAILED: &str = "Sign-in failed; please try again.";
+
+/// The message shown for a failed sign-in.
+fn fixed_message(e: &AppError) -> &'static str {
+    match e {
+        AppError::Unauthorized(_) => "Please enter a correct username and password.",
+        AppError::TooManyRequests { .. } => {
+            "Too many failed sign-in attempts. Please try again later."
+        }
+        _ => SIGN_IN_FAILED,
+    }
+}
+
 /// The sign-in form. A plain form post works before the wasm has loaded.
 #[component]
 pub fn Login() -> impl IntoView {
@@ -11,10 +24,13 @@ pub fn Login() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     let from_url = crate::components::form::url_error("/sfn/login");
-    let error = move || match login.value().get().or_else(|| from_url.get().map(Err)) {
-        Some(Err(AppError::Unauthorized(m))) => Some(m),
-        Some(Err(_)) => Some("Sign-in failed; please try again.".to_owned()),
-        _ => None,
+    // An error can come back in the URL (after a plain form post; leptos also puts it in the
+    // action's value), and anyone can send a link with one: only its kind is used, to choose
+    // one of our own messages.
+    let error = move || match login.value().get() {
+        Some(Err(e)) => Some(fixed_message(&e)),
+        Some(Ok(())) => None,
+        None => from_url.get().map(|e| fixed_message(&e)),
     };
     let pending = login.pending();
     view! {

@@ -28,7 +28,7 @@ async fn login_inner(
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use super::context::{SESSION_USER_ID, client_addr, pool, session, throttle};
+    use super::context::{client_addr, pool, session, throttle};
     let pool = pool()?;
     let username = username.trim();
     let user = throttle()?
@@ -41,21 +41,15 @@ async fn login_inner(
         .ok_or_else(|| {
             AppError::Unauthorized("Please enter a correct username and password.".to_owned())
         })?;
-    let session = session().await?;
     // A new id at sign-in defeats session fixation.
-    session.cycle_id().await.map_err(|e| {
-        tracing::error!(error = %e, "session cycle failed");
-        AppError::Internal
-    })?;
-    session
-        .insert(SESSION_USER_ID, user.id)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "session insert failed");
-            AppError::Internal
-        })?;
+    crate::service::sessions::sign_in(&session().await?, &pool, user.id).await?;
     crate::service::users::touch_last_login(&pool, user.id).await?;
-    leptos_axum::redirect(&safe_next(next.as_deref(), &user));
+    let target = match next.as_deref().filter(|n| !n.is_empty()) {
+        Some(n) => safe_next(n),
+        None if user.is_staff => "/",
+        None => "/my-tickets",
+    };
+    leptos_axum::redirect(target);
     Ok(())
 }
 
@@ -71,11 +65,87 @@ pub async fn logout() -> Result<(), AppError> {
     Ok(())
 }
 
-/// Where to go after signing in: a local path only (no open redirect), else the user's home.
-pub fn safe_next(next: Option<&str>, user: &User) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
-        _ if user.is_staff => "/".to_owned(),
-        _ => "/my-tickets".to_owned(),
+/// `next` if it is a path on this site, else `/`: the redirect after signing in must never
+/// leave the site (issue #10). Printable ASCII only (no whitespace or control characters:
+/// browsers drop a tab, so `/<tab>/evil.example` would become `//evil.example`), starting
+/// with one `/` and not `//` or a backslash (scheme-relative URLs), and the same once its
+/// path is percent-decoded.
+pub fn safe_next(next: &str) -> &str {
+    fn is_local(path: &[u8]) -> bool {
+        path.first() == Some(&b'/')
+            && !matches!(path.get(1), Some(b'/' | b'\\'))
+            && !path.contains(&b'\\')
+            && path.iter().all(|b| (0x21..0x7f).contains(b))
+    }
+    let bytes = next.as_bytes();
+    let path_end = next.find(['?', '#']).unwrap_or(next.len());
+    let ok =
+        bytes.len() <= 2048 && is_local(bytes) && is_local(&percent_decode(&bytes[..path_end]));
+    if ok { next } else { "/" }
+}
+
+/// `%XX` escapes decoded (malformed ones kept as they are).
+fn percent_decode(raw: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                raw.get(i + 1).copied().and_then(hex),
+                raw.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push(h * 16 + l);
+            i += 3;
+        } else {
+            out.push(raw[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn local_paths_are_kept() {
+        for ok in [
+            "/",
+            "/tickets/12",
+            "/tickets?queue=2&status=open",
+            "/tickets?q=a%20b",
+            "/admin/users#top",
+        ] {
+            assert_eq!(safe_next(ok), ok);
+        }
+    }
+
+    #[test]
+    fn anything_that_could_leave_the_site_falls_back_to_the_root() {
+        for bad in [
+            "/%09/evil.example",
+            "/\t/evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "/%5Cevil.example",
+            "/%2F/evil.example",
+            "http://evil.example",
+            "https:evil.example",
+            "evil.example",
+            "javascript:alert(1)",
+            "/tickets\n",
+            "/tickets\r\nSet-Cookie: x=1",
+            "/tickets%0d%0aSet-Cookie:x",
+            "/ /evil.example",
+            "/caf\u{e9}",
+            "/\u{2028}/evil.example",
+            "",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(&format!("/{}", "a".repeat(5000))), "/");
     }
 }

@@ -17,7 +17,7 @@ pub mod context {
     use crate::error::AppError;
 
     /// The session key that holds the signed-in user's id.
-    pub const SESSION_USER_ID: &str = "user_id";
+    pub const SESSION_USER_ID: &str = crate::service::sessions::USER_ID;
 
     /// The pool handed to server functions by `leptos_routes_with_context`.
     pub fn pool() -> Result<SqlitePool, AppError> {

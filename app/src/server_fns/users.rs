@@ -6,7 +6,7 @@ use crate::domain::user::User;
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
-use super::context::{pool, require_user, respond};
+use super::context::{pool, require_user, respond, session};
 
 /// A checkbox in a plain form is present ("on") when ticked and absent otherwise.
 pub fn checked(v: &Option<String>) -> bool {
@@ -94,7 +94,12 @@ pub async fn set_user_password(id: i64, password: String) -> Result<(), AppError
     respond(
         async {
             let actor = require_user().await?;
-            crate::service::users::set_password(&pool()?, &actor, id, password).await
+            let pool = pool()?;
+            crate::service::users::set_password(&pool, &actor, id, password).await?;
+            if id == actor.id {
+                crate::service::sessions::password_changed(&session().await?, &pool, id).await?;
+            }
+            Ok(())
         }
         .await,
     )
@@ -109,14 +114,19 @@ pub async fn change_password(
     respond(
         async {
             let actor = require_user().await?;
+            let pool = pool()?;
             crate::service::users::change_own_password(
-                &pool()?,
+                &pool,
+                &super::context::throttle()?,
+                super::context::client_addr(),
                 &actor,
                 old_password,
                 new_password,
                 confirm,
             )
-            .await
+            .await?;
+            // This session stays signed in (with a new id); the user's others end.
+            crate::service::sessions::password_changed(&session().await?, &pool, actor.id).await
         }
         .await,
     )

@@ -14,6 +14,7 @@ pub mod merges;
 pub mod password;
 pub mod queues;
 pub mod seed;
+pub mod sessions;
 pub mod throttle;
 pub mod tickets;
 pub mod users;

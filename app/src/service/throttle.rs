@@ -1,10 +1,13 @@
 //! Brute-force protection for sign-in: after `max_failures` failed sign-ins within `window`
-//! for one username, or from one client address, further attempts for that username or from
-//! that address are refused (429 with `Retry-After`) until the oldest failure leaves the
-//! window. A successful sign-in clears both counts. The UI login and HTTP Basic auth share it.
+//! from one client address, further attempts from it are refused (429 with `Retry-After`)
+//! until the oldest failure leaves the window; after as many for one username, wrong
+//! passwords for it are refused the same way but right ones still get in (see `attempt`).
+//! Attempts being verified count at once, so parallel bursts get no more tries. The UI
+//! login, the change-password form and HTTP Basic auth share it.
 //!
 //! In memory only: a restart forgets the counts, which is acceptable for a single process and
-//! keeps every sign-in free of a database write. It holds counts, never a password.
+//! keeps every sign-in free of a database write. It holds keyed hashes of usernames and
+//! addresses and counts, never a password, and never more than `MAX_KEYS` entries.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -13,13 +16,33 @@ use std::time::{Duration, Instant};
 
 use crate::error::AppError;
 
-/// Beyond this many tracked keys the ones with no recent failure are swept.
+/// The most usernames and addresses tracked at once (a hard cap on memory, a few hundred
+/// bytes each). Every tracked failure cost an argon2 verification, so filling it within one
+/// window takes hours of them; when it is full of live entries anyway, new names and
+/// addresses go uncounted until a sweep frees room.
 const MAX_KEYS: usize = 100_000;
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum Key {
-    User(String),
-    Addr(IpAddr),
+/// No username is longer (see `parse_username`); a longer one is refused before the throttle
+/// and before any argon2 work, so it can neither match a user nor take memory.
+pub const MAX_USERNAME_CHARS: usize = 150;
+
+/// A username or an address, as a keyed hash: fixed-size whatever the caller sent.
+type Key = [u8; 16];
+
+/// What is known about one username or address: its recent failures (each with the username
+/// it was for, so that a success clears only that username's failures from an address), and
+/// the attempts being verified right now, which count as failures until they turn out
+/// otherwise, so that a parallel burst cannot all pass the check before one is counted.
+#[derive(Debug, Default)]
+struct Entry {
+    failures: VecDeque<(Instant, Key)>,
+    in_flight: usize,
+}
+
+#[derive(Debug)]
+struct State {
+    entries: HashMap<Key, Entry>,
+    last_sweep: Instant,
 }
 
 /// Shared by every request; cheap to clone.
@@ -27,7 +50,8 @@ enum Key {
 pub struct LoginThrottle {
     max_failures: usize,
     window: Duration,
-    failures: Arc<Mutex<HashMap<Key, VecDeque<Instant>>>>,
+    secret: [u8; 32],
+    state: Arc<Mutex<State>>,
 }
 
 impl Default for LoginThrottle {
@@ -37,89 +61,179 @@ impl Default for LoginThrottle {
     }
 }
 
+/// The keys of one attempt.
+#[derive(Clone, Copy)]
+struct Keys {
+    user: Key,
+    addr: Option<Key>,
+}
+
+impl Keys {
+    fn iter(&self) -> impl Iterator<Item = Key> {
+        std::iter::once(self.user).chain(self.addr)
+    }
+}
+
 impl LoginThrottle {
     /// `max_failures` of 0 turns the throttle off.
     pub fn new(max_failures: usize, window: Duration) -> Self {
+        use argon2::password_hash::rand_core::{OsRng, RngCore};
+        let mut secret = [0u8; 32];
+        OsRng.fill_bytes(&mut secret);
         Self {
             max_failures,
             window,
-            failures: Arc::new(Mutex::new(HashMap::new())),
+            secret,
+            state: Arc::new(Mutex::new(State {
+                entries: HashMap::new(),
+                last_sweep: Instant::now(),
+            })),
         }
     }
 
-    fn keys(username: &str, addr: Option<IpAddr>) -> Vec<Key> {
-        let mut keys = vec![Key::User(username.to_owned())];
-        keys.extend(addr.map(Key::Addr));
-        keys
+    fn hash(&self, kind: u8, data: &[u8]) -> Key {
+        use blake2::digest::{FixedOutput, KeyInit, Update};
+        let mut mac =
+            <blake2::Blake2sMac256 as KeyInit>::new_from_slice(&self.secret).expect("32-byte key");
+        Update::update(&mut mac, &[kind]);
+        Update::update(&mut mac, data);
+        let full: [u8; 32] = mac.finalize_fixed().into();
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&full[..16]);
+        key
     }
 
-    /// Seconds until the username or address may try again, if either is locked now.
-    fn locked_for(&self, username: &str, addr: Option<IpAddr>, now: Instant) -> Option<u64> {
-        if self.max_failures == 0 {
+    fn keys(&self, username: &str, addr: Option<IpAddr>) -> Keys {
+        Keys {
+            user: self.hash(b'u', username.as_bytes()),
+            addr: addr.map(|a| self.hash(b'a', a.to_string().as_bytes())),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// How many usernames and addresses are tracked (for tests).
+    pub fn tracked(&self) -> usize {
+        self.state().entries.len()
+    }
+
+    /// Seconds until `entry` may try again, if it is locked now. Attempts in flight fill the
+    /// allowance like failures; a lock made only of them lasts about a second.
+    fn locked_for(&self, entry: &Entry, now: Instant) -> Option<u64> {
+        let recent: Vec<Instant> = entry
+            .failures
+            .iter()
+            .map(|(t, _)| *t)
+            .filter(|t| now.duration_since(*t) < self.window)
+            .collect();
+        if recent.len() + entry.in_flight < self.max_failures {
             return None;
         }
-        let map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        Self::keys(username, addr)
-            .iter()
-            .filter_map(|k| map.get(k))
-            .filter_map(|times| {
-                let recent: Vec<&Instant> = times
-                    .iter()
-                    .filter(|t| now.duration_since(**t) < self.window)
-                    .collect();
-                (recent.len() >= self.max_failures).then(|| {
-                    // Unlocked when the oldest failure that still counts leaves the window.
-                    let oldest = recent[recent.len() - self.max_failures];
-                    let left = self.window.saturating_sub(now.duration_since(*oldest));
-                    left.as_secs() + u64::from(left.subsec_nanos() > 0)
-                })
-            })
-            .max()
-            .map(|s| s.max(1))
+        if recent.len() < self.max_failures {
+            return Some(1);
+        }
+        // Unlocked when the oldest failure that still counts leaves the window.
+        let oldest = recent[recent.len() - self.max_failures];
+        let left = self.window.saturating_sub(now.duration_since(oldest));
+        Some((left.as_secs() + u64::from(left.subsec_nanos() > 0)).max(1))
     }
 
-    /// Refuses an attempt for `username` from `addr` while either is locked.
-    ///
-    /// # Errors
-    /// `TooManyRequests` with the seconds to wait.
-    pub fn check(&self, username: &str, addr: Option<IpAddr>) -> Result<(), AppError> {
-        match self.locked_for(username, addr, Instant::now()) {
-            None => Ok(()),
-            Some(retry_after) => Err(AppError::TooManyRequests {
-                detail: format!(
-                    "Too many failed sign-in attempts. Try again in {retry_after} seconds."
-                ),
-                retry_after,
-            }),
+    fn too_many(retry_after: u64) -> AppError {
+        AppError::TooManyRequests {
+            detail: format!(
+                "Too many failed sign-in attempts. Try again in {retry_after} seconds."
+            ),
+            retry_after,
         }
     }
 
-    /// Counts a failed attempt against the username and the address.
-    pub fn record_failure(&self, username: &str, addr: Option<IpAddr>) {
-        if self.max_failures == 0 {
+    /// Drops entries whose failures have all left the window; at most once a second, or when
+    /// the map is full.
+    fn sweep(&self, state: &mut State, now: Instant) {
+        let full = state.entries.len() >= MAX_KEYS;
+        if !full && now.duration_since(state.last_sweep) < Duration::from_secs(1).max(self.window) {
             return;
         }
-        let now = Instant::now();
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= MAX_KEYS {
-            map.retain(|_, times| {
-                times
-                    .back()
-                    .is_some_and(|t| now.duration_since(*t) < self.window)
-            });
+        if full && now.duration_since(state.last_sweep) < Duration::from_secs(1) {
+            return;
         }
-        for key in Self::keys(username, addr) {
-            let times = map.entry(key).or_default();
-            times.push_back(now);
-            // Only the last `max_failures` can ever decide a lock.
-            while times.len() > self.max_failures {
-                times.pop_front();
+        state.last_sweep = now;
+        let window = self.window;
+        state.entries.retain(|_, e| {
+            e.in_flight > 0
+                || e.failures
+                    .back()
+                    .is_some_and(|(t, _)| now.duration_since(*t) < window)
+        });
+    }
+
+    /// Checks the address (refused while locked) and, under the same lock, counts this attempt
+    /// as in flight against it and the username. Answers how long the username is locked, if
+    /// it is: that lock does not refuse the attempt, only its failure (see `attempt`).
+    fn reserve(&self, keys: Keys) -> Result<Option<u64>, AppError> {
+        let now = Instant::now();
+        let mut state = self.state();
+        if let Some(retry_after) = keys
+            .addr
+            .and_then(|k| state.entries.get(&k))
+            .and_then(|e| self.locked_for(e, now))
+        {
+            return Err(Self::too_many(retry_after));
+        }
+        let user_locked = state
+            .entries
+            .get(&keys.user)
+            .and_then(|e| self.locked_for(e, now));
+        self.sweep(&mut state, now);
+        for key in keys.iter() {
+            if state.entries.len() < MAX_KEYS || state.entries.contains_key(&key) {
+                state.entries.entry(key).or_default().in_flight += 1;
+            }
+        }
+        Ok(user_locked)
+    }
+
+    /// Ends an attempt reserved by `reserve`: `Some(true)` clears the username's failures
+    /// (everywhere), `Some(false)` counts a failure against both, `None` (the check itself
+    /// failed, or the request was dropped) only gives the reservation back.
+    fn finish(&self, keys: Keys, outcome: Option<bool>) {
+        let now = Instant::now();
+        let mut state = self.state();
+        for key in keys.iter() {
+            let Some(entry) = state.entries.get_mut(&key) else {
+                continue;
+            };
+            entry.in_flight = entry.in_flight.saturating_sub(1);
+            match outcome {
+                // Only this username's failures: signing in to one's own account must not
+                // wipe an address's failures against someone else's.
+                Some(true) => entry.failures.retain(|(_, user)| *user != keys.user),
+                Some(false) => {
+                    entry.failures.push_back((now, keys.user));
+                    // Only the last `max_failures` can ever decide a lock.
+                    while entry.failures.len() > self.max_failures {
+                        entry.failures.pop_front();
+                    }
+                }
+                None => {}
+            }
+            if entry.in_flight == 0 && entry.failures.is_empty() {
+                state.entries.remove(&key);
             }
         }
     }
 
-    /// Runs one sign-in attempt under the throttle: refused at once while locked, counted as a
-    /// failure when `verify` finds no user, and clearing the counts when it does.
+    /// Runs one sign-in attempt under the throttle.
+    ///
+    /// - A username over 150 characters is wrong at once: nothing verified, nothing stored.
+    /// - While the address is locked (or as many attempts as it has left are being verified
+    ///   already), the attempt is refused without verifying.
+    /// - While only the username is locked, the credentials are still verified: right ones
+    ///   get in (so that nobody can lock a user, such as an integration, out by failing on
+    ///   purpose), wrong ones are refused as locked and counted against the address.
+    /// - A failure counts against both; a success clears the username's failures.
     ///
     /// # Errors
     /// `TooManyRequests` while locked; whatever `verify` returns.
@@ -129,27 +243,45 @@ impl LoginThrottle {
         addr: Option<IpAddr>,
         verify: impl Future<Output = Result<Option<T>, AppError>>,
     ) -> Result<Option<T>, AppError> {
-        self.check(username, addr)?;
+        if username.len() > 4 * MAX_USERNAME_CHARS || username.chars().count() > MAX_USERNAME_CHARS
+        {
+            return Ok(None);
+        }
+        if self.max_failures == 0 {
+            return verify.await;
+        }
+        let keys = self.keys(username, addr);
+        let user_locked = self.reserve(keys)?;
+        // Released however the attempt ends, also when the request is dropped mid-way.
+        let mut guard = Reservation {
+            throttle: self,
+            keys,
+            outcome: None,
+        };
         let found = verify.await?;
-        if found.is_some() {
-            self.record_success(username, addr);
-        } else {
+        guard.outcome = Some(found.is_some());
+        drop(guard);
+        if found.is_none() {
             // No username: people sometimes type their password into that box.
             tracing::info!(addr = ?addr, "failed sign-in");
-            self.record_failure(username, addr);
+            if let Some(retry_after) = user_locked {
+                return Err(Self::too_many(retry_after));
+            }
         }
         Ok(found)
     }
+}
 
-    /// A successful sign-in: both counts start again.
-    pub fn record_success(&self, username: &str, addr: Option<IpAddr>) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        if map.is_empty() {
-            return;
-        }
-        for key in Self::keys(username, addr) {
-            map.remove(&key);
-        }
+/// An attempt in flight; ending it (or dropping it) releases its reservation.
+struct Reservation<'a> {
+    throttle: &'a LoginThrottle,
+    keys: Keys,
+    outcome: Option<bool>,
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        self.throttle.finish(self.keys, self.outcome);
     }
 }
 
@@ -160,61 +292,130 @@ mod tests {
     const A: Option<IpAddr> = Some(IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1)));
     const B: Option<IpAddr> = Some(IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 2)));
 
-    #[test]
-    fn a_username_is_locked_after_max_failures_from_any_address() {
+    /// One attempt whose password is right or wrong.
+    async fn try_in(
+        t: &LoginThrottle,
+        user: &str,
+        addr: Option<IpAddr>,
+        right: bool,
+    ) -> Result<Option<()>, AppError> {
+        t.attempt(user, addr, async move { Ok(right.then_some(())) })
+            .await
+    }
+
+    async fn fail(t: &LoginThrottle, user: &str, addr: Option<IpAddr>) {
+        assert_eq!(try_in(t, user, addr, false).await, Ok(None), "{user}");
+    }
+
+    fn is_429(r: &Result<Option<()>, AppError>) -> bool {
+        matches!(r, Err(AppError::TooManyRequests { .. }))
+    }
+
+    #[tokio::test]
+    async fn a_username_is_locked_after_max_failures_from_any_address() {
         let t = LoginThrottle::new(3, Duration::from_secs(60));
         for addr in [A, B, A] {
-            assert!(t.check("ann", addr).is_ok());
-            t.record_failure("ann", addr);
+            fail(&t, "ann", addr).await;
         }
-        let err = t
-            .check("ann", Some("10.9.9.9".parse().unwrap()))
+        let err = try_in(&t, "ann", Some("10.9.9.9".parse().unwrap()), false)
+            .await
             .unwrap_err();
         assert_eq!(err.status_code(), 429);
         let AppError::TooManyRequests { retry_after, .. } = err else {
             panic!("{err:?}")
         };
         assert!((1..=60).contains(&retry_after), "{retry_after}");
-        assert!(t.check("bob", None).is_ok(), "other users are not locked");
+        assert_eq!(
+            try_in(&t, "bob", None, true).await,
+            Ok(Some(())),
+            "other users are not locked"
+        );
     }
 
-    #[test]
-    fn an_address_is_locked_after_max_failures_for_any_usernames() {
+    #[tokio::test]
+    async fn an_address_is_locked_after_max_failures_for_any_usernames() {
         let t = LoginThrottle::new(3, Duration::from_secs(60));
         for u in ["a", "b", "c"] {
-            t.record_failure(u, A);
+            fail(&t, u, A).await;
         }
-        assert!(t.check("d", A).is_err());
-        assert!(t.check("d", B).is_ok());
+        assert!(is_429(&try_in(&t, "d", A, true).await));
+        assert_eq!(try_in(&t, "d", B, true).await, Ok(Some(())));
     }
 
-    #[test]
-    fn a_success_resets_the_counts() {
+    #[tokio::test]
+    async fn a_success_resets_the_counts() {
         let t = LoginThrottle::new(3, Duration::from_secs(60));
-        t.record_failure("ann", A);
-        t.record_failure("ann", A);
-        t.record_success("ann", A);
-        t.record_failure("ann", A);
-        t.record_failure("ann", A);
-        assert!(t.check("ann", A).is_ok());
+        fail(&t, "ann", A).await;
+        fail(&t, "ann", A).await;
+        assert_eq!(try_in(&t, "ann", A, true).await, Ok(Some(())));
+        fail(&t, "ann", A).await;
+        fail(&t, "ann", A).await;
+        assert_eq!(try_in(&t, "ann", A, true).await, Ok(Some(())));
     }
 
-    #[test]
-    fn failures_older_than_the_window_do_not_count() {
+    #[tokio::test]
+    async fn failures_older_than_the_window_do_not_count() {
         let t = LoginThrottle::new(2, Duration::from_millis(50));
-        t.record_failure("ann", A);
-        t.record_failure("ann", A);
-        assert!(t.check("ann", A).is_err());
-        std::thread::sleep(Duration::from_millis(60));
-        assert!(t.check("ann", A).is_ok());
+        fail(&t, "ann", A).await;
+        fail(&t, "ann", A).await;
+        assert!(is_429(&try_in(&t, "ann", A, true).await));
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        assert_eq!(try_in(&t, "ann", A, true).await, Ok(Some(())));
     }
 
-    #[test]
-    fn zero_turns_the_throttle_off() {
+    #[tokio::test]
+    async fn zero_turns_the_throttle_off() {
         let t = LoginThrottle::new(0, Duration::from_secs(60));
         for _ in 0..100 {
-            t.record_failure("ann", A);
+            fail(&t, "ann", A).await;
         }
-        assert!(t.check("ann", A).is_ok());
+        assert_eq!(try_in(&t, "ann", A, true).await, Ok(Some(())));
+    }
+
+    // Issue #10: the check and the count used to be apart, so a burst passed the check
+    // before its first failure was counted.
+    #[tokio::test]
+    async fn attempts_in_flight_count_so_a_parallel_burst_verifies_at_most_the_allowance() {
+        let t = LoginThrottle::new(3, Duration::from_secs(60));
+        let gate = Arc::new(tokio::sync::Notify::new());
+        let verified = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let attempts = (0..50).map(|_| {
+            let (t, gate, verified) = (t.clone(), gate.clone(), verified.clone());
+            tokio::spawn(async move {
+                t.attempt("ann", A, async move {
+                    verified.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    gate.notified().await;
+                    Ok(None::<()>)
+                })
+                .await
+            })
+        });
+        let handles: Vec<_> = attempts.collect();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        gate.notify_waiters();
+        let mut refused = 0;
+        for h in handles {
+            if is_429(&h.await.unwrap()) {
+                refused += 1;
+            }
+        }
+        assert_eq!(verified.load(std::sync::atomic::Ordering::SeqCst), 3);
+        assert_eq!(refused, 47);
+        assert!(
+            is_429(&try_in(&t, "ann", B, true).await),
+            "three failures lock the name"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_dropped_attempt_gives_its_reservation_back() {
+        let t = LoginThrottle::new(1, Duration::from_secs(60));
+        let pending = t.attempt(
+            "ann",
+            A,
+            std::future::pending::<Result<Option<()>, AppError>>(),
+        );
+        let _ = tokio::time::timeout(Duration::from_millis(10), pending).await;
+        assert_eq!(try_in(&t, "ann", A, true).await, Ok(Some(())));
     }
 }

@@ -603,14 +603,19 @@ pub async fn set_password(
     store_password(pool, id, password).await
 }
 
-/// Changes the caller's own password after checking the current one.
+/// Changes the caller's own password after checking the current one. The new password's
+/// rules are checked first, before any argon2 work; checking the old password is a sign-in
+/// attempt under `throttle`, so the form cannot be used to guess passwords faster than the
+/// sign-in page.
 ///
 /// # Errors
-/// `Validation` when the current password is wrong, the new one is weak or the two new ones
-/// differ.
-#[tracing::instrument(skip(pool, old_password, new_password, confirm))]
+/// `Validation` when the new password is weak, the two new ones differ or the current
+/// password is wrong; `TooManyRequests` while the throttle refuses attempts.
+#[tracing::instrument(skip(pool, throttle, old_password, new_password, confirm))]
 pub async fn change_own_password(
     pool: &SqlitePool,
+    throttle: &super::throttle::LoginThrottle,
+    addr: Option<std::net::IpAddr>,
     actor: &CurrentUser,
     old_password: String,
     new_password: String,
@@ -621,16 +626,20 @@ pub async fn change_own_password(
     if new_password != confirm {
         errors.add("confirm", "The two password fields didn’t match.");
     }
-    if authenticate(pool, &actor.username, &old_password)
-        .await?
-        .is_none_or(|u| u.id != actor.id)
-    {
-        errors.add(
+    errors.into_result()?;
+    let verified = throttle
+        .attempt(&actor.username, addr, async {
+            Ok(authenticate(pool, &actor.username, &old_password)
+                .await?
+                .filter(|u| u.id == actor.id))
+        })
+        .await?;
+    if verified.is_none() {
+        return Err(AppError::field(
             "old_password",
             "Your old password was entered incorrectly. Please enter it again.",
-        );
+        ));
     }
-    errors.into_result()?;
     store_password(pool, actor.id, new_password).await
 }
 
