@@ -131,7 +131,7 @@ fn crud(
     multipart: bool,
 ) {
     let mut l = json!({
-        "get": op(tag, &format!("List {tag} (paginated)."), ("200", "A page.", Some(page_of(schema))), &["404"]),
+        "get": op(tag, &format!("List {tag} (paginated)."), ("200", "A page.", Some(page_of(schema))), &["400", "404"]),
         "post": with_body(op(tag, &format!("Create one of {tag}."), ("201", "Created.", Some(r(schema))), &["400", "413", "415"]), r(input), multipart),
     });
     l["get"]["parameters"] = list_params(filters);
@@ -235,7 +235,10 @@ pub fn document() -> Value {
             ("queue", "queue id"),
             ("assigned_to", "user id"),
             ("priority", "1..5"),
-            ("q", "text in title, description or submitter_email"),
+            (
+                "q",
+                "a ticket number (301 or #301), listed first, or at least 3 characters of text in title, description, submitter_email or a custom field value (400 if shorter)",
+            ),
             (
                 "ordering",
                 "id, -id, title, -title, queue, -queue, status, -status, created, -created, priority, -priority, due_date, -due_date, modified, -modified",
