@@ -2,7 +2,8 @@
 //! from one client address, further attempts from it are refused (429 with `Retry-After`)
 //! until the oldest failure leaves the window; after as many for one username, wrong
 //! passwords for it are refused the same way but right ones still get in (see `attempt`).
-//! Attempts being verified count at once, so parallel bursts get no more tries. The UI
+//! Attempts being verified count at once (a burst waits for them), so parallel bursts get
+//! no more tries. The UI
 //! login, the change-password form and HTTP Basic auth share it.
 //!
 //! In memory only: a restart forgets the counts, which is acceptable for a single process and
@@ -52,6 +53,8 @@ pub struct LoginThrottle {
     window: Duration,
     secret: [u8; 32],
     state: Arc<Mutex<State>>,
+    /// Told whenever an attempt ends, for the attempts waiting on it.
+    ended: Arc<tokio::sync::Notify>,
 }
 
 impl Default for LoginThrottle {
@@ -88,6 +91,7 @@ impl LoginThrottle {
                 entries: HashMap::new(),
                 last_sweep: Instant::now(),
             })),
+            ended: Arc::new(tokio::sync::Notify::new()),
         }
     }
 
@@ -119,8 +123,7 @@ impl LoginThrottle {
         self.state().entries.len()
     }
 
-    /// Seconds until `entry` may try again, if it is locked now. Attempts in flight fill the
-    /// allowance like failures; a lock made only of them lasts about a second.
+    /// Seconds until `entry` may try again, if its failures lock it now.
     fn locked_for(&self, entry: &Entry, now: Instant) -> Option<u64> {
         let recent: Vec<Instant> = entry
             .failures
@@ -128,16 +131,24 @@ impl LoginThrottle {
             .map(|(t, _)| *t)
             .filter(|t| now.duration_since(*t) < self.window)
             .collect();
-        if recent.len() + entry.in_flight < self.max_failures {
-            return None;
-        }
         if recent.len() < self.max_failures {
-            return Some(1);
+            return None;
         }
         // Unlocked when the oldest failure that still counts leaves the window.
         let oldest = recent[recent.len() - self.max_failures];
         let left = self.window.saturating_sub(now.duration_since(oldest));
         Some((left.as_secs() + u64::from(left.subsec_nanos() > 0)).max(1))
+    }
+
+    /// Whether the attempts being verified, counted as failures, would use up what is left
+    /// of the allowance.
+    fn busy(&self, entry: &Entry, now: Instant) -> bool {
+        let recent = entry
+            .failures
+            .iter()
+            .filter(|(t, _)| now.duration_since(*t) < self.window)
+            .count();
+        recent + entry.in_flight >= self.max_failures
     }
 
     fn too_many(retry_after: u64) -> AppError {
@@ -170,29 +181,38 @@ impl LoginThrottle {
     }
 
     /// Checks the address (refused while locked) and, under the same lock, counts this attempt
-    /// as in flight against it and the username. Answers how long the username is locked, if
-    /// it is: that lock does not refuse the attempt, only its failure (see `attempt`).
-    fn reserve(&self, keys: Keys) -> Result<Option<u64>, AppError> {
-        let now = Instant::now();
-        let mut state = self.state();
-        if let Some(retry_after) = keys
-            .addr
-            .and_then(|k| state.entries.get(&k))
-            .and_then(|e| self.locked_for(e, now))
-        {
-            return Err(Self::too_many(retry_after));
-        }
-        let user_locked = state
-            .entries
-            .get(&keys.user)
-            .and_then(|e| self.locked_for(e, now));
-        self.sweep(&mut state, now);
-        for key in keys.iter() {
-            if state.entries.len() < MAX_KEYS || state.entries.contains_key(&key) {
-                state.entries.entry(key).or_default().in_flight += 1;
+    /// as in flight against it and the username. While the attempts already in flight could
+    /// use up what is left of the address's allowance, it waits for them to end (they may
+    /// succeed, or lock the address). Answers how long the username is locked, if it is: that
+    /// lock does not refuse the attempt, only its failure (see `attempt`).
+    async fn reserve(&self, keys: Keys) -> Result<Option<u64>, AppError> {
+        loop {
+            let mut ended = std::pin::pin!(self.ended.notified());
+            // Registered before the check, so an attempt ending in between still wakes us.
+            ended.as_mut().enable();
+            {
+                let now = Instant::now();
+                let mut state = self.state();
+                let addr = keys.addr.and_then(|k| state.entries.get(&k));
+                if let Some(retry_after) = addr.and_then(|e| self.locked_for(e, now)) {
+                    return Err(Self::too_many(retry_after));
+                }
+                if !addr.is_some_and(|e| self.busy(e, now)) {
+                    let user_locked = state
+                        .entries
+                        .get(&keys.user)
+                        .and_then(|e| self.locked_for(e, now));
+                    self.sweep(&mut state, now);
+                    for key in keys.iter() {
+                        if state.entries.len() < MAX_KEYS || state.entries.contains_key(&key) {
+                            state.entries.entry(key).or_default().in_flight += 1;
+                        }
+                    }
+                    return Ok(user_locked);
+                }
             }
+            ended.await;
         }
-        Ok(user_locked)
     }
 
     /// Ends an attempt reserved by `reserve`: `Some(true)` clears the username's failures
@@ -223,6 +243,8 @@ impl LoginThrottle {
                 state.entries.remove(&key);
             }
         }
+        drop(state);
+        self.ended.notify_waiters();
     }
 
     /// Runs one sign-in attempt under the throttle.
@@ -251,7 +273,7 @@ impl LoginThrottle {
             return verify.await;
         }
         let keys = self.keys(username, addr);
-        let user_locked = self.reserve(keys)?;
+        let user_locked = self.reserve(keys).await?;
         // Released however the attempt ends, also when the request is dropped mid-way.
         let mut guard = Reservation {
             throttle: self,
@@ -402,9 +424,64 @@ mod tests {
         assert_eq!(verified.load(std::sync::atomic::Ordering::SeqCst), 3);
         assert_eq!(refused, 47);
         assert!(
-            is_429(&try_in(&t, "ann", B, true).await),
+            is_429(&try_in(&t, "ann", B, false).await),
             "three failures lock the name"
         );
+    }
+
+    #[tokio::test]
+    async fn a_locked_username_still_lets_the_right_password_in() {
+        let t = LoginThrottle::new(3, Duration::from_secs(60));
+        for last in 1..=3 {
+            let addr = Some(IpAddr::V4(std::net::Ipv4Addr::new(10, 1, 0, last)));
+            fail(&t, "integ", addr).await;
+        }
+        assert!(is_429(&try_in(&t, "integ", A, false).await));
+        assert_eq!(try_in(&t, "integ", B, true).await, Ok(Some(())));
+        // The address lock still applies, right password or not.
+        for _ in 0..3 {
+            fail(&t, "other", B).await;
+        }
+        assert!(is_429(&try_in(&t, "integ", B, true).await));
+    }
+
+    #[tokio::test]
+    async fn signing_in_to_ones_own_account_does_not_clear_failures_against_another() {
+        let t = LoginThrottle::new(3, Duration::from_secs(60));
+        fail(&t, "victim", A).await;
+        fail(&t, "victim", A).await;
+        assert_eq!(try_in(&t, "mallory", A, true).await, Ok(Some(())));
+        fail(&t, "victim", A).await;
+        assert!(is_429(&try_in(&t, "mallory", A, true).await));
+    }
+
+    #[tokio::test]
+    async fn a_username_over_150_characters_is_wrong_unverified_and_untracked() {
+        let t = LoginThrottle::new(3, Duration::from_secs(60));
+        let long = "a".repeat(MAX_USERNAME_CHARS + 1);
+        for _ in 0..10 {
+            let r = t
+                .attempt(&long, A, async {
+                    panic!("verified a 151-character username")
+                })
+                .await;
+            assert_eq!(r, Ok(None::<()>));
+        }
+        assert_eq!(t.tracked(), 0);
+        assert_eq!(try_in(&t, &"b".repeat(150), A, true).await, Ok(Some(())));
+    }
+
+    // Issue #10: keys used to be the usernames themselves, swept only at 100,000 entries.
+    #[tokio::test]
+    async fn a_hundred_thousand_distinct_usernames_leave_the_map_bounded() {
+        let t = LoginThrottle::new(10, Duration::from_secs(60));
+        for i in 0..150_000u32 {
+            let addr = Some(IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i)));
+            let name = format!("{i:0>150}");
+            fail(&t, &name, addr).await;
+        }
+        assert!(t.tracked() <= MAX_KEYS, "{} entries", t.tracked());
+        assert_eq!(std::mem::size_of::<Key>(), 16);
     }
 
     #[tokio::test]
