@@ -263,6 +263,7 @@ pub async fn serve(settings: Settings) -> Result<(), RunError> {
         throttle,
     };
     let app = build_app(state, sessions);
+    let shutdown = shutdown_signal();
     tracing::info!("listening on http://{local}");
     // The README's "The first admin" relies on this line; after the listening line, so that
     // whoever waits for the address sees it next.
@@ -280,7 +281,7 @@ pub async fn serve(settings: Settings) -> Result<(), RunError> {
             std::net::SocketAddr,
         >(app),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(shutdown)
     .await
     .map_err(|e| RunError::Command(format!("server error: {e}")))?;
     pool.close().await;
@@ -288,26 +289,41 @@ pub async fn serve(settings: Settings) -> Result<(), RunError> {
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Waits for SIGTERM or Ctrl-C. The handlers are installed when this is called, not when the
+/// future is first polled: a signal sent as soon as "listening" is logged must already stop
+/// the server gracefully instead of killing it.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let signals = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::terminate()).ok(),
+            signal(SignalKind::interrupt()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let (term, int) = signals;
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait(term) => {},
+                () = wait(int) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down: finishing requests in flight");
     }
-    tracing::info!("shutting down: finishing requests in flight");
 }
 
 #[cfg(test)]
