@@ -7,17 +7,10 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-async fn ticket(app: &TestApp) -> i64 {
-    let q = make_queue(app, "desk").await;
-    make_ticket(app, json!({"queue": q, "title": "T"})).await["id"]
-        .as_i64()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn attachments_are_stored_listed_downloaded_by_staff_only_and_deleted() {
     let app = spawn_app().await;
-    let t = ticket(&app).await;
+    let t = a_ticket(&app).await;
     let form = Form::new()
         .text("ticket", t.to_string())
         .text("comment", "logs")

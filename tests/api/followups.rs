@@ -5,17 +5,10 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-async fn ticket(app: &TestApp) -> i64 {
-    let q = make_queue(app, "desk").await;
-    make_ticket(app, json!({"queue": q, "title": "T"})).await["id"]
-        .as_i64()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_followup_with_new_status_changes_the_ticket_and_is_recorded() {
     let app = spawn_app().await;
-    let t = ticket(&app).await;
+    let t = a_ticket(&app).await;
     let (s, f) = admin_json(
         &app,
         Method::POST,
@@ -95,7 +88,7 @@ async fn a_followup_with_new_status_changes_the_ticket_and_is_recorded() {
 #[tokio::test]
 async fn followup_validation_writes_nothing() {
     let app = spawn_app().await;
-    let t = ticket(&app).await;
+    let t = a_ticket(&app).await;
     let cases = [
         (json!({}), json!({"ticket": ["This field is required."]})),
         (
@@ -121,7 +114,7 @@ async fn followup_validation_writes_nothing() {
 #[tokio::test]
 async fn put_on_a_followup_changes_its_text_but_not_its_ticket() {
     let app = spawn_app().await;
-    let t = ticket(&app).await;
+    let t = a_ticket(&app).await;
     let first = query_strings(&app, "select cast(id as text) from followups").await[0]
         .clone()
         .unwrap();
@@ -190,15 +183,7 @@ async fn every_followup_updates_the_tickets_modified() {
     assert_eq!(page["results"][0]["id"], first["id"], "{page}");
 
     sign_in(&app, ADMIN, ADMIN_PASSWORD).await;
-    let html = app
-        .client
-        .get(app.url("/tickets?ordering=-modified"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page("/tickets?ordering=-modified").await;
     assert!(html.contains("Last activity"), "no Last activity column");
     assert!(
         html.contains("ordering=modified"),

@@ -147,15 +147,7 @@ async fn a_created_superuser_can_sign_in_and_a_wrong_password_cannot() {
     );
 
     // The session now names the admin on the dashboard.
-    let page = app
-        .client
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page("/").await;
     assert!(
         page.contains("Sign out") && page.contains(">admin<"),
         "{page}"
@@ -182,15 +174,7 @@ async fn a_cross_site_post_with_the_session_cookie_is_refused() {
         .await
         .unwrap();
     assert_eq!(forged.status(), 403);
-    let page = app
-        .client
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page("/").await;
     assert!(page.contains("Sign out"), "the forged logout took effect");
 }
 

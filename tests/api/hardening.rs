@@ -7,17 +7,10 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-async fn ticket(app: &TestApp) -> i64 {
-    let q = make_queue(app, "desk").await;
-    make_ticket(app, json!({"queue": q, "title": "T"})).await["id"]
-        .as_i64()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn file_names_of_dots_are_never_stored_as_such_and_inner_dots_are_served_and_deleted() {
     let app = spawn_app().await;
-    let t = ticket(&app).await;
+    let t = a_ticket(&app).await;
     for (raw, stored) in [
         (". ..", "attachment"),
         (". ..x", "x"),
@@ -182,7 +175,7 @@ fn status_before_the_body(base: &str, path: &str, headers: &[(&str, String)]) ->
 #[tokio::test]
 async fn uploads_by_non_staff_or_anonymous_callers_are_refused_before_the_body_is_read() {
     let app = spawn_app().await;
-    let _ = ticket(&app).await;
+    let _ = a_ticket(&app).await;
     make_user(&app, "customer", false).await;
     let basic = |user: &str, password: &str| {
         use base64::Engine;
@@ -249,7 +242,7 @@ async fn uploads_by_non_staff_or_anonymous_callers_are_refused_before_the_body_i
 #[tokio::test]
 async fn a_bulk_action_takes_at_most_100_tickets() {
     let app = spawn_app().await;
-    let first = ticket(&app).await;
+    let first = a_ticket(&app).await;
     let cookie = session_cookie(&app, ADMIN, ADMIN_PASSWORD).await;
     let bulk = |ids: Vec<i64>| {
         let mut form: Vec<(String, String)> = ids
@@ -283,7 +276,7 @@ async fn a_bulk_action_takes_at_most_100_tickets() {
 #[tokio::test]
 async fn a_text_filter_needs_three_characters_unless_it_is_a_ticket_number() {
     let app = spawn_app().await;
-    let t = ticket(&app).await;
+    let t = a_ticket(&app).await;
     for q in ["ab", "%20a%20", "é"] {
         let (s, b) = admin_json(&app, Method::GET, &format!("/api/tickets/?q={q}"), None).await;
         assert_eq!(

@@ -38,6 +38,12 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
+    /// The body of a GET with this app's cookies (a page as the signed-in browser sees it).
+    pub async fn page(&self, path: &str) -> String {
+        let res = self.client.get(self.url(path)).send().await.unwrap();
+        res.text().await.unwrap()
+    }
+
     pub fn media_root(&self) -> PathBuf {
         self.dir.path().join("media")
     }
@@ -256,6 +262,14 @@ pub async fn make_ticket(app: &TestApp, body: serde_json::Value) -> serde_json::
 }
 
 /// Creates a user through the API as the admin; returns its id.
+/// A ticket titled "T" in a new queue `desk`; its id.
+pub async fn a_ticket(app: &TestApp) -> i64 {
+    let q = make_queue(app, "desk").await;
+    make_ticket(app, serde_json::json!({"queue": q, "title": "T"})).await["id"]
+        .as_i64()
+        .unwrap()
+}
+
 pub async fn make_user(app: &TestApp, username: &str, is_staff: bool) -> i64 {
     let (status, body) = admin_json(
         app,

@@ -69,15 +69,7 @@ async fn a_ticket_number_lists_that_ticket_first_and_custom_values_are_searched(
 
     // The web list says what the box searches, and lists the number first as well.
     sign_in(&app, ADMIN, ADMIN_PASSWORD).await;
-    let page = app
-        .client
-        .get(app.url("/tickets?q=101"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page("/tickets?q=101").await;
     assert!(
         page.contains("Searches ticket numbers (301 or #301), titles, descriptions, submitter emails and custom field values, not comments; text needs at least 3 characters."),
         "no search hint in the page"

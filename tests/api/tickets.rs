@@ -722,15 +722,7 @@ async fn a_merge_refuses_itself_and_loops_and_links_both_tickets() {
     assert_eq!(resp.status(), 400);
     assert!(resp.text().await.unwrap().contains("merged_to"));
 
-    let html = app
-        .client
-        .get(app.url(&format!("/tickets/{dup}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&format!("/tickets/{dup}")).await;
     assert!(
         html.contains(&format!(r#"href="/tickets/{target}""#)) && html.contains("merged into"),
         "the merged ticket does not point to its target"

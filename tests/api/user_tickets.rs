@@ -83,26 +83,10 @@ async fn a_submitters_email_matches_whatever_its_case() {
     assert_eq!(page["results"][0]["id"], t["id"]);
 
     sign_in(&app, "c481", USER_PASSWORD).await;
-    let list = app
-        .client
-        .get(app.url("/my-tickets"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = app.page("/my-tickets").await;
     assert!(list.contains("Mixed case"), "my tickets misses the ticket");
     assert!(!list.contains("You have no tickets"));
-    let one = app
-        .client
-        .get(app.url(&format!("/tickets/{}", t["id"])))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let one = app.page(&format!("/tickets/{}", t["id"])).await;
     assert!(
         one.contains("Mixed case"),
         "the ticket page refuses its submitter"
@@ -162,15 +146,7 @@ async fn the_submitters_pages_carry_no_staff_only_data() {
 
     sign_in(&app, "visitor", USER_PASSWORD).await;
     for path in [format!("/tickets/{id}"), "/my-tickets".to_owned()] {
-        let html = app
-            .client
-            .get(app.url(&path))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = app.page(&path).await;
         assert!(
             html.contains("Printer on fire"),
             "{path}: the ticket is missing"
