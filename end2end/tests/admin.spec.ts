@@ -1,9 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { hydrated, shot, signIn } from "./helpers";
-
-function unique(prefix: string) {
-  return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}`;
-}
+import { hydrated, shot, signIn, unique } from "./helpers";
 
 test("an admin creates a staff user who can then sign in", async ({ page, browser }) => {
   await signIn(page);

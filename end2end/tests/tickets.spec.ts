@@ -1,20 +1,5 @@
 import { test, expect, APIRequestContext } from "@playwright/test";
-import { ADMIN, ADMIN_PASSWORD, hydrated, shot, signIn } from "./helpers";
-
-function unique(prefix: string) {
-  return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}`;
-}
-
-const auth = {
-  Authorization: "Basic " + Buffer.from(`${ADMIN}:${ADMIN_PASSWORD}`).toString("base64"),
-};
-
-/** Creates data through the REST API with Basic auth (no browser cookie involved). */
-async function api(request: APIRequestContext, path: string, data: object) {
-  const res = await request.post(`/api/${path}/`, { headers: auth, data });
-  expect(res.status(), await res.text()).toBe(201);
-  return res.json();
-}
+import { api, auth, hydrated, shot, signIn, unique } from "./helpers";
 
 async function queue(request: APIRequestContext) {
   const slug = unique("q");

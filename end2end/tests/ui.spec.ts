@@ -1,21 +1,7 @@
 // Issue #11: what an agent or a customer meets in the browser (failed replies, authors, double
 // clicks, back/forward, page titles, small screens).
 import { test, expect, APIRequestContext } from "@playwright/test";
-import { ADMIN, ADMIN_PASSWORD, hydrated, shot, signIn } from "./helpers";
-
-function unique(prefix: string) {
-  return `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}`;
-}
-
-const auth = {
-  Authorization: "Basic " + Buffer.from(`${ADMIN}:${ADMIN_PASSWORD}`).toString("base64"),
-};
-
-async function api(request: APIRequestContext, path: string, data: object) {
-  const res = await request.post(`/api/${path}/`, { headers: auth, data });
-  expect(res.status(), await res.text()).toBe(201);
-  return res.json();
-}
+import { ADMIN, ADMIN_PASSWORD, api, auth, hydrated, shot, signIn, unique } from "./helpers";
 
 async function queue(request: APIRequestContext, prefix = "Queue") {
   const slug = unique("q");

@@ -126,13 +126,7 @@ async fn custom_field_sizes_are_bounded_with_a_400_naming_the_field() {
 
 /// The session cookie (`helpdesk_session=...`) of a fresh sign-in.
 async fn session_cookie(app: &TestApp, user: &str, password: &str) -> String {
-    let resp = reqwest::Client::new()
-        .post(app.url("/sfn/login"))
-        .header("origin", app.base.clone())
-        .form(&[("username", user), ("password", password)])
-        .send()
-        .await
-        .unwrap();
+    let resp = post_login(app, &reqwest::Client::new(), user, password).await;
     assert_eq!(resp.status(), 200);
     resp.headers()
         .get_all("set-cookie")

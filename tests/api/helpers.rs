@@ -182,15 +182,24 @@ pub fn spawn_in(dir: tempfile::TempDir, envs: &[(&str, &str)]) -> TestApp {
 
 /// Signs in through the login server function, as the hydrated app does; the client keeps
 /// the session cookie.
-pub async fn sign_in(app: &TestApp, username: &str, password: &str) {
-    let resp = app
-        .client
+/// Posts the sign-in form the way the browser does (this site's `Origin`) with `client`.
+pub async fn post_login(
+    app: &TestApp,
+    client: &reqwest::Client,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    client
         .post(app.url("/sfn/login"))
         .header("origin", app.base.clone())
         .form(&[("username", username), ("password", password)])
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+pub async fn sign_in(app: &TestApp, username: &str, password: &str) {
+    let resp = post_login(app, &app.client, username, password).await;
     assert!(
         resp.status().is_success(),
         "sign-in failed: {}",

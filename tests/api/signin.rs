@@ -129,13 +129,7 @@ async fn signed_in(app: &TestApp, user: &str, password: &str) -> reqwest::Client
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let resp = client
-        .post(app.url("/sfn/login"))
-        .header("origin", app.base.clone())
-        .form(&[("username", user), ("password", password)])
-        .send()
-        .await
-        .unwrap();
+    let resp = post_login(app, &client, user, password).await;
     assert!(resp.status().is_success(), "sign-in: {}", resp.status());
     client
 }
