@@ -126,7 +126,7 @@ async fn a_created_superuser_can_sign_in_and_a_wrong_password_cannot() {
     );
 
     // As the hydrated app calls it: the error's own status.
-    let api_style = post_login(app, &app.client, ADMIN, "wrong-password").await;
+    let api_style = post_login(&app, &app.client, ADMIN, "wrong-password").await;
     assert_eq!(api_style.status(), 401);
 
     let ok = login(ADMIN_PASSWORD).await.unwrap();
@@ -150,7 +150,7 @@ async fn a_created_superuser_can_sign_in_and_a_wrong_password_cannot() {
 #[tokio::test]
 async fn a_cross_site_post_with_the_session_cookie_is_refused() {
     let app = spawn_app().await;
-    let ok = post_login(app, &app.client, ADMIN, ADMIN_PASSWORD).await;
+    let ok = post_login(&app, &app.client, ADMIN, ADMIN_PASSWORD).await;
     assert!(ok.status().is_success() || ok.status().is_redirection());
     let forged = app
         .client
