@@ -255,7 +255,7 @@ fn credentials(caller: Caller) -> Option<(&'static str, &'static str)> {
 /// Signs in without a cookie jar; answers the session cookie, if one was set.
 async fn session_for(app: &TestApp, client: &reqwest::Client, caller: Caller) -> Option<String> {
     let (user, password) = credentials(caller)?;
-    let resp = post_login(app, &client, user, password).await;
+    let resp = post_login(app, client, user, password).await;
     resp.headers()
         .get_all("set-cookie")
         .iter()
