@@ -146,6 +146,39 @@ impl ErrorBag {
             Err(AppError::Validation(self.0))
         }
     }
+
+    /// `Ok` when nothing was recorded, else the bag itself: the end of a parser that reports
+    /// every bad field.
+    ///
+    /// # Errors
+    /// The bag, when it holds an error.
+    pub fn check(self) -> Result<(), ErrorBag> {
+        if self.0.is_empty() { Ok(()) } else { Err(self) }
+    }
+
+    /// The parsed value when neither the parser nor the service's checks of the same input
+    /// (`checked`: rows that do not exist, names taken) found an error; else every error of
+    /// both at once, as DRF reports them.
+    ///
+    /// # Errors
+    /// `Validation` with the errors of both.
+    pub fn combine<T>(parsed: Result<T, ErrorBag>, checked: ErrorBag) -> Result<T, AppError> {
+        match parsed {
+            Ok(value) => checked.into_result().map(|()| value),
+            Err(mut errors) => {
+                for (field, messages) in checked.0 {
+                    errors.0.entry(field).or_default().extend(messages);
+                }
+                Err(errors.into())
+            }
+        }
+    }
+}
+
+impl From<ErrorBag> for AppError {
+    fn from(errors: ErrorBag) -> Self {
+        AppError::Validation(errors.0)
+    }
 }
 
 impl leptos::server_fn::error::FromServerFnError for AppError {

@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::input::{self, Body, WriteMode};
 use super::ticket::TicketStatus;
+use crate::error::ErrorBag;
 
 /// A followup as the API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,56 +73,121 @@ pub fn parse_duration(raw: &serde_json::Value) -> Result<i64, String> {
     Ok(days * 86_400 + h * 3600 + m * 60 + s)
 }
 
-/// A followup to create or change, parsed; references are checked by the service.
-#[derive(Debug)]
+/// A followup object as sent and the write it is for; not parsed yet (the service parses it
+/// after checking the caller's permission).
+#[derive(Debug, Clone)]
 pub struct FollowUpInput {
-    pub mode: crate::domain::input::WriteMode,
-    pub ticket: Option<i64>,
-    pub title: Option<Option<String>>,
-    pub comment: Option<Option<String>>,
-    pub public: Option<bool>,
-    pub new_status: Option<Option<TicketStatus>>,
-    pub time_spent: Option<Option<i64>>,
-    pub errors: crate::error::ErrorBag,
+    pub body: Body,
+    pub mode: WriteMode,
 }
 
 impl FollowUpInput {
-    pub fn from_json(
-        body: &crate::domain::input::Body,
-        mode: crate::domain::input::WriteMode,
-    ) -> Self {
-        use crate::domain::input::{self, WriteMode};
-        let mut errors = crate::error::ErrorBag::new();
-        // The ticket of an existing followup does not move; it is only read on create.
-        let ticket = if mode == WriteMode::Create {
-            input::required(body, "ticket", mode, &mut errors, input::as_pk)
-        } else {
-            None
+    pub fn from_json(body: &Body, mode: WriteMode) -> Self {
+        Self {
+            body: body.clone(),
+            mode,
+        }
+    }
+}
+
+/// A followup to add, valid by construction (the service checks that the ticket exists).
+#[derive(Debug, Clone)]
+pub struct NewFollowUp {
+    pub ticket: i64,
+    pub title: Option<String>,
+    pub comment: Option<String>,
+    pub public: bool,
+    pub new_status: Option<TicketStatus>,
+    /// Seconds.
+    pub time_spent: Option<i64>,
+}
+
+impl NewFollowUp {
+    /// Parses a followup object for a POST. Unknown keys are ignored.
+    ///
+    /// # Errors
+    /// Every bad or missing field, with DRF's messages.
+    pub fn parse(body: &Body) -> Result<Self, ErrorBag> {
+        let mut errors = ErrorBag::new();
+        let ticket = input::required(body, "ticket", WriteMode::Create, &mut errors, input::as_pk);
+        let f = Fields::read(body, &mut errors);
+        let new_status =
+            input::optional_nullable(body, "new_status", &mut errors, TicketStatus::parse_json);
+        // A missing or bad ticket has its error in `errors` already.
+        let Some(ticket) = ticket else {
+            return Err(errors);
         };
-        let title =
-            input::optional_nullable(body, "title", &mut errors, input::text(Some(200), true));
+        errors.check()?;
+        Ok(Self {
+            ticket,
+            title: f.title.flatten(),
+            comment: f.comment.flatten(),
+            public: f.public.unwrap_or(false),
+            new_status: new_status.flatten(),
+            time_spent: f.time_spent.flatten(),
+        })
+    }
+
+    /// The ticket `body` names, when it reads as an id, for the service to look up.
+    pub fn ticket_ref(body: &Body) -> Option<i64> {
+        body.get("ticket").and_then(|v| input::as_pk(v).ok())
+    }
+}
+
+/// A change to a followup (PUT or PATCH): `None` leaves a field as it is. Its ticket and the
+/// status it set do not change.
+#[derive(Debug, Clone, Default)]
+pub struct FollowUpPatch {
+    pub title: Option<Option<String>>,
+    pub comment: Option<Option<String>>,
+    pub public: Option<bool>,
+    pub time_spent: Option<Option<i64>>,
+}
+
+impl FollowUpPatch {
+    /// Parses a followup object for a PUT or PATCH (no field is required). Unknown keys, and
+    /// `ticket` and `new_status`, are ignored.
+    ///
+    /// # Errors
+    /// Every bad field, with DRF's messages.
+    pub fn parse(body: &Body) -> Result<Self, ErrorBag> {
+        let mut errors = ErrorBag::new();
+        let f = Fields::read(body, &mut errors);
+        errors.check()?;
+        Ok(Self {
+            title: f.title,
+            comment: f.comment,
+            public: f.public,
+            time_spent: f.time_spent,
+        })
+    }
+}
+
+/// The fields a create and a change share, each `None` when not given or bad (its error
+/// recorded).
+struct Fields {
+    title: Option<Option<String>>,
+    comment: Option<Option<String>>,
+    public: Option<bool>,
+    time_spent: Option<Option<i64>>,
+}
+
+impl Fields {
+    fn read(body: &Body, errors: &mut ErrorBag) -> Self {
+        let title = input::optional_nullable(body, "title", errors, input::text(Some(200), true));
         let comment = input::optional_nullable(
             body,
             "comment",
-            &mut errors,
+            errors,
             input::text(Some(crate::domain::MAX_TEXT_CHARS), true),
         );
-        let public = input::optional(body, "public", &mut errors, input::boolean);
-        let new_status = if mode == WriteMode::Create {
-            input::optional_nullable(body, "new_status", &mut errors, TicketStatus::parse_json)
-        } else {
-            None
-        };
-        let time_spent = input::optional_nullable(body, "time_spent", &mut errors, parse_duration);
+        let public = input::optional(body, "public", errors, input::boolean);
+        let time_spent = input::optional_nullable(body, "time_spent", errors, parse_duration);
         Self {
-            mode,
-            ticket,
             title,
             comment,
             public,
-            new_status,
             time_spent,
-            errors,
         }
     }
 }

@@ -9,10 +9,12 @@ use sqlx::SqlitePool;
 use crate::domain::attachment::UploadedFile;
 use crate::domain::input::WriteMode;
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::ticket::{FollowUp, FollowUpInput, TicketStatus, format_duration};
+use crate::domain::ticket::{
+    FollowUp, FollowUpInput, FollowUpPatch, NewFollowUp, TicketStatus, format_duration,
+};
 use crate::domain::user::CurrentUser;
-use crate::domain::{REQUIRED, Timestamp, invalid_pk};
-use crate::error::AppError;
+use crate::domain::{Timestamp, invalid_pk};
+use crate::error::{AppError, ErrorBag};
 use crate::service::{attachments, require_staff};
 
 #[derive(sqlx::FromRow)]
@@ -140,7 +142,7 @@ pub async fn create(
     pool: &SqlitePool,
     actor: &CurrentUser,
     media_root: &Path,
-    mut input: FollowUpInput,
+    input: FollowUpInput,
     files: Vec<UploadedFile>,
 ) -> Result<FollowUp, AppError> {
     require_staff(actor)?;
@@ -149,26 +151,30 @@ pub async fn create(
         slug: String,
         secret_key: String,
     }
-    let mut info = None;
-    if let Some(tid) = input.ticket {
-        info = sqlx::query_as::<_, TicketInfo>(
+    let info = |tid: i64| {
+        sqlx::query_as::<_, TicketInfo>(
             "select q.slug, t.secret_key from tickets t join queues q on q.id = t.queue \
              where t.id = ?",
         )
         .bind(tid)
         .fetch_optional(pool)
-        .await?;
-        if info.is_none() {
-            input.errors.add("ticket", invalid_pk(tid));
-        }
-    }
-    std::mem::take(&mut input.errors).into_result()?;
-    attachments::check_files(&files)?;
-    let (Some(tid), Some(info)) = (input.ticket, info) else {
-        return Err(AppError::field("ticket", REQUIRED));
     };
+    let parsed = NewFollowUp::parse(&input.body);
+    let mut missing = ErrorBag::new();
+    if let Some(tid) = NewFollowUp::ticket_ref(&input.body)
+        && info(tid).await?.is_none()
+    {
+        missing.add("ticket", invalid_pk(tid));
+    }
+    let new = ErrorBag::combine(parsed, missing)?;
+    attachments::check_files(&files)?;
+    let tid = new.ticket;
+    // Deleted since the check: the same answer as an unknown ticket.
+    let info = info(tid)
+        .await?
+        .ok_or_else(|| AppError::field("ticket", invalid_pk(tid)))?;
     let now = Timestamp::now().to_db();
-    let new_status = input.new_status.flatten();
+    let new_status = new.new_status;
     let mut written = Vec::new();
     let result: Result<i64, AppError> = async {
         let mut tx = super::db::begin_write(pool).await?;
@@ -187,12 +193,12 @@ pub async fn create(
         )
         .bind(tid)
         .bind(&now)
-        .bind(input.title.flatten())
-        .bind(input.comment.flatten())
-        .bind(input.public.unwrap_or(false))
+        .bind(new.title)
+        .bind(new.comment)
+        .bind(new.public)
         .bind(actor.id)
         .bind(new_status.map(i64::from))
-        .bind(input.time_spent.flatten())
+        .bind(new.time_spent)
         .fetch_one(&mut *tx)
         .await?;
         // Every followup is activity on its ticket (issue 11.5).
@@ -239,12 +245,12 @@ pub async fn update(
     pool: &SqlitePool,
     actor: &CurrentUser,
     id: i64,
-    mut input: FollowUpInput,
+    input: FollowUpInput,
 ) -> Result<FollowUp, AppError> {
     require_staff(actor)?;
     debug_assert!(input.mode != WriteMode::Create);
     let old = find(pool, id).await?;
-    std::mem::take(&mut input.errors).into_result()?;
+    let patch = FollowUpPatch::parse(&input.body)?;
     let old_seconds: Option<i64> =
         sqlx::query_scalar("select time_spent from followups where id = ?")
             .bind(id)
@@ -253,10 +259,10 @@ pub async fn update(
     sqlx::query(
         "update followups set title = ?, comment = ?, public = ?, time_spent = ? where id = ?",
     )
-    .bind(input.title.unwrap_or(old.title))
-    .bind(input.comment.unwrap_or(old.comment))
-    .bind(input.public.unwrap_or(old.public))
-    .bind(input.time_spent.unwrap_or(old_seconds))
+    .bind(patch.title.unwrap_or(old.title))
+    .bind(patch.comment.unwrap_or(old.comment))
+    .bind(patch.public.unwrap_or(old.public))
+    .bind(patch.time_spent.unwrap_or(old_seconds))
     .bind(id)
     .execute(pool)
     .await?;

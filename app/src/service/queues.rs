@@ -4,10 +4,10 @@
 use sqlx::SqlitePool;
 
 use crate::domain::input::WriteMode;
+use crate::domain::invalid_pk;
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::queue::{Queue, QueueInput};
-use crate::domain::{REQUIRED, invalid_pk};
-use crate::error::AppError;
+use crate::domain::queue::{NewQueue, Queue, QueueInput, QueuePatch, QueueRefs};
+use crate::error::{AppError, ErrorBag};
 use crate::service::{require_staff, require_superuser};
 
 #[derive(sqlx::FromRow)]
@@ -113,9 +113,10 @@ pub async fn get(
     find(pool, id).await
 }
 
-/// Adds the database checks (slug free, owner exists) to the input's own errors.
-async fn check(pool: &SqlitePool, input: &mut QueueInput, id: Option<i64>) -> Result<(), AppError> {
-    if let Some(slug) = &input.slug {
+/// The database's checks of a queue object (slug free, owner exists), as field errors.
+async fn check(pool: &SqlitePool, refs: &QueueRefs, id: Option<i64>) -> Result<ErrorBag, AppError> {
+    let mut errors = ErrorBag::new();
+    if let Some(slug) = &refs.slug {
         let other: Option<i64> =
             sqlx::query_scalar("select id from queues where slug = ? and id is not ?")
                 .bind(slug.as_ref())
@@ -123,15 +124,15 @@ async fn check(pool: &SqlitePool, input: &mut QueueInput, id: Option<i64>) -> Re
                 .fetch_optional(pool)
                 .await?;
         if other.is_some() {
-            input.errors.add("slug", SLUG_TAKEN);
+            errors.add("slug", SLUG_TAKEN);
         }
     }
-    if let Some(Some(owner)) = input.default_owner
+    if let Some(owner) = refs.default_owner
         && !super::users::user_exists(pool, owner).await?
     {
-        input.errors.add("default_owner", invalid_pk(owner));
+        errors.add("default_owner", invalid_pk(owner));
     }
-    Ok(())
+    Ok(errors)
 }
 
 /// Creates a queue.
@@ -142,23 +143,21 @@ async fn check(pool: &SqlitePool, input: &mut QueueInput, id: Option<i64>) -> Re
 pub async fn create(
     pool: &SqlitePool,
     actor: &crate::domain::user::CurrentUser,
-    mut input: QueueInput,
+    input: QueueInput,
 ) -> Result<Queue, AppError> {
     require_superuser(actor)?;
-    check(pool, &mut input, None).await?;
-    std::mem::take(&mut input.errors).into_result()?;
-    let (Some(title), Some(slug)) = (input.title, input.slug) else {
-        return Err(AppError::field("title", REQUIRED));
-    };
+    let parsed = NewQueue::parse(&input.body);
+    let checked = check(pool, &QueueRefs::read(&input.body), None).await?;
+    let new = ErrorBag::combine(parsed, checked)?;
     let row = sqlx::query_as::<_, QueueRow>(&format!(
         "insert into queues (title, slug, email_address, allow_public_submission, default_owner) \
          values (?, ?, ?, ?, ?) returning {COLUMNS}"
     ))
-    .bind(title)
-    .bind(slug.as_ref())
-    .bind(input.email_address.flatten().map(|e| e.into_inner()))
-    .bind(input.allow_public_submission.unwrap_or(false))
-    .bind(input.default_owner.flatten())
+    .bind(new.title)
+    .bind(new.slug.as_ref())
+    .bind(new.email_address.map(|e| e.into_inner()))
+    .bind(new.allow_public_submission)
+    .bind(new.default_owner)
     .fetch_one(pool)
     .await;
     super::cache::committed();
@@ -183,29 +182,30 @@ pub async fn update(
     pool: &SqlitePool,
     actor: &crate::domain::user::CurrentUser,
     id: i64,
-    mut input: QueueInput,
+    input: QueueInput,
 ) -> Result<Queue, AppError> {
     require_superuser(actor)?;
     let old = find(pool, id).await?;
     debug_assert!(input.mode != WriteMode::Create);
-    check(pool, &mut input, Some(id)).await?;
-    std::mem::take(&mut input.errors).into_result()?;
+    let parsed = QueuePatch::parse(&input.body, input.mode);
+    let checked = check(pool, &QueueRefs::read(&input.body), Some(id)).await?;
+    let patch = ErrorBag::combine(parsed, checked)?;
     let row = sqlx::query_as::<_, QueueRow>(&format!(
         "update queues set title = ?, slug = ?, email_address = ?, allow_public_submission = ?, \
          default_owner = ? where id = ? returning {COLUMNS}"
     ))
-    .bind(input.title.unwrap_or(old.title))
-    .bind(input.slug.map_or(old.slug, |s| s.into_inner()))
-    .bind(match input.email_address {
+    .bind(patch.title.unwrap_or(old.title))
+    .bind(patch.slug.map_or(old.slug, |s| s.into_inner()))
+    .bind(match patch.email_address {
         Some(e) => e.map(|e| e.into_inner()),
         None => old.email_address,
     })
     .bind(
-        input
+        patch
             .allow_public_submission
             .unwrap_or(old.allow_public_submission),
     )
-    .bind(input.default_owner.unwrap_or(old.default_owner))
+    .bind(patch.default_owner.unwrap_or(old.default_owner))
     .bind(id)
     .fetch_one(pool)
     .await;

@@ -1,17 +1,20 @@
-//! Tickets: the title, the ticket as the API shows it, the parsed input to create or change
-//! one, and what the ticket pages read. Status and priority are in `status`, the list filter
+//! Tickets: the title, the ticket as the API shows it, and what the ticket pages read. The
+//! input to create or change one is in `input`. Status and priority are in `status`, the list filter
 //! in `filter`, the submitter's shapes in `submitter`, the edit form's values in `form`.
 
 mod filter;
 mod form;
+mod input;
 mod status;
 mod submitter;
 
 pub use super::followup::{
-    DURATION_FORMAT_ERROR, FollowUp, FollowUpInput, format_duration, parse_duration,
+    DURATION_FORMAT_ERROR, FollowUp, FollowUpInput, FollowUpPatch, NewFollowUp, format_duration,
+    parse_duration,
 };
 pub use filter::{MIN_SEARCH_CHARS, ORDERINGS, TicketFilter};
 pub use form::{custom_form_value, edit_form_values};
+pub use input::{CustomValue, NewTicket, TicketInput, TicketPatch, TicketRefs};
 pub use status::{Priority, TicketStatus};
 pub use submitter::{
     PublicQueue, PublicTicket, SubmitterAttachment, SubmitterFollowUp, SubmitterTicket,
@@ -79,80 +82,6 @@ pub struct Ticket {
 /// The prefix of a custom field's key in a ticket object.
 pub const CUSTOM_PREFIX: &str = "custom_";
 
-/// A ticket to create or change, parsed; `None` means "not given". References (queue, users,
-/// tickets) and custom values are checked by the service against the database, which adds
-/// to `errors`: so every bad field is reported at once and permissions are checked first.
-#[derive(Debug)]
-pub struct TicketInput {
-    pub mode: crate::domain::input::WriteMode,
-    pub queue: Option<i64>,
-    pub title: Option<TicketTitle>,
-    pub description: Option<String>,
-    pub resolution: Option<Option<String>>,
-    pub submitter_email: Option<Option<crate::domain::Email>>,
-    pub assigned_to: Option<Option<i64>>,
-    pub status: Option<TicketStatus>,
-    pub on_hold: Option<bool>,
-    pub priority: Option<Priority>,
-    pub due_date: Option<Option<crate::domain::Timestamp>>,
-    pub merged_to: Option<Option<i64>>,
-    /// `custom_<name>` -> the raw value, as sent.
-    pub custom: std::collections::BTreeMap<String, serde_json::Value>,
-    pub errors: crate::error::ErrorBag,
-}
-
-impl TicketInput {
-    /// Parses a ticket object (JSON, or a form's text parts). Unknown keys are ignored.
-    pub fn from_json(
-        body: &crate::domain::input::Body,
-        mode: crate::domain::input::WriteMode,
-    ) -> Self {
-        use crate::domain::input::{self, as_text};
-        let mut errors = crate::error::ErrorBag::new();
-        let queue = input::required(body, "queue", mode, &mut errors, input::as_pk);
-        let title = input::required(body, "title", mode, &mut errors, |v| {
-            TicketTitle::parse(&as_text(v)?)
-        });
-        let long_text = input::text(Some(crate::domain::MAX_TEXT_CHARS), true);
-        let description = input::optional_nullable(body, "description", &mut errors, &long_text)
-            .map(Option::unwrap_or_default);
-        let resolution = input::optional_nullable(body, "resolution", &mut errors, &long_text);
-        let submitter_email = input::optional_nullable(body, "submitter_email", &mut errors, |v| {
-            crate::domain::Email::parse(&as_text(v)?)
-        });
-        let assigned_to = input::optional_nullable(body, "assigned_to", &mut errors, input::as_pk);
-        let status = input::optional(body, "status", &mut errors, TicketStatus::parse_json);
-        let on_hold = input::optional(body, "on_hold", &mut errors, input::boolean);
-        let priority = input::optional(body, "priority", &mut errors, Priority::parse_json);
-        let due_date = input::optional_nullable(body, "due_date", &mut errors, |v| match v {
-            serde_json::Value::String(s) => crate::domain::Timestamp::parse(s),
-            _ => Err(crate::domain::datetime::DATETIME_FORMAT_ERROR.to_owned()),
-        });
-        let merged_to = input::optional_nullable(body, "merged_to", &mut errors, input::as_pk);
-        let custom = body
-            .iter()
-            .filter(|(k, _)| k.starts_with(CUSTOM_PREFIX))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        Self {
-            mode,
-            queue,
-            title,
-            description,
-            resolution,
-            submitter_email,
-            assigned_to,
-            status,
-            on_hold,
-            priority,
-            due_date,
-            merged_to,
-            custom,
-            errors,
-        }
-    }
-}
-
 /// One recorded change of a ticket field, made by a followup (the audit trail).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketChange {
@@ -218,12 +147,27 @@ mod tests {
 
     #[test]
     fn a_ticket_object_reports_every_bad_field_at_once() {
+        use crate::domain::custom_field::{CustomField, DataType};
         use crate::domain::input::WriteMode;
+        let defs = [CustomField {
+            id: 1,
+            name: "a".into(),
+            label: "A".into(),
+            help_text: String::new(),
+            data_type: DataType::Integer,
+            max_length: None,
+            decimal_places: None,
+            list_values: String::new(),
+            empty_selection_list: false,
+            required: false,
+            staff_only: false,
+            ordering: None,
+        }];
         let body = json!({"queue": "x", "priority": 9, "due_date": "soon", "on_hold": "maybe",
                           "submitter_email": "nope", "unknown": 1, "custom_a": 5});
-        let t = TicketInput::from_json(body.as_object().unwrap(), WriteMode::Create);
-        assert_eq!(t.custom.len(), 1);
-        let err = t.errors.into_result().unwrap_err();
+        let err = crate::error::AppError::from(
+            NewTicket::parse(body.as_object().unwrap(), &defs).unwrap_err(),
+        );
         for f in [
             "queue",
             "title",
@@ -235,6 +179,11 @@ mod tests {
             assert_eq!(err.field_messages(f).len(), 1, "{f}");
         }
         assert!(err.field_messages("unknown").is_empty());
+        assert!(err.field_messages("custom_a").is_empty());
+        // A defined custom field is kept, an unknown key is not.
+        let body = json!({"unknown": 1, "custom_a": 5});
+        let patch = TicketPatch::parse(body.as_object().unwrap(), WriteMode::Update, &defs);
+        assert_eq!(patch.unwrap().custom.len(), 1);
     }
 
     #[test]

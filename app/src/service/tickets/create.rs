@@ -5,12 +5,12 @@ use std::path::Path;
 
 use sqlx::SqlitePool;
 
-use super::{check, find};
+use super::{find, missing_refs};
+use crate::domain::Timestamp;
 use crate::domain::attachment::UploadedFile;
-use crate::domain::ticket::{Ticket, TicketInput};
+use crate::domain::ticket::{NewTicket, Ticket, TicketInput, TicketRefs};
 use crate::domain::user::CurrentUser;
-use crate::domain::{REQUIRED, Timestamp};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBag};
 use crate::service::{attachments, custom_fields, require_staff, users};
 
 fn new_secret_key() -> String {
@@ -32,30 +32,27 @@ pub async fn create(
     pool: &SqlitePool,
     actor: &CurrentUser,
     media_root: &Path,
-    mut input: TicketInput,
+    input: TicketInput,
     files: Vec<UploadedFile>,
 ) -> Result<Ticket, AppError> {
     require_staff(actor)?;
-    let mut errors = std::mem::take(&mut input.errors);
     let defs = custom_fields::all_cached(pool).await?;
-    let custom = check(pool, &input, &mut errors, &defs).await?;
-    errors.into_result()?;
+    let parsed = NewTicket::parse(&input.body, &defs);
+    let missing = missing_refs(pool, TicketRefs::read(&input.body)).await?;
+    let new = ErrorBag::combine(parsed, missing)?;
     attachments::check_files(&files)?;
-    let (Some(queue), Some(title)) = (input.queue, input.title) else {
-        return Err(AppError::field("title", REQUIRED));
-    };
-    let assigned_to = input.assigned_to.flatten();
+    let assigned_to = new.assigned_to;
     let assignee = match assigned_to {
         Some(u) => Some(users::get_user(pool, u).await?.username),
         None => None,
     };
     let slug: String = sqlx::query_scalar("select slug from queues where id = ?")
-        .bind(queue)
+        .bind(new.queue)
         .fetch_one(pool)
         .await?;
     let now = Timestamp::now().to_db();
     let secret = new_secret_key();
-    let description = input.description.unwrap_or_default();
+    let description = new.description;
     let mut written = Vec::new();
     let result: Result<i64, AppError> = async {
         let mut tx = crate::service::db::begin_write(pool).await?;
@@ -64,25 +61,25 @@ pub async fn create(
              status, on_hold, description, resolution, priority, due_date, secret_key, merged_to) \
              values (?, ?, ?, ?, ?, ?, 1, 0, ?, null, ?, ?, ?, null) returning id",
         )
-        .bind(title.as_ref())
-        .bind(queue)
+        .bind(new.title.as_ref())
+        .bind(new.queue)
         .bind(&now)
         .bind(&now)
-        .bind(input.submitter_email.flatten().map(|e| e.into_inner()))
+        .bind(new.submitter_email.map(|e| e.into_inner()))
         .bind(assigned_to)
         .bind(&description)
-        .bind(i64::from(input.priority.unwrap_or_default()))
-        .bind(input.due_date.flatten().map(|d| d.to_db()))
+        .bind(i64::from(new.priority))
+        .bind(new.due_date.map(|d| d.to_db()))
         .bind(&secret)
         .fetch_one(&mut *tx)
         .await?;
-        for (field, _, value) in &custom {
+        for c in &new.custom {
             sqlx::query(
                 "insert into ticket_custom_field_values (ticket, field, value) values (?, ?, ?)",
             )
             .bind(id)
-            .bind(field)
-            .bind(value)
+            .bind(c.field)
+            .bind(&c.value)
             .execute(&mut *tx)
             .await?;
         }

@@ -16,7 +16,7 @@ pub use create::create;
 pub use dashboard::counts;
 pub use query::{list, list_summaries};
 pub use submitter::{comment_as_submitter, get_for_submitter, list_for_submitter};
-pub use update::{update, update_checked};
+pub use update::{patch, update, update_checked};
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -24,13 +24,11 @@ use std::path::Path;
 use serde_json::Value;
 use sqlx::SqlitePool;
 
-use crate::domain::custom_field::CustomField;
-use crate::domain::input::WriteMode;
+use crate::domain::invalid_pk;
 use crate::domain::ticket::{
-    Priority, Ticket, TicketChange, TicketChoices, TicketDetail, TicketInput, TicketStatus,
+    Priority, Ticket, TicketChange, TicketChoices, TicketDetail, TicketRefs, TicketStatus,
 };
 use crate::domain::user::CurrentUser;
-use crate::domain::{REQUIRED, invalid_pk};
 use crate::error::{AppError, ErrorBag};
 use crate::service::followups::parse_db_time;
 use crate::service::{attachments, custom_fields, followups, queues, require_staff, users};
@@ -147,25 +145,20 @@ pub async fn get(pool: &SqlitePool, actor: &CurrentUser, id: i64) -> Result<Tick
     find(pool, id).await
 }
 
-/// Checks references and custom values against the database, adding to `errors`. Returns
-/// the custom values to store (field id, key, canonical text).
-async fn check(
-    pool: &SqlitePool,
-    input: &TicketInput,
-    errors: &mut ErrorBag,
-    defs: &[CustomField],
-) -> Result<Vec<(i64, String, Option<String>)>, AppError> {
-    if let Some(q) = input.queue
+/// Field errors for the rows `refs` names that do not exist.
+async fn missing_refs(pool: &SqlitePool, refs: TicketRefs) -> Result<ErrorBag, AppError> {
+    let mut errors = ErrorBag::new();
+    if let Some(q) = refs.queue
         && !queues::exists(pool, q).await?
     {
         errors.add("queue", invalid_pk(q));
     }
-    if let Some(Some(u)) = input.assigned_to
+    if let Some(u) = refs.assigned_to
         && !users::user_exists(pool, u).await?
     {
         errors.add("assigned_to", invalid_pk(u));
     }
-    if let Some(Some(t)) = input.merged_to {
+    if let Some(t) = refs.merged_to {
         let found: Option<i64> = sqlx::query_scalar("select id from tickets where id = ?")
             .bind(t)
             .fetch_optional(pool)
@@ -174,20 +167,7 @@ async fn check(
             errors.add("merged_to", invalid_pk(t));
         }
     }
-    let mut values = Vec::new();
-    for d in defs {
-        let key = d.key();
-        match input.custom.get(&key) {
-            Some(raw) => {
-                if let Some(v) = errors.take(&key, d.validate_value(raw)) {
-                    values.push((d.id, key, v));
-                }
-            }
-            None if d.required && input.mode == WriteMode::Create => errors.add(&key, REQUIRED),
-            None => {}
-        }
-    }
-    Ok(values)
+    Ok(errors)
 }
 
 /// One ticket with its recorded changes (field, old value, new value per followup), for the

@@ -1,9 +1,10 @@
 //! Service tests for creating, changing, reading and bulk-changing tickets.
 
 use super::*;
+use crate::domain::input::WriteMode;
 use crate::domain::page::PageRequest;
 use crate::domain::queue::QueueInput;
-use crate::domain::ticket::TicketFilter;
+use crate::domain::ticket::{TicketFilter, TicketInput};
 use serde_json::json;
 
 async fn setup(pool: &SqlitePool) -> (CurrentUser, i64) {

@@ -5,11 +5,11 @@ use std::collections::HashMap;
 
 use sqlx::SqlitePool;
 
-use super::{COLUMNS, TicketRow, check, find, find_row};
+use super::{COLUMNS, TicketRow, find, find_row, missing_refs};
 use crate::domain::Timestamp;
-use crate::domain::ticket::{Ticket, TicketInput, TicketStatus};
+use crate::domain::ticket::{Ticket, TicketInput, TicketPatch, TicketRefs, TicketStatus};
 use crate::domain::user::CurrentUser;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBag};
 use crate::service::followups::parse_db_time;
 use crate::service::{custom_fields, require_staff, users};
 
@@ -42,16 +42,47 @@ pub async fn update_checked(
     pool: &SqlitePool,
     actor: &CurrentUser,
     id: i64,
-    mut input: TicketInput,
+    input: TicketInput,
     expected_version: Option<i64>,
 ) -> Result<Ticket, AppError> {
     require_staff(actor)?;
     find_row(pool, id).await?;
-    let mut errors = std::mem::take(&mut input.errors);
     let defs = custom_fields::all_cached(pool).await?;
-    let custom = check(pool, &input, &mut errors, &defs).await?;
-    errors.into_result()?;
+    let parsed = TicketPatch::parse(&input.body, input.mode, &defs);
+    let missing = missing_refs(pool, TicketRefs::read(&input.body)).await?;
+    let patch = ErrorBag::combine(parsed, missing)?;
+    apply(pool, actor, id, patch, expected_version).await
+}
 
+/// Applies a change built in the server rather than parsed from a request (the quick and
+/// bulk actions), as `update` does.
+///
+/// # Errors
+/// `Forbidden` for non-staff; `NotFound`; `Validation` for a row it names that does not
+/// exist.
+#[tracing::instrument(skip(pool, actor, patch))]
+pub async fn patch(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    id: i64,
+    patch: TicketPatch,
+) -> Result<Ticket, AppError> {
+    require_staff(actor)?;
+    find_row(pool, id).await?;
+    let missing = missing_refs(pool, patch.refs()).await?;
+    let patch = ErrorBag::combine(Ok(patch), missing)?;
+    apply(pool, actor, id, patch, None).await
+}
+
+/// Writes `patch` to ticket `id` with its audit trail, if the ticket is still at
+/// `expected_version` (when given).
+async fn apply(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    id: i64,
+    patch: TicketPatch,
+    expected_version: Option<i64>,
+) -> Result<Ticket, AppError> {
     // The old values are read inside the write transaction: read before it, two concurrent
     // changes would each write back the other's stale fields (a lost update) and record
     // changes from values that were no longer current.
@@ -69,37 +100,37 @@ pub async fn update_checked(
         return Err(conflict(pool, id, old.version).await);
     }
     let mut new = old.clone();
-    if let Some(q) = input.queue {
+    if let Some(q) = patch.queue {
         new.queue = q;
     }
-    if let Some(t) = input.title {
+    if let Some(t) = patch.title {
         new.title = t.into_inner();
     }
-    if let Some(d) = input.description {
+    if let Some(d) = patch.description {
         new.description = d;
     }
-    if let Some(r) = input.resolution {
+    if let Some(r) = patch.resolution {
         new.resolution = r;
     }
-    if let Some(e) = input.submitter_email {
+    if let Some(e) = patch.submitter_email {
         new.submitter_email = e.map(|e| e.into_inner());
     }
-    if let Some(a) = input.assigned_to {
+    if let Some(a) = patch.assigned_to {
         new.assigned_to = a;
     }
-    if let Some(s) = input.status {
+    if let Some(s) = patch.status {
         new.status = s.into();
     }
-    if let Some(h) = input.on_hold {
+    if let Some(h) = patch.on_hold {
         new.on_hold = h;
     }
-    if let Some(p) = input.priority {
+    if let Some(p) = patch.priority {
         new.priority = p.into();
     }
-    if let Some(d) = input.due_date {
+    if let Some(d) = patch.due_date {
         new.due_date = d.map(|d| d.to_db());
     }
-    if let Some(m) = input.merged_to {
+    if let Some(m) = patch.merged_to {
         new.merged_to = m;
     }
     // A new merge obeys the merge rules (issue 11.3); taking a merge back is always allowed.
@@ -164,8 +195,12 @@ pub async fn update_checked(
     .await?
     .into_iter()
     .collect();
-    for (field, key, value) in &custom {
-        diff(key, stored.get(field).cloned().flatten(), value.clone());
+    for c in &patch.custom {
+        diff(
+            &c.key,
+            stored.get(&c.field).cloned().flatten(),
+            c.value.clone(),
+        );
     }
     if changes.is_empty() {
         drop(tx);
@@ -199,14 +234,14 @@ pub async fn update_checked(
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    for (field, _, value) in &custom {
+    for c in &patch.custom {
         sqlx::query(
             "insert into ticket_custom_field_values (ticket, field, value) values (?, ?, ?) \
              on conflict (ticket, field) do update set value = excluded.value",
         )
         .bind(id)
-        .bind(field)
-        .bind(value)
+        .bind(c.field)
+        .bind(&c.value)
         .execute(&mut *tx)
         .await?;
     }
