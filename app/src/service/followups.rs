@@ -26,7 +26,7 @@ struct FollowUpRow {
     comment: Option<String>,
     public: bool,
     user: Option<i64>,
-    new_status: Option<i64>,
+    new_status: Option<TicketStatus>,
     time_spent: Option<i64>,
     message_id: Option<String>,
 }
@@ -53,7 +53,7 @@ async fn build(pool: &SqlitePool, rows: Vec<FollowUpRow>) -> Result<Vec<FollowUp
             title: r.title,
             comment: r.comment,
             public: r.public,
-            new_status: r.new_status.and_then(TicketStatus::from_i64),
+            new_status: r.new_status,
             time_spent: r.time_spent.map(format_duration),
             date: parse_db_time(&r.date),
             message_id: r.message_id,
@@ -180,10 +180,11 @@ pub async fn create(
         let mut tx = super::db::begin_write(pool).await?;
         // The status as it is now, inside the transaction: the audit trail records the
         // change from the current value, whatever was written since the check above.
-        let current: Option<i64> = sqlx::query_scalar("select status from tickets where id = ?")
-            .bind(tid)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let current: Option<TicketStatus> =
+            sqlx::query_scalar("select status from tickets where id = ?")
+                .bind(tid)
+                .fetch_optional(&mut *tx)
+                .await?;
         let Some(current) = current else {
             return Err(AppError::field("ticket", invalid_pk(tid)));
         };
@@ -197,17 +198,17 @@ pub async fn create(
         .bind(new.comment)
         .bind(new.public)
         .bind(actor.id)
-        .bind(new_status.map(i64::from))
+        .bind(new_status)
         .bind(new.time_spent)
         .fetch_one(&mut *tx)
         .await?;
         // Every followup is activity on its ticket (issue 11.5).
         super::tickets::touch(&mut tx, tid, &now).await?;
         if let Some(status) = new_status
-            && i64::from(status) != current
+            && status != current
         {
             sqlx::query("update tickets set status = ? where id = ?")
-                .bind(i64::from(status))
+                .bind(status)
                 .bind(tid)
                 .execute(&mut *tx)
                 .await?;
@@ -216,7 +217,7 @@ pub async fn create(
                  values (?, 'status', ?, ?)",
             )
             .bind(id)
-            .bind(current.to_string())
+            .bind(i64::from(current).to_string())
             .bind(i64::from(status).to_string())
             .execute(&mut *tx)
             .await?;

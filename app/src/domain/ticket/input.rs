@@ -262,3 +262,56 @@ fn custom_values(
     }
     values
 }
+
+/// A one-click action of the ticket page, each a change recorded in the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QuickAction {
+    AssignTo(i64),
+    Hold,
+    Unhold,
+    /// Resolve, with the resolution as typed.
+    Resolve(String),
+    Close,
+    Reopen,
+    /// Merge into the ticket whose number was typed; the ticket becomes a duplicate.
+    Merge(String),
+}
+
+impl QuickAction {
+    /// The change this action makes.
+    ///
+    /// # Errors
+    /// The field error for an over-long resolution or a merge target that is no number.
+    pub fn patch(self) -> Result<TicketPatch, ErrorBag> {
+        let mut errors = ErrorBag::new();
+        let patch = match self {
+            QuickAction::AssignTo(user) => TicketPatch {
+                assigned_to: Some(Some(user)),
+                ..TicketPatch::default()
+            },
+            QuickAction::Hold | QuickAction::Unhold => TicketPatch {
+                on_hold: Some(self == QuickAction::Hold),
+                ..TicketPatch::default()
+            },
+            QuickAction::Resolve(raw) => TicketPatch {
+                status: Some(TicketStatus::Resolved),
+                resolution: errors.take("resolution", TicketPatch::parse_resolution(&raw)),
+                ..TicketPatch::default()
+            },
+            QuickAction::Close => TicketPatch {
+                status: Some(TicketStatus::Closed),
+                ..TicketPatch::default()
+            },
+            QuickAction::Reopen => TicketPatch {
+                status: Some(TicketStatus::Reopened),
+                ..TicketPatch::default()
+            },
+            QuickAction::Merge(raw) => TicketPatch {
+                merged_to: errors.take("merged_to", TicketPatch::parse_ticket_ref(&raw)),
+                status: Some(TicketStatus::Duplicate),
+                ..TicketPatch::default()
+            },
+        };
+        errors.check().map(|()| patch)
+    }
+}

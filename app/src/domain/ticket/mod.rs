@@ -14,7 +14,7 @@ pub use super::followup::{
 };
 pub use filter::{MIN_SEARCH_CHARS, ORDERINGS, TicketFilter};
 pub use form::{custom_form_value, edit_form_values};
-pub use input::{CustomValue, NewTicket, TicketInput, TicketPatch, TicketRefs};
+pub use input::{CustomValue, NewTicket, QuickAction, TicketInput, TicketPatch, TicketRefs};
 pub use status::{Priority, TicketStatus};
 pub use submitter::{
     PublicQueue, PublicTicket, SubmitterAttachment, SubmitterFollowUp, SubmitterTicket,

@@ -20,7 +20,11 @@ fn parse_choice(raw: &serde_json::Value, valid: impl Fn(i64) -> bool) -> Result<
 }
 
 /// OPEN=1 REOPENED=2 RESOLVED=3 CLOSED=4 DUPLICATE=5, as django-helpdesk numbers them.
+/// Stored as that number; a stored number that is no status fails to decode (an error, never
+/// read as another status).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[repr(i64)]
 #[serde(into = "i64", try_from = "i64")]
 pub enum TicketStatus {
     Open = 1,
@@ -82,10 +86,12 @@ impl TryFrom<i64> for TicketStatus {
     }
 }
 
-/// 1 Critical .. 5 Very Low; 3 (Normal) by default.
+/// 1 Critical .. 5 Very Low; 3 (Normal) by default. Stored as that number, like the status.
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[repr(i64)]
 #[serde(into = "i64", try_from = "i64")]
 pub enum Priority {
     Critical = 1,

@@ -21,23 +21,19 @@ pub async fn ticket_action(
 ) -> Result<(), AppError> {
     respond(
         async {
-            use crate::domain::input::WriteMode;
-            use crate::domain::ticket::TicketInput;
-            use serde_json::json;
+            use crate::domain::ticket::QuickAction;
             let actor = require_user().await?;
-            let body = match action.as_str() {
-                "assign_me" => json!({ "assigned_to": actor.id }),
-                "hold" => json!({ "on_hold": true }),
-                "unhold" => json!({ "on_hold": false }),
-                "resolve" => json!({ "status": 3, "resolution": resolution.unwrap_or_default() }),
-                "close" => json!({ "status": 4 }),
-                "reopen" => json!({ "status": 2 }),
-                "merge" => json!({ "merged_to": target.unwrap_or_default(), "status": 5 }),
+            let action = match action.as_str() {
+                "assign_me" => QuickAction::AssignTo(actor.id),
+                "hold" => QuickAction::Hold,
+                "unhold" => QuickAction::Unhold,
+                "resolve" => QuickAction::Resolve(resolution.unwrap_or_default()),
+                "close" => QuickAction::Close,
+                "reopen" => QuickAction::Reopen,
+                "merge" => QuickAction::Merge(target.unwrap_or_default()),
                 _ => return Err(AppError::BadRequest("Unknown action.".to_owned())),
             };
-            let body = body.as_object().cloned().unwrap_or_default();
-            let input = TicketInput::from_json(&body, WriteMode::Update);
-            crate::service::tickets::update(&pool()?, &actor, id, input).await?;
+            crate::service::tickets::quick_action(&pool()?, &actor, id, action).await?;
             Ok(())
         }
         .await,

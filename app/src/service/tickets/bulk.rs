@@ -5,9 +5,8 @@ use std::path::Path;
 
 use sqlx::SqlitePool;
 
-use super::{delete, update};
-use crate::domain::input::WriteMode;
-use crate::domain::ticket::{TicketInput, TicketStatus};
+use super::{delete, patch};
+use crate::domain::ticket::{TicketPatch, TicketStatus};
 use crate::domain::user::CurrentUser;
 use crate::error::AppError;
 use crate::service::require_staff;
@@ -49,16 +48,18 @@ pub async fn bulk(
         match action {
             BulkAction::Delete => delete(pool, actor, media_root, id).await?,
             BulkAction::Assign(user) => {
-                let body = serde_json::json!({ "assigned_to": user });
-                let input =
-                    TicketInput::from_json(body.as_object().expect("an object"), WriteMode::Update);
-                update(pool, actor, id, input).await?;
+                let change = TicketPatch {
+                    assigned_to: Some(user),
+                    ..TicketPatch::default()
+                };
+                patch(pool, actor, id, change).await?;
             }
             BulkAction::SetStatus(status) => {
-                let body = serde_json::json!({ "status": i64::from(status) });
-                let input =
-                    TicketInput::from_json(body.as_object().expect("an object"), WriteMode::Update);
-                update(pool, actor, id, input).await?;
+                let change = TicketPatch {
+                    status: Some(status),
+                    ..TicketPatch::default()
+                };
+                patch(pool, actor, id, change).await?;
             }
         }
     }

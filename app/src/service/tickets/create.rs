@@ -8,7 +8,7 @@ use sqlx::SqlitePool;
 use super::{find, missing_refs};
 use crate::domain::Timestamp;
 use crate::domain::attachment::UploadedFile;
-use crate::domain::ticket::{NewTicket, Ticket, TicketInput, TicketRefs};
+use crate::domain::ticket::{NewTicket, Ticket, TicketInput, TicketRefs, TicketStatus};
 use crate::domain::user::CurrentUser;
 use crate::error::{AppError, ErrorBag};
 use crate::service::{attachments, custom_fields, require_staff, users};
@@ -59,7 +59,7 @@ pub async fn create(
         let id: i64 = sqlx::query_scalar(
             "insert into tickets (title, queue, created, modified, submitter_email, assigned_to, \
              status, on_hold, description, resolution, priority, due_date, secret_key, merged_to) \
-             values (?, ?, ?, ?, ?, ?, 1, 0, ?, null, ?, ?, ?, null) returning id",
+             values (?, ?, ?, ?, ?, ?, ?, 0, ?, null, ?, ?, ?, null) returning id",
         )
         .bind(new.title.as_ref())
         .bind(new.queue)
@@ -67,8 +67,9 @@ pub async fn create(
         .bind(&now)
         .bind(new.submitter_email.map(|e| e.into_inner()))
         .bind(assigned_to)
+        .bind(TicketStatus::Open)
         .bind(&description)
-        .bind(i64::from(new.priority))
+        .bind(new.priority)
         .bind(new.due_date.map(|d| d.to_db()))
         .bind(&secret)
         .fetch_one(&mut *tx)

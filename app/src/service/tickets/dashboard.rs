@@ -14,17 +14,14 @@ use crate::service::require_staff;
 /// `Forbidden` for non-staff.
 pub async fn counts(pool: &SqlitePool, actor: &CurrentUser) -> Result<TicketCounts, AppError> {
     require_staff(actor)?;
-    let rows: Vec<(i64, i64)> =
+    let rows: Vec<(TicketStatus, i64)> =
         sqlx::query_as("select status, count(*) from tickets group by status")
             .fetch_all(pool)
             .await?;
     let by_status = TicketStatus::ALL
         .into_iter()
         .map(|s| {
-            let n = rows
-                .iter()
-                .find(|(st, _)| *st == i64::from(s))
-                .map_or(0, |(_, n)| *n);
+            let n = rows.iter().find(|(st, _)| *st == s).map_or(0, |(_, n)| *n);
             (s, n)
         })
         .collect();

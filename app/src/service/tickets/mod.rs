@@ -4,6 +4,7 @@
 //! (`dashboard`). Everything a write does happens in one transaction, after every field has
 //! been checked.
 
+mod actions;
 mod bulk;
 mod create;
 mod dashboard;
@@ -11,6 +12,7 @@ mod query;
 mod submitter;
 mod update;
 
+pub use actions::quick_action;
 pub use bulk::{BulkAction, MAX_BULK_TICKETS, bulk};
 pub use create::create;
 pub use dashboard::counts;
@@ -42,11 +44,11 @@ struct TicketRow {
     modified: String,
     submitter_email: Option<String>,
     assigned_to: Option<i64>,
-    status: i64,
+    status: TicketStatus,
     on_hold: bool,
     description: String,
     resolution: Option<String>,
-    priority: i64,
+    priority: Priority,
     due_date: Option<String>,
     secret_key: String,
     merged_to: Option<i64>,
@@ -106,9 +108,9 @@ async fn build_with(
                 resolution: r.resolution,
                 submitter_email: r.submitter_email,
                 assigned_to: r.assigned_to,
-                status: TicketStatus::from_i64(r.status).unwrap_or(TicketStatus::Open),
+                status: r.status,
                 on_hold: r.on_hold,
-                priority: Priority::from_i64(r.priority).unwrap_or_default(),
+                priority: r.priority,
                 due_date: r.due_date.as_deref().map(parse_db_time),
                 merged_to: r.merged_to,
                 created: parse_db_time(&r.created),

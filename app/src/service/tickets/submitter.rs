@@ -54,7 +54,7 @@ pub async fn list_for_submitter(
                 id: r.id,
                 title: r.title,
                 queue: PublicQueue { id: r.queue, title },
-                status: TicketStatus::from_i64(r.status).unwrap_or(TicketStatus::Open),
+                status: r.status,
                 created: parse_db_time(&r.created),
                 due_date: r.due_date.as_deref().map(parse_db_time),
                 submitter: r.submitter_email,
@@ -123,7 +123,7 @@ pub async fn get_for_submitter(
         id: row.id,
         title: row.title,
         queue,
-        status: TicketStatus::from_i64(row.status).unwrap_or(TicketStatus::Open),
+        status: row.status,
         created: parse_db_time(&row.created),
         resolution: row.resolution,
         followups,
@@ -160,15 +160,12 @@ pub async fn comment_as_submitter(
     // A reply from the customer on a finished ticket is work again (issue 11.4): it reopens,
     // recorded as a status change on this comment. Read inside the write, so a concurrent
     // resolve is seen.
-    let status: i64 = sqlx::query_scalar("select status from tickets where id = ?")
+    let status: TicketStatus = sqlx::query_scalar("select status from tickets where id = ?")
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
-    let finished = matches!(
-        TicketStatus::from_i64(status),
-        Some(TicketStatus::Resolved | TicketStatus::Closed)
-    );
-    let reopened = finished.then_some(i64::from(TicketStatus::Reopened));
+    let finished = matches!(status, TicketStatus::Resolved | TicketStatus::Closed);
+    let reopened = finished.then_some(TicketStatus::Reopened);
     let followup: i64 = sqlx::query_scalar(
         "insert into followups (ticket, date, title, comment, public, user, new_status) \
          values (?, ?, 'Comment', ?, 1, ?, ?) returning id",
@@ -191,8 +188,8 @@ pub async fn comment_as_submitter(
              values (?, 'status', ?, ?)",
         )
         .bind(followup)
-        .bind(status.to_string())
-        .bind(new.to_string())
+        .bind(i64::from(status).to_string())
+        .bind(i64::from(new).to_string())
         .execute(&mut *tx)
         .await?;
     }

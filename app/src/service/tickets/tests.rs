@@ -410,3 +410,80 @@ async fn a_bulk_action_changes_or_deletes_every_selected_ticket(pool: SqlitePool
         .unwrap_err();
     assert_eq!(err.status_code(), 403);
 }
+
+/// Issue 12.4: a stored status or priority that is none of ours (a bad import, a newer
+/// version's value) is an error when read, never shown as another value (it once read as
+/// Open).
+#[sqlx::test(migrations = "../migrations")]
+async fn an_unknown_stored_status_or_priority_is_an_error_not_open(pool: SqlitePool) {
+    let (admin, q) = setup(&pool).await;
+    let dir = std::env::temp_dir();
+    let body = json!({"queue": q, "title": "T", "submitter_email": "c@example.com"});
+    let t = create(&pool, &admin, &dir, input(body, WriteMode::Create), vec![])
+        .await
+        .unwrap();
+    let mut customer =
+        users::create_superuser(&pool, "customer", "c@example.com", "s3cret-pass".into())
+            .await
+            .unwrap();
+    customer.is_staff = false;
+    customer.is_superuser = false;
+    for (column, bad) in [("status", 9), ("priority", 0)] {
+        // The table's check constraint refuses such values; this row got past it.
+        let mut conn = pool.acquire().await.unwrap();
+        sqlx::query("pragma ignore_check_constraints = on")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        sqlx::query(&format!("update tickets set {column} = ? where id = ?"))
+            .bind(bad)
+            .bind(t.id)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        sqlx::query("pragma ignore_check_constraints = off")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        drop(conn);
+        let all = PageRequest::default();
+        let filter = TicketFilter {
+            ordering: "id",
+            ..TicketFilter::default()
+        };
+        let errors = [
+            get(&pool, &admin, t.id).await.unwrap_err(),
+            detail(&pool, &admin, t.id).await.unwrap_err(),
+            list(&pool, &admin, &filter, all).await.unwrap_err(),
+            list_summaries(&pool, &admin, &filter, all)
+                .await
+                .unwrap_err(),
+            get_for_submitter(&pool, &customer, t.id).await.unwrap_err(),
+            list_for_submitter(&pool, &customer, all).await.unwrap_err(),
+            update(
+                &pool,
+                &admin,
+                t.id,
+                input(json!({"title": "U"}), WriteMode::Update),
+            )
+            .await
+            .unwrap_err(),
+        ];
+        for (i, err) in errors.into_iter().enumerate() {
+            assert_eq!(err, AppError::Internal, "{column} = {bad}, read {i}");
+            assert_eq!(err.status_code(), 500);
+        }
+        if column == "status" {
+            assert_eq!(counts(&pool, &admin).await.unwrap_err(), AppError::Internal);
+            let err = comment_as_submitter(&pool, &customer, t.id, "hi")
+                .await
+                .unwrap_err();
+            assert_eq!(err, AppError::Internal);
+        }
+        sqlx::query(&format!("update tickets set {column} = 1 where id = ?"))
+            .bind(t.id)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+}

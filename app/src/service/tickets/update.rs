@@ -76,7 +76,7 @@ pub async fn patch(
 
 /// Writes `patch` to ticket `id` with its audit trail, if the ticket is still at
 /// `expected_version` (when given).
-async fn apply(
+pub(super) async fn apply(
     pool: &SqlitePool,
     actor: &CurrentUser,
     id: i64,
@@ -119,13 +119,13 @@ async fn apply(
         new.assigned_to = a;
     }
     if let Some(s) = patch.status {
-        new.status = s.into();
+        new.status = s;
     }
     if let Some(h) = patch.on_hold {
         new.on_hold = h;
     }
     if let Some(p) = patch.priority {
-        new.priority = p.into();
+        new.priority = p;
     }
     if let Some(d) = patch.due_date {
         new.due_date = d.map(|d| d.to_db());
@@ -168,8 +168,8 @@ async fn apply(
     diff("assigned_to", opt(&old.assigned_to), opt(&new.assigned_to));
     diff(
         "status",
-        Some(old.status.to_string()),
-        Some(new.status.to_string()),
+        Some(i64::from(old.status).to_string()),
+        Some(i64::from(new.status).to_string()),
     );
     diff(
         "on_hold",
@@ -178,8 +178,8 @@ async fn apply(
     );
     diff(
         "priority",
-        Some(old.priority.to_string()),
-        Some(new.priority.to_string()),
+        Some(i64::from(old.priority).to_string()),
+        Some(i64::from(new.priority).to_string()),
     );
     diff(
         "due_date",
@@ -209,9 +209,9 @@ async fn apply(
 
     let now = Timestamp::now().to_db();
     let status_changed = new.status != old.status;
-    let title = match (merging, status_changed, TicketStatus::from_i64(new.status)) {
+    let title = match (merging, status_changed, new.status) {
         (Some(target), _, _) => format!("Merged into #{target}"),
-        (None, true, Some(s)) if s != TicketStatus::Open => s.label().to_owned(),
+        (None, true, s) if s != TicketStatus::Open => s.label().to_owned(),
         _ => "Updated".to_owned(),
     };
     sqlx::query(

@@ -110,6 +110,37 @@ impl NewUser {
     }
 }
 
+impl NewUser {
+    /// An active staff superuser, checked as a user object is (see `from_json`).
+    ///
+    /// # Errors
+    /// `Validation` with every bad field.
+    pub fn superuser(username: &str, email: &str, password: String) -> Result<Self, AppError> {
+        let mut errors = ErrorBag::new();
+        let username = errors.take("username", parse_username(username));
+        errors.take("password", check_password(&password));
+        let email = email.trim().to_owned();
+        if !email.is_empty() {
+            errors.take("email", Email::parse(&email));
+        }
+        // A username that did not parse has its error in `errors` already.
+        let Some(username) = username else {
+            return Err(errors.into());
+        };
+        errors.into_result()?;
+        Ok(Self {
+            username,
+            email,
+            first_name: String::new(),
+            last_name: String::new(),
+            password,
+            is_staff: true,
+            is_superuser: true,
+            is_active: true,
+        })
+    }
+}
+
 async fn insert_user(pool: &SqlitePool, new: NewUser) -> Result<User, AppError> {
     let taken: Option<i64> = sqlx::query_scalar("select id from users where username = ?")
         .bind(&new.username)
@@ -197,11 +228,5 @@ pub async fn create_superuser(
     email: &str,
     password: String,
 ) -> Result<User, AppError> {
-    let mut body = serde_json::Map::new();
-    body.insert("username".into(), Value::String(username.to_owned()));
-    body.insert("email".into(), Value::String(email.to_owned()));
-    body.insert("password".into(), Value::String(password));
-    body.insert("is_staff".into(), Value::Bool(true));
-    body.insert("is_superuser".into(), Value::Bool(true));
-    insert_user(pool, NewUser::from_json(&body)?).await
+    insert_user(pool, NewUser::superuser(username, email, password)?).await
 }
