@@ -115,27 +115,47 @@ mod tests {
     }
 }
 
-/// An attachment added to an existing followup (`POST /api/followups-attachments/`).
+/// An attachment added to an existing followup (`POST /api/followups-attachments/`), as
+/// sent: the form's fields and the files. Not parsed yet (the service parses it after
+/// checking the caller's permission).
 #[derive(Debug)]
 pub struct AttachmentInput {
-    pub followup: Option<i64>,
-    pub file: Option<UploadedFile>,
-    pub errors: crate::error::ErrorBag,
+    pub body: super::input::Body,
+    pub files: Vec<UploadedFile>,
 }
 
 impl AttachmentInput {
-    /// `followup` from the form, the file from the `file` part (or the first file sent).
     pub fn from_parts(body: &super::input::Body, files: Vec<UploadedFile>) -> Self {
+        Self {
+            body: body.clone(),
+            files,
+        }
+    }
+}
+
+/// A file to attach, valid by construction (the service checks that the followup exists).
+#[derive(Debug)]
+pub struct NewAttachment {
+    pub followup: i64,
+    pub file: UploadedFile,
+}
+
+impl NewAttachment {
+    /// `followup` from the form, the file from the `file` part (or the first file sent).
+    ///
+    /// # Errors
+    /// Every missing or bad field, with DRF's messages.
+    pub fn parse(input: AttachmentInput) -> Result<Self, crate::error::ErrorBag> {
         use super::input::{self, WriteMode};
         let mut errors = crate::error::ErrorBag::new();
         let followup = input::required(
-            body,
+            &input.body,
             "followup",
             WriteMode::Create,
             &mut errors,
             input::as_pk,
         );
-        let mut files = files;
+        let mut files = input.files;
         let pos = files.iter().position(|f| f.field == "file").unwrap_or(0);
         let file = if files.is_empty() {
             errors.add("file", "No file was submitted.");
@@ -143,10 +163,17 @@ impl AttachmentInput {
         } else {
             Some(files.swap_remove(pos))
         };
-        Self {
-            followup,
-            file,
-            errors,
-        }
+        // A missing or bad field has its error in `errors` already.
+        let (Some(followup), Some(file)) = (followup, file) else {
+            return Err(errors);
+        };
+        errors.check()?;
+        Ok(Self { followup, file })
+    }
+
+    /// The followup `body` names, when it reads as an id, for the service to look up.
+    pub fn followup_ref(body: &super::input::Body) -> Option<i64> {
+        body.get("followup")
+            .and_then(|v| super::input::as_pk(v).ok())
     }
 }

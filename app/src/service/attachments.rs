@@ -11,11 +11,13 @@ use std::path::{Path, PathBuf};
 
 use sqlx::{SqliteConnection, SqlitePool};
 
-use crate::domain::attachment::{Attachment, AttachmentInput, UploadedFile, safe_filename};
+use crate::domain::attachment::{
+    Attachment, AttachmentInput, NewAttachment, UploadedFile, safe_filename,
+};
 use crate::domain::invalid_pk;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::user::CurrentUser;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBag};
 use crate::service::require_staff;
 
 #[derive(sqlx::FromRow)]
@@ -387,7 +389,7 @@ pub async fn create(
     pool: &SqlitePool,
     actor: &CurrentUser,
     media_root: &Path,
-    mut input: AttachmentInput,
+    input: AttachmentInput,
 ) -> Result<Attachment, AppError> {
     require_staff(actor)?;
     #[derive(sqlx::FromRow)]
@@ -396,23 +398,26 @@ pub async fn create(
         slug: String,
         secret_key: String,
     }
-    let mut owner = None;
-    if let Some(fid) = input.followup {
-        owner = sqlx::query_as::<_, Owner>(
+    let owner = |fid: i64| {
+        sqlx::query_as::<_, Owner>(
             "select t.id as ticket, q.slug, t.secret_key from followups f \
              join tickets t on t.id = f.ticket join queues q on q.id = t.queue where f.id = ?",
         )
         .bind(fid)
         .fetch_optional(pool)
-        .await?;
-        if owner.is_none() {
-            input.errors.add("followup", invalid_pk(fid));
-        }
-    }
-    input.errors.into_result()?;
-    let (Some(fid), Some(owner), Some(file)) = (input.followup, owner, input.file) else {
-        return Err(AppError::field("file", "No file was submitted."));
     };
+    let mut missing = ErrorBag::new();
+    if let Some(fid) = NewAttachment::followup_ref(&input.body)
+        && owner(fid).await?.is_none()
+    {
+        missing.add("followup", invalid_pk(fid));
+    }
+    let new = ErrorBag::combine(NewAttachment::parse(input), missing)?;
+    let (fid, file) = (new.followup, new.file);
+    // Deleted since the check: the same answer as an unknown followup.
+    let owner = owner(fid)
+        .await?
+        .ok_or_else(|| AppError::field("followup", invalid_pk(fid)))?;
     let folder = ticket_folder(&owner.slug, owner.ticket, &owner.secret_key);
     let mut written = Vec::new();
     let result: Result<i64, AppError> = async {

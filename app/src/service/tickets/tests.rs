@@ -286,11 +286,7 @@ async fn every_write_moves_the_version_and_a_stale_one_is_refused(pool: SqlitePo
         &pool,
         &admin,
         dir,
-        AttachmentInput {
-            followup: Some(f.id),
-            file: Some(file),
-            errors: ErrorBag::new(),
-        },
+        AttachmentInput::from_parts(json!({"followup": f.id}).as_object().unwrap(), vec![file]),
     )
     .await
     .unwrap();

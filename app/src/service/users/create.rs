@@ -96,13 +96,17 @@ impl NewUser {
         let is_staff = opt_bool(body, "is_staff", false, &mut errors);
         let is_superuser = opt_bool(body, "is_superuser", false, &mut errors);
         let is_active = opt_bool(body, "is_active", true, &mut errors);
+        // A required field that did not parse has its error in `errors` already.
+        let (Some(username), Some(password)) = (username, password) else {
+            return Err(errors.into());
+        };
         errors.into_result()?;
         Ok(NewUser {
-            username: username.unwrap_or_default(),
+            username,
             email,
             first_name,
             last_name,
-            password: password.unwrap_or_default(),
+            password,
             is_staff,
             is_superuser,
             is_active,
