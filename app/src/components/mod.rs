@@ -4,3 +4,4 @@ pub mod draft;
 pub mod error;
 pub mod form;
 pub mod layout;
+pub mod time;

@@ -2,11 +2,11 @@
 //! shared and reloaded, and the back button works. The filter form is a plain GET form.
 
 use leptos::prelude::*;
-
-use crate::components::error::ErrorMessage;
 use leptos_router::hooks::use_query_map;
 
+use crate::components::error::ErrorMessage;
 use crate::components::form::{FieldError, FormAlert, url_error};
+use crate::components::time::Time;
 use crate::domain::Timestamp;
 use crate::domain::ticket::{Priority, Ticket, TicketChoices, TicketStatus};
 use crate::domain::user::User;
@@ -318,8 +318,8 @@ fn Table(
                         .map(|t| {
                             let href = format!("/tickets/{}", t.id);
                             let overdue = is_overdue(&t, &now);
-                            let due = t.due_date.as_ref().map(Timestamp::to_display).unwrap_or_default();
-                            let no_due = due.is_empty();
+                            let due = t.due_date.map(|at| view! { <Time at=at /> });
+                            let no_due = due.is_none();
                             view! {
                                 <tr>
                                     <td class="sel">
@@ -345,12 +345,12 @@ fn Table(
                                     <td class="badge-cell"><PriorityBadge priority=t.priority /></td>
                                     <td data-label="Assigned to">{user_name(&choices.staff, t.assigned_to)}</td>
                                     <td data-label="Submitter" class="submitter">{t.submitter_email.clone().unwrap_or_default()}</td>
-                                    <td data-label="Created" class="created">{t.created.to_display()}</td>
+                                    <td data-label="Created" class="created"><Time at=t.created /></td>
                                     <td data-label="Due" class="due" class:overdue=overdue class:empty-cell=no_due>
                                         {due}
                                         {overdue.then(|| view! { " " <span class="badge overdue-badge">"Overdue"</span> })}
                                     </td>
-                                    <td>{t.modified.to_display()}</td>
+                                    <td><Time at=t.modified /></td>
                                 </tr>
                             }
                         })
