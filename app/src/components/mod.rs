@@ -1,5 +1,6 @@
 //! Pieces shared by pages.
 
+pub mod banner;
 pub mod draft;
 pub mod error;
 pub mod form;

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use crate::components::banner::Banner;
 use crate::components::error::ErrorMessage;
 use crate::components::form::{FieldError, FormAlert, url_error};
 use crate::components::time::Time;
@@ -104,7 +105,7 @@ pub fn OwnTicket(id: i64) -> impl IntoView {
             <ActionForm action=comment attr:class="form">
                 <FormAlert error />
                 <Show when=added>
-                    <p class="success" role="status">"Comment added."</p>
+                    <Banner message="Comment added." />
                 </Show>
                 <input type="hidden" name="id" value=id />
                 <label for="comment">"Comment"</label>

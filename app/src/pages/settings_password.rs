@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use crate::components::banner::Banner;
 use crate::components::form::{FieldError, FormAlert, url_error};
 use crate::components::time::TimeZone;
 use crate::server_fns::settings::{SetTimeZone, time_zone_settings};
@@ -62,7 +63,7 @@ fn TimeZoneSetting() -> impl IntoView {
                                     </select>
                                     <FieldError error field="time_zone" />
                                     <Show when=saved>
-                                        <p class="success" role="status">"Time zone saved."</p>
+                                        <Banner message="Time zone saved." />
                                     </Show>
                                     <button type="submit" class="primary" disabled=pending>
                                         {move || if pending.get() { "Saving…" } else { "Save time zone" }}
@@ -107,7 +108,7 @@ fn ChangeMyPassword() -> impl IntoView {
                 <input id="confirm" name="confirm" type="password" autocomplete="new-password" required aria-describedby="confirm-error" />
                 <FieldError error field="confirm" />
                 <Show when=saved>
-                    <p class="success" role="status">"Your password has been changed."</p>
+                    <Banner message="Your password has been changed." />
                 </Show>
                 <button type="submit" class="primary" disabled=pending>
                     {move || if pending.get() { "Saving…" } else { "Change password" }}

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use crate::components::banner::Banner;
 use crate::components::error::ErrorMessage;
 use crate::components::form::{FieldError, FormAlert, url_error};
 use crate::components::time::Time;
@@ -102,7 +103,7 @@ pub fn TicketList() -> impl IntoView {
                 <a class="button primary" href="/tickets/new">"New ticket"</a>
             </div>
             {move || deleted().map(|id| view! {
-                <p class="success" role="status">"Ticket #" {id} " was deleted."</p>
+                <Banner message=format!("Ticket #{id} was deleted.") />
             })}
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -393,7 +394,7 @@ fn BulkForm(
             <h2>"With the selected tickets"</h2>
             <FormAlert error />
             <FieldError error field="sel" />
-            {move || done().map(|m| view! { <p class="success" role="status">{m}</p> })}
+            {move || done().map(|m| view! { <Banner message=m /> })}
             <div class="bulk-row">
                 <div>
                     <label for="bulk-action">"Action"</label>

@@ -7,6 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::actions::QuickActions;
 use super::{error_view, ticket_id};
+use crate::components::banner::Banner;
 use crate::components::form::url_error;
 use crate::components::layout::PageTitle;
 use crate::components::time::Time;
@@ -74,7 +75,7 @@ pub(super) fn StaffTicketPage(
                 };
                 view! {
                     <PageTitle text=format!("#{} {}", d.ticket.id, d.ticket.title) />
-                    {move || notice().map(|m| view! { <p class="success banner" role="status">{m}</p> })}
+                    {move || notice().map(|m| view! { <Banner message=m /> })}
                     <TicketView detail=d.clone() choices=c.clone() act act_error />
                     <crate::pages::ticket_reply::ReplyForm ticket=d.ticket.id draft />
                 }
