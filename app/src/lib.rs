@@ -36,6 +36,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <HydrationScripts options />
                 <MetaTags />
+                <components::time::TimeZoneMeta />
             </head>
             <body>
                 <App />
@@ -47,6 +48,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    components::time::provide_time_zone();
     view! {
         <Title text="Helpdesk" />
         <Router>
@@ -62,7 +64,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tickets/:id/delete") view=pages::titled::TicketDeletePage ssr=SsrMode::Async />
                     <Route
                         path=path!("/settings/password")
-                        view=|| view! { <PageTitle text="Change password" /> <pages::settings_password::SettingsPassword /> }
+                        view=|| view! { <PageTitle text="Settings" /> <pages::settings_password::SettingsPassword /> }
                     />
                     <Route path=path!("/admin/queues") view=|| view! { <PageTitle text="Queues" /> <pages::admin_config::AdminQueues /> } ssr=SsrMode::Async />
                     <Route path=path!("/admin/queues/:id") view=|| view! { <PageTitle text="Queue" /> <pages::admin_config::AdminQueueEdit /> } ssr=SsrMode::Async />

@@ -60,6 +60,16 @@ pub async fn guard_pages(State(state): State<AppState>, req: Request, next: Next
             Redirect::to(if u.is_staff { "/" } else { "/my-tickets" }).into_response()
         }
         Some(u) if u.is_active && (u.is_staff || allowed_for_non_staff(&path)) => {
+            // The page shows times in the user's zone, when they chose one (issue 11).
+            let mut req = req;
+            match app::service::time_zones::setting(&state.pool, u.id).await {
+                Ok(zone) if !zone.is_empty() => {
+                    req.extensions_mut()
+                        .insert(app::components::time::UserTimeZone(zone));
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "time zone setting unread"),
+            }
             next.run(req).await
         }
         Some(u) if u.is_active => Redirect::to("/my-tickets").into_response(),

@@ -194,6 +194,9 @@ fn table() -> Vec<Row> {
         row("POST", "/sfn/current_user", None, NoBody, [200; 6]),
         // A wrong old password: 400 once signed in, which shows the call got that far.
         row("POST", "/sfn/change_password", None, form(&[("old_password", "wrong"), ("new_password", "x-new-pass-1"), ("confirm", "x-new-pass-1")]), [401, 401, 401, 400, 400, 400]),
+        // Every signed-in user has a time zone setting of their own (issue 11).
+        row("POST", "/sfn/time_zone_settings", None, NoBody, ANY_USER),
+        row("POST", "/sfn/set_time_zone", None, form(&[("time_zone", "Europe/Berlin")]), ANY_USER),
         row("POST", "/sfn/list_tickets", None, form(&[("query[q]", "")]), STAFF),
         row("POST", "/sfn/ticket_choices", None, NoBody, STAFF),
         row("POST", "/sfn/ticket_counts", None, NoBody, STAFF),

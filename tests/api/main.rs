@@ -23,6 +23,7 @@ mod security;
 mod shutdown;
 mod signin;
 mod tickets;
+mod time_zones;
 mod user_tickets;
 mod users;
 mod web;

@@ -42,8 +42,15 @@ export function focus_first_error(form) {
     target.focus();
   }
 }
+export function focus_result(el, first_error) {
+  const form = first_error && el.closest("form");
+  if (form && form.querySelector(".field-error[id]")) focus_first_error(form);
+  else el.focus();
+}
 "#)]
 extern "C" {
+    #[wasm_bindgen(js_name = focus_result)]
+    fn js_focus_result(el: &wasm_bindgen::JsValue, first_error: bool);
     fn keep_form_draft(form: &wasm_bindgen::JsValue, key: &str, restore: bool);
     fn drop_form_draft(key: &str);
     fn focus_first_error(form: &wasm_bindgen::JsValue);
@@ -76,4 +83,13 @@ pub fn focus_error(form: &Form) {
     focus_first_error(form.as_ref());
     #[cfg(not(feature = "hydrate"))]
     let _ = form;
+}
+
+/// Moves focus to a result that just appeared: a banner itself, or for an error inside a
+/// form, the form's first field with an error (else the error). Screen readers then read it.
+pub fn focus_result(el: &leptos::web_sys::HtmlElement, first_error: bool) {
+    #[cfg(feature = "hydrate")]
+    js_focus_result(el.as_ref(), first_error);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (el, first_error);
 }

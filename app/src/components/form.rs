@@ -4,6 +4,7 @@ use base64::Engine;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use crate::components::banner::{Banner, BannerKind};
 use crate::error::AppError;
 
 /// The error a plain (no-JavaScript) form post came back with: leptos redirects to the form's
@@ -38,7 +39,8 @@ pub fn FieldError(
     }
 }
 
-/// A form-level message: what went wrong when it is not about one field.
+/// A form-level message: what went wrong when it is not about one field. It takes the focus
+/// (or hands it to the first field with an error) when it appears.
 #[component]
 pub fn FormAlert(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
     move || {
@@ -50,7 +52,7 @@ pub fn FormAlert(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
                 }
                 other => other.to_string(),
             };
-            view! { <p class="error" role="alert">{text}</p> }
+            view! { <Banner kind=BannerKind::Error message=text /> }
         })
     }
 }

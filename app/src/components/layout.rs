@@ -50,7 +50,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                                         <Show when=move || !staff>
                                             <li><a href="/my-tickets">"My tickets"</a></li>
                                         </Show>
-                                        <li><a href="/settings/password">"Password"</a></li>
+                                        <li><a href="/settings/password">"Settings"</a></li>
                                         <li class="who">{name}</li>
                                         <li>
                                             <ActionForm action=logout>

@@ -1,10 +1,10 @@
 //! Superusers: queues and custom fields (list, create, edit, delete).
 
 use leptos::prelude::*;
-
-use crate::components::error::ErrorMessage;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use crate::components::banner::Banner;
+use crate::components::error::ErrorMessage;
 use crate::components::form::{FieldError, FormAlert, url_error};
 use crate::domain::custom_field::{CustomField, DataType};
 use crate::domain::queue::Queue;
@@ -31,7 +31,7 @@ fn deleted_notice() -> impl IntoView {
         query
             .read()
             .get("deleted")
-            .map(|_| view! { <p class="success" role="status">"Deleted."</p> })
+            .map(|_| view! { <Banner message="Deleted." /> })
     }
 }
 
@@ -179,7 +179,7 @@ pub fn AdminQueues() -> impl IntoView {
             <h2>"Add a queue"</h2>
             <ActionForm action=create attr:class="form grid-2" attr:novalidate=true>
                 <FormAlert error />
-                {move || created().map(|q| view! { <p class="success" role="status">"Queue " {q.title} " created."</p> })}
+                {move || created().map(|q| view! { <Banner message=format!("Queue {} created.", q.title) /> })}
                 <QueueFields q=None error />
                 <button type="submit" class="primary" disabled=pending>
                     {move || if pending.get() { "Creating…" } else { "Create queue" }}
@@ -230,7 +230,7 @@ pub fn AdminQueueEdit() -> impl IntoView {
                             <h1>"Queue " {q.title.clone()}</h1>
                             <ActionForm action=update attr:class="form grid-2" attr:novalidate=true>
                                 <FormAlert error />
-                                <Show when=saved><p class="success" role="status">"Saved."</p></Show>
+                                <Show when=saved><Banner message="Saved." /></Show>
                                 <input type="hidden" name="id" value=q.id />
                                 <QueueFields q=Some(q.clone()) error />
                                 <button type="submit" class="primary" disabled=update.pending()>"Save"</button>
@@ -391,7 +391,7 @@ pub fn AdminCustomFields() -> impl IntoView {
             <h2>"Add a custom field"</h2>
             <ActionForm action=create attr:class="form grid-2" attr:novalidate=true>
                 <FormAlert error />
-                {move || created().map(|f| view! { <p class="success" role="status">"Custom field " {f.name} " created."</p> })}
+                {move || created().map(|f| view! { <Banner message=format!("Custom field {} created.", f.name) /> })}
                 <CustomFieldFields f=None error />
                 <button type="submit" class="primary" disabled=pending>
                     {move || if pending.get() { "Creating…" } else { "Create custom field" }}
@@ -434,7 +434,7 @@ pub fn AdminCustomFieldEdit() -> impl IntoView {
                                <h1>"Custom field " {f.name.clone()}</h1>
                                <ActionForm action=update attr:class="form grid-2" attr:novalidate=true>
                                    <FormAlert error />
-                                   <Show when=saved><p class="success" role="status">"Saved."</p></Show>
+                                   <Show when=saved><Banner message="Saved." /></Show>
                                    <input type="hidden" name="id" value=f.id />
                                    <CustomFieldFields f=Some(f.clone()) error />
                                    <button type="submit" class="primary" disabled=update.pending()>"Save"</button>

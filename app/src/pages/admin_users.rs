@@ -1,8 +1,8 @@
 use leptos::prelude::*;
-
-use crate::components::error::ErrorMessage;
 use leptos_router::hooks::use_params_map;
 
+use crate::components::banner::Banner;
+use crate::components::error::ErrorMessage;
 use crate::components::form::{FieldError, FormAlert, url_error};
 use crate::domain::user::User;
 use crate::server_fns::users::{CreateUser, SetUserPassword, UpdateUser, get_user, list_users};
@@ -43,7 +43,7 @@ pub fn AdminUsers() -> impl IntoView {
             <ActionForm action=create attr:class="form grid-2">
                 <FormAlert error />
                 {move || created().map(|u| view! {
-                    <p class="success" role="status">"User " {u.username} " created."</p>
+                    <Banner message=format!("User {} created.", u.username) />
                 })}
                 <div>
                     <label for="username">"Username"</label>
@@ -169,7 +169,7 @@ pub fn AdminUserEdit() -> impl IntoView {
                             <ActionForm action=update attr:class="form grid-2">
                                 <FormAlert error=update_error />
                                 <Show when=saved>
-                                    <p class="success" role="status">"Saved."</p>
+                                    <Banner message="Saved." />
                                 </Show>
                                 <input type="hidden" name="id" value=u.id />
                                 <div>
@@ -200,7 +200,7 @@ pub fn AdminUserEdit() -> impl IntoView {
                             <ActionForm action=set_pw attr:class="form">
                                 <FormAlert error=pw_error />
                                 <Show when=pw_saved>
-                                    <p class="success" role="status">"Password set."</p>
+                                    <Banner message="Password set." />
                                 </Show>
                                 <input type="hidden" name="id" value=u.id />
                                 <label for="new-password">"New password"</label>

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::components::error::ErrorMessage;
-
+use crate::components::time::Time;
 use crate::domain::ticket::TicketStatus;
 use crate::pages::tickets::StatusBadge;
 use crate::server_fns::auth::get_current_user;
@@ -107,7 +107,7 @@ fn DashboardCounts() -> impl IntoView {
                                             <li>
                                                 <a href=format!("/tickets/{}", t.id)>{format!("#{} {}", t.id, t.title)}</a>
                                                 " " <StatusBadge status=t.status />
-                                                " · " {t.modified.to_display()}
+                                                " · " <Time at=t.modified />
                                             </li>
                                         })
                                         .collect_view()}

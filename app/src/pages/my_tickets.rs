@@ -2,11 +2,12 @@
 //! with its public followups, and a form to add a public comment.
 
 use leptos::prelude::*;
-
-use crate::components::error::ErrorMessage;
 use leptos_router::hooks::use_query_map;
 
+use crate::components::banner::Banner;
+use crate::components::error::ErrorMessage;
 use crate::components::form::{FieldError, FormAlert, url_error};
+use crate::components::time::Time;
 use crate::domain::ticket::SubmitterTicket;
 use crate::pages::tickets::StatusBadge;
 use crate::server_fns::tickets::{CommentOwnTicket, get_own_ticket, list_own_tickets};
@@ -45,7 +46,7 @@ pub fn MyTickets() -> impl IntoView {
                                                     <td><a href=format!("/tickets/{}", t.id)>{t.title}</a></td>
                                                     <td>{t.queue}</td>
                                                     <td><StatusBadge status=t.status /></td>
-                                                    <td>{t.created.to_display()}</td>
+                                                    <td><Time at=t.created /></td>
                                                 </tr>
                                             })
                                             .collect_view()}
@@ -104,7 +105,7 @@ pub fn OwnTicket(id: i64) -> impl IntoView {
             <ActionForm action=comment attr:class="form">
                 <FormAlert error />
                 <Show when=added>
-                    <p class="success" role="status">"Comment added."</p>
+                    <Banner message="Comment added." />
                 </Show>
                 <input type="hidden" name="id" value=id />
                 <label for="comment">"Comment"</label>
@@ -126,7 +127,7 @@ fn OwnTicketView(t: SubmitterTicket) -> impl IntoView {
             <h1>{format!("#{} {}", t.id, t.title)}</h1>
             <p class="badges"><StatusBadge status=t.status /></p>
             <dl class="fields">
-                <dt>"Created"</dt><dd>{t.created.to_display()}</dd>
+                <dt>"Created"</dt><dd><Time at=t.created /></dd>
                 <dt>"Resolution"</dt><dd>{t.resolution.clone().filter(|r| !r.is_empty()).unwrap_or_else(|| "—".into())}</dd>
             </dl>
             <h2>"Conversation"</h2>

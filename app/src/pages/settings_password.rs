@@ -1,11 +1,87 @@
 use leptos::prelude::*;
 
+use crate::components::banner::Banner;
 use crate::components::form::{FieldError, FormAlert, url_error};
+use crate::components::time::TimeZone;
+use crate::server_fns::settings::{SetTimeZone, time_zone_settings};
 use crate::server_fns::users::ChangePassword;
 
-/// "Change my password", for every signed-in user.
+/// The user's settings: their time zone, and "Change my password" (every signed-in user).
 #[component]
 pub fn SettingsPassword() -> impl IntoView {
+    view! {
+        <h1>"Settings"</h1>
+        <TimeZoneSetting />
+        <ChangeMyPassword />
+    }
+}
+
+/// The zone times are shown in: "Browser default" or an IANA name (issue 11).
+#[component]
+fn TimeZoneSetting() -> impl IntoView {
+    let action = ServerAction::<SetTimeZone>::new();
+    let data = Resource::new(|| (), |_| time_zone_settings());
+    let from_url = url_error("/sfn/set_time_zone");
+    let error = Signal::derive(move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| from_url.get())
+    });
+    let saved = move || matches!(action.value().get(), Some(Ok(_)));
+    // Later pages (and this one's context) use the new zone at once.
+    Effect::new(move |_| {
+        if let (Some(Ok(zone)), Some(tz)) = (action.value().get(), use_context::<TimeZone>()) {
+            if zone.is_empty() {
+                tz.from_setting.set(false);
+            } else {
+                tz.name.set(zone);
+                tz.from_setting.set(true);
+            }
+        }
+    });
+    let pending = action.pending();
+    view! {
+        <section class="card narrow">
+            <h2>"Time zone"</h2>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(s) => {
+                            let current = s.time_zone.clone();
+                            view! {
+                                <ActionForm action=action attr:class="form">
+                                    <FormAlert error />
+                                    <label for="time_zone">"Show times in"</label>
+                                    <select id="time_zone" name="time_zone" aria-describedby="time_zone-error">
+                                        <option value="" selected=current.is_empty()>"Browser default"</option>
+                                        {s.choices.into_iter().map(|z| {
+                                            let sel = z == current;
+                                            view! { <option value=z.clone() selected=sel>{z.clone()}</option> }
+                                        }).collect_view()}
+                                    </select>
+                                    <FieldError error field="time_zone" />
+                                    <Show when=saved>
+                                        <Banner message="Time zone saved." />
+                                    </Show>
+                                    <button type="submit" class="primary" disabled=pending>
+                                        {move || if pending.get() { "Saving…" } else { "Save time zone" }}
+                                    </button>
+                                </ActionForm>
+                            }
+                            .into_any()
+                        }
+                        Err(_) => view! { <p class="error" role="alert">"Could not load your settings."</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn ChangeMyPassword() -> impl IntoView {
     let action = ServerAction::<ChangePassword>::new();
     let from_url = url_error("/sfn/change_password");
     let error = Signal::derive(move || {
@@ -19,7 +95,7 @@ pub fn SettingsPassword() -> impl IntoView {
     let pending = action.pending();
     view! {
         <section class="card narrow">
-            <h1>"Change my password"</h1>
+            <h2>"Change my password"</h2>
             <ActionForm action=action attr:class="form">
                 <FormAlert error />
                 <label for="old_password">"Current password"</label>
@@ -32,7 +108,7 @@ pub fn SettingsPassword() -> impl IntoView {
                 <input id="confirm" name="confirm" type="password" autocomplete="new-password" required aria-describedby="confirm-error" />
                 <FieldError error field="confirm" />
                 <Show when=saved>
-                    <p class="success" role="status">"Your password has been changed."</p>
+                    <Banner message="Your password has been changed." />
                 </Show>
                 <button type="submit" class="primary" disabled=pending>
                     {move || if pending.get() { "Saving…" } else { "Change password" }}

@@ -2,11 +2,12 @@
 //! shared and reloaded, and the back button works. The filter form is a plain GET form.
 
 use leptos::prelude::*;
-
-use crate::components::error::ErrorMessage;
 use leptos_router::hooks::use_query_map;
 
+use crate::components::banner::Banner;
+use crate::components::error::ErrorMessage;
 use crate::components::form::{FieldError, FormAlert, url_error};
+use crate::components::time::Time;
 use crate::domain::Timestamp;
 use crate::domain::ticket::{Priority, Ticket, TicketChoices, TicketStatus};
 use crate::domain::user::User;
@@ -102,7 +103,7 @@ pub fn TicketList() -> impl IntoView {
                 <a class="button primary" href="/tickets/new">"New ticket"</a>
             </div>
             {move || deleted().map(|id| view! {
-                <p class="success" role="status">"Ticket #" {id} " was deleted."</p>
+                <Banner message=format!("Ticket #{id} was deleted.") />
             })}
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -318,8 +319,8 @@ fn Table(
                         .map(|t| {
                             let href = format!("/tickets/{}", t.id);
                             let overdue = is_overdue(&t, &now);
-                            let due = t.due_date.as_ref().map(Timestamp::to_display).unwrap_or_default();
-                            let no_due = due.is_empty();
+                            let due = t.due_date.map(|at| view! { <Time at=at /> });
+                            let no_due = due.is_none();
                             view! {
                                 <tr>
                                     <td class="sel">
@@ -345,12 +346,12 @@ fn Table(
                                     <td class="badge-cell"><PriorityBadge priority=t.priority /></td>
                                     <td data-label="Assigned to">{user_name(&choices.staff, t.assigned_to)}</td>
                                     <td data-label="Submitter" class="submitter">{t.submitter_email.clone().unwrap_or_default()}</td>
-                                    <td data-label="Created" class="created">{t.created.to_display()}</td>
+                                    <td data-label="Created" class="created"><Time at=t.created /></td>
                                     <td data-label="Due" class="due" class:overdue=overdue class:empty-cell=no_due>
                                         {due}
                                         {overdue.then(|| view! { " " <span class="badge overdue-badge">"Overdue"</span> })}
                                     </td>
-                                    <td>{t.modified.to_display()}</td>
+                                    <td><Time at=t.modified /></td>
                                 </tr>
                             }
                         })
@@ -393,7 +394,7 @@ fn BulkForm(
             <h2>"With the selected tickets"</h2>
             <FormAlert error />
             <FieldError error field="sel" />
-            {move || done().map(|m| view! { <p class="success" role="status">{m}</p> })}
+            {move || done().map(|m| view! { <Banner message=m /> })}
             <div class="bulk-row">
                 <div>
                     <label for="bulk-action">"Action"</label>

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 
+use crate::components::time::Time;
 use crate::domain::Timestamp;
 use crate::domain::custom_field::DataType;
 use crate::domain::ticket::{
@@ -88,21 +89,56 @@ fn when(raw: &str) -> String {
     Timestamp::parse(raw).map_or_else(|_| raw.to_owned(), |t| t.to_display())
 }
 
+/// Whether a recorded field holds a datetime (shown as `<Time>`, in the viewer's zone).
+fn is_datetime(field: &str, choices: &TicketChoices) -> bool {
+    field == "due_date"
+        || choices
+            .custom_fields
+            .iter()
+            .any(|f| f.key() == field && f.data_type == DataType::Datetime)
+}
+
+/// "Label: old → new" for one recorded change; datetimes as `<Time>` (in the viewer's zone).
+pub(crate) fn change_text(
+    field: &str,
+    old: Option<&str>,
+    new: Option<&str>,
+    choices: &TicketChoices,
+) -> AnyView {
+    let label = field_label(field, choices);
+    let when = |raw: Option<&str>| raw.and_then(|r| Timestamp::parse(r).ok());
+    if is_datetime(field, choices) && (when(old).is_some() || when(new).is_some()) {
+        let side = |raw: Option<&str>| match when(raw) {
+            Some(at) => view! { <Time at=at /> }.into_any(),
+            None => change_value(field, raw, choices).into_any(),
+        };
+        let (old, new) = (side(old), side(new));
+        return view! { {format!("{label}: ")} {old} " → " {new} }.into_any();
+    }
+    let (old, new) = (
+        change_value(field, old, choices),
+        change_value(field, new, choices),
+    );
+    format!("{label}: {old} → {new}").into_any()
+}
+
 /// One recorded change as a line: "Assigned to: Unassigned → Ann Lee". Long texts are only
 /// said to have changed; the new text is on the page.
-fn change_line(c: &TicketChange, choices: &TicketChoices) -> String {
-    let label = field_label(&c.field, choices);
+fn change_line(c: &TicketChange, choices: &TicketChoices) -> AnyView {
     let long = c.field == "description"
         || choices
             .custom_fields
             .iter()
             .any(|f| f.key() == c.field && f.data_type == DataType::Text);
     if long {
-        return format!("{label}: edited");
+        return format!("{}: edited", field_label(&c.field, choices)).into_any();
     }
-    let old = change_value(&c.field, c.old_value.as_deref(), choices);
-    let new = change_value(&c.field, c.new_value.as_deref(), choices);
-    format!("{label}: {old} → {new}")
+    change_text(
+        &c.field,
+        c.old_value.as_deref(),
+        c.new_value.as_deref(),
+        choices,
+    )
 }
 
 /// The agents' timeline: every followup, oldest first.
@@ -147,7 +183,7 @@ fn FollowUpItem(
         <li class="followup" id=format!("followup-{}", f.id) class:internal=!f.public>
             <p class="meta">
                 <strong>{title}</strong>
-                " · " <span class="author">{who}</span> " · " {f.date.to_display()} " · "
+                " · " <span class="author">{who}</span> " · " <Time at=f.date /> " · "
                 {if f.public { "Public" } else { "Internal" }}
                 {f.time_spent.clone().map(|t| view! { " · time spent " {t} })}
             </p>
@@ -193,7 +229,7 @@ pub fn Conversation(followups: Vec<SubmitterFollowUp>) -> impl IntoView {
                     <p class="meta">
                         <strong>{f.title.clone().unwrap_or_else(|| "Comment".into())}</strong>
                         " · " <span class="author">{who}</span>
-                        " · " {f.date.to_display()}
+                        " · " <Time at=f.date />
                     </p>
                     {f.comment.clone().filter(|c| !c.is_empty()).map(|c| view! { <CommentText text=c /> })}
                     {f.new_status.map(|s| view! { <p class="status-change">"Status: " {s.label()}</p> })}

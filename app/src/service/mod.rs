@@ -17,6 +17,7 @@ pub mod seed;
 pub mod sessions;
 pub mod throttle;
 pub mod tickets;
+pub mod time_zones;
 pub mod users;
 
 use crate::domain::user::CurrentUser;

@@ -5,9 +5,10 @@ use leptos::prelude::*;
 use super::fields::TicketFields;
 use super::{error_view, ticket_id};
 use crate::components::form::{FieldError, FormAlert, url_error};
+use crate::components::time::Time;
 use crate::domain::ticket::TicketChoices;
 use crate::error::AppError;
-use crate::pages::timeline::{change_value, field_label};
+use crate::pages::timeline::change_text;
 use crate::server_fns::forms::{FILES_DROPPED, use_draft};
 use crate::server_fns::tickets::{UpdateTicket, get_ticket, get_ticket_choices};
 
@@ -146,14 +147,18 @@ fn ConflictNotice(
         .changed
         .iter()
         .map(|c| {
-            let old = change_value(&c.field, c.old_value.as_deref(), &choices);
-            let new = change_value(&c.field, c.new_value.as_deref(), &choices);
-            view! { <li>{format!("{}: {} → {}", field_label(&c.field, &choices), old, new)}</li> }
+            let line = change_text(
+                &c.field,
+                c.old_value.as_deref(),
+                c.new_value.as_deref(),
+                &choices,
+            );
+            view! { <li>{line}</li> }
         })
         .collect_view();
     view! {
         <div class="error conflict" role="alert">
-            <p>{format!("This ticket was changed by {} at {}.", conflict.by, conflict.at.to_display())}</p>
+            <p>{format!("This ticket was changed by {} at ", conflict.by)} <Time at=conflict.at /> "."</p>
             {if conflict.changed.is_empty() {
                 view! { <p>"No field of this form changed: a reply or a note was added."</p> }.into_any()
             } else {

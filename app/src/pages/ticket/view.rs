@@ -7,8 +7,10 @@ use leptos_router::hooks::use_query_map;
 
 use super::actions::QuickActions;
 use super::{error_view, ticket_id};
+use crate::components::banner::Banner;
 use crate::components::form::url_error;
 use crate::components::layout::PageTitle;
+use crate::components::time::Time;
 use crate::domain::ticket::{TicketChoices, TicketDetail};
 use crate::error::AppError;
 use crate::pages::tickets::{PriorityBadge, StatusBadge, queue_name, user_name};
@@ -73,7 +75,7 @@ pub(super) fn StaffTicketPage(
                 };
                 view! {
                     <PageTitle text=format!("#{} {}", d.ticket.id, d.ticket.title) />
-                    {move || notice().map(|m| view! { <p class="success banner" role="status">{m}</p> })}
+                    {move || notice().map(|m| view! { <Banner message=m /> })}
                     <TicketView detail=d.clone() choices=c.clone() act act_error />
                     <crate::pages::ticket_reply::ReplyForm ticket=d.ticket.id draft />
                 }
@@ -94,9 +96,7 @@ fn TicketView(
     let id = t.id;
     let due = t
         .due_date
-        .as_ref()
-        .map(|d| d.to_display())
-        .unwrap_or_else(|| "—".into());
+        .map_or_else(|| "—".into_any(), |at| view! { <Time at=at /> }.into_any());
     let custom_rows = choices
         .custom_fields
         .iter()
@@ -135,8 +135,8 @@ fn TicketView(
                 <dt>"Assigned to"</dt><dd>{user_name(&choices.staff, t.assigned_to)}</dd>
                 <dt>"Submitter"</dt><dd>{t.submitter_email.clone().unwrap_or_else(|| "—".into())}</dd>
                 {(!detail.cc.is_empty()).then(|| view! { <dt>"CC"</dt><dd>{detail.cc.join(", ")}</dd> })}
-                <dt>"Created"</dt><dd>{t.created.to_display()}</dd>
-                <dt>"Modified"</dt><dd>{t.modified.to_display()}</dd>
+                <dt>"Created"</dt><dd><Time at=t.created /></dd>
+                <dt>"Modified"</dt><dd><Time at=t.modified /></dd>
                 <dt>"Due"</dt><dd>{due}</dd>
                 <dt>"Resolution"</dt><dd>{t.resolution.clone().filter(|r| !r.is_empty()).unwrap_or_else(|| "—".into())}</dd>
                 {t.merged_to.map(|m| view! {
