@@ -33,11 +33,6 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   step "adding the wasm32-unknown-unknown target" rustup target add wasm32-unknown-unknown
 fi
 
-if ! cargo leptos --version 2>/dev/null | grep -q '0\.3\.10'; then
-  step "installing cargo-leptos 0.3.10 (25 minutes on 2 cores, once)" \
-    cargo install cargo-leptos --version 0.3.10 --locked --features no_downloads
-fi
-
 if ! wasm-bindgen --version 2>/dev/null | grep -q '0\.2\.130'; then
   # Not --locked: its lockfile wants a crate version the registry here lacks.
   step "installing wasm-bindgen-cli 0.2.130 (5 minutes on 2 cores, once)" \
