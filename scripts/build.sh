@@ -5,16 +5,18 @@
 # makes), then the server target/release/helpdesk.
 #   scripts/build.sh              site and server
 #   scripts/build.sh --site-only  site only (scripts/test.sh builds the server with its tests)
-# Needs what scripts/setup.sh installs: the wasm32 target, wasm-bindgen 0.2.130, wasm-opt.
+# Needs what scripts/setup.sh installs: the wasm32 target, helpdesk-bindgen (wasm-bindgen
+# 0.2.130, from tools/bindgen) and wasm-opt, both under .tools/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export PATH="$PWD/.tools/bin:$PWD/.tools/node_modules/.bin:$PATH"
 site_only=false
 case "${1:-}" in
   --site-only) site_only=true ;;
   "") ;;
   *) echo "usage: scripts/build.sh [--site-only]" >&2; exit 2 ;;
 esac
-say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+say() { printf '\033[1m==> %s\033[0m (%s)\n' "$*" "$(date +%T)" >&2; }
 
 # The wasm, as cargo-leptos builds it (same target dir, so either tool reuses the other's
 # work). RUSTFLAGS (--cfg erase_components) and LEPTOS_OUTPUT_NAME come from .cargo/config.toml.
@@ -36,7 +38,8 @@ else
   tmp=target/front/site-tmp
   rm -rf "$tmp" "$stamp"
   say "wasm-bindgen"
-  wasm-bindgen --target=web --out-name=helpdesk --out-dir="$tmp/bindgen" "$wasm"
+  # What `wasm-bindgen --target=web --out-name=helpdesk --out-dir=... app.wasm` does.
+  helpdesk-bindgen "$wasm" "$tmp/bindgen" helpdesk
   # Leptos asks for helpdesk.wasm (cargo-leptos renames it the same way).
   mv "$tmp/bindgen/helpdesk_bg.wasm" "$tmp/bindgen/helpdesk.wasm"
   say "wasm-opt -Oz"
