@@ -11,5 +11,5 @@ if ! command -v wrk >/dev/null; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 fi
-cargo leptos build --release --precompress
+scripts/build.sh
 exec python3 bench/run.py "$@"

@@ -6,7 +6,7 @@
 #
 # Reproducible and bounded: a fixed seed, a fixed number of examples per operation, no example
 # database carried between runs. Override with FUZZ_SEED, FUZZ_EXAMPLES. Needs the release
-# binary (cargo leptos build --release) and schemathesis (scripts/setup-test.sh installs it).
+# binary (scripts/build.sh) and schemathesis (scripts/setup-test.sh installs it).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 st="$root/.tools/venv/bin/st"
@@ -14,7 +14,7 @@ bin="$root/target/release/helpdesk"
 seed="${FUZZ_SEED:-20261129}"
 examples="${FUZZ_EXAMPLES:-100}"
 [ -x "$st" ] || { echo "error: $st is missing: run scripts/setup-test.sh" >&2; exit 1; }
-[ -x "$bin" ] || { echo "error: $bin is missing: run cargo leptos build --release" >&2; exit 1; }
+[ -x "$bin" ] || { echo "error: $bin is missing: run scripts/build.sh" >&2; exit 1; }
 
 dir="$(mktemp -d -t helpdesk-fuzz-XXXXXX)"
 pid=""

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
 
-cargo leptos build --release --precompress
+scripts/build.sh
 
 addr="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
 cat >&2 <<MSG

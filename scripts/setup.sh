@@ -7,9 +7,9 @@
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then set -euo pipefail; fi
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-export PATH="$HOME/.cargo/bin:$root/.tools/node_modules/.bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$root/.tools/bin:$root/.tools/node_modules/.bin:$PATH"
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+say() { printf '\033[1m==> %s\033[0m (%s)\n' "$*" "$(date +%T)" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # Runs one set-up step; on failure says which step failed and how to retry, then stops.
 step() {
@@ -33,15 +33,12 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   step "adding the wasm32-unknown-unknown target" rustup target add wasm32-unknown-unknown
 fi
 
-if ! cargo leptos --version 2>/dev/null | grep -q '0\.3\.10'; then
-  step "installing cargo-leptos 0.3.10 (25 minutes on 2 cores, once)" \
-    cargo install cargo-leptos --version 0.3.10 --locked --features no_downloads
-fi
-
-if ! wasm-bindgen --version 2>/dev/null | grep -q '0\.2\.130'; then
-  # Not --locked: its lockfile wants a crate version the registry here lacks.
-  step "installing wasm-bindgen-cli 0.2.130 (5 minutes on 2 cores, once)" \
-    cargo install wasm-bindgen-cli --version 0.2.130
+# wasm-bindgen's library behind a small command of ours (tools/bindgen): 45 crates instead of
+# wasm-bindgen-cli's 164, the same output.
+if ! "$root/.tools/bin/helpdesk-bindgen" --version 2>/dev/null | grep -q '0\.2\.130'; then
+  step "installing helpdesk-bindgen (wasm-bindgen 0.2.130) into .tools/bin (2 minutes on 2 cores, once)" \
+    env CARGO_TARGET_DIR="$root/target/tools" \
+    cargo install --quiet --locked --path "$root/tools/bindgen" --root "$root/.tools"
 fi
 
 if ! wasm-opt --version 2>/dev/null | grep -q 'version 132'; then

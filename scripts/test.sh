@@ -6,10 +6,10 @@ cd "$(dirname "$0")/.."
 . scripts/setup-test.sh
 
 cargo fmt --all -- --check
-# The site (wasm, hashed and precompressed assets, hash.txt) from cargo-leptos; the server binary
-# from cargo test alone: the tests' dev-dependencies turn on features of shared crates (hyper's
-# client, tower's timeout, ...), so a server built by cargo-leptos would be built a second time.
-cargo leptos build --release --precompress --frontend-only
+# The site (wasm, hashed and precompressed assets, hash.txt) from scripts/build.sh; the server
+# binary from cargo test alone: the tests' dev-dependencies turn on features of shared crates
+# (hyper's client, tower's timeout, ...), so a server built on its own would be built twice.
+scripts/build.sh --site-only
 cargo test --workspace --release --no-run
 cargo clippy --workspace --release --all-targets -- -D warnings
 cargo test --workspace --release

@@ -29,7 +29,7 @@ pub struct AppState {
 }
 
 /// The Leptos options, built here rather than read from Cargo.toml so that the binary runs
-/// from the repository root without cargo-leptos's environment.
+/// from the repository root without a build tool's environment.
 pub fn leptos_options(settings: &Settings) -> LeptosOptions {
     LeptosOptions::builder()
         .output_name("helpdesk")
@@ -40,7 +40,7 @@ pub fn leptos_options(settings: &Settings) -> LeptosOptions {
         .build()
 }
 
-/// Whether `cargo leptos build` gave the assets hashed names: it then lists them in
+/// Whether `scripts/build.sh` gave the assets hashed names: it then lists them in
 /// `hash.txt` beside the binary, where Leptos reads them (and panics if the file is missing,
 /// so a binary copied without it serves unhashed names instead).
 pub fn assets_are_hashed() -> bool {

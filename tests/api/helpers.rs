@@ -15,7 +15,7 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_helpdesk"))
 }
 
-/// The site built by `cargo leptos build` (wasm, js, css).
+/// The site built by `scripts/build.sh` (wasm, js, css).
 pub fn site_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("target/site")
 }
