@@ -2,7 +2,7 @@
 # The project's release build, in place of cargo-leptos (which took 12 to 27 minutes to
 # install): the browser's wasm, the site under target/site (hashed, precompressed, listed in
 # target/release/hash.txt, exactly the layout `cargo leptos build --release --precompress`
-# makes), then the server target/release/helpdesk.
+# makes), and the server target/release/helpdesk at the same time.
 #   scripts/build.sh              site and server
 #   scripts/build.sh --site-only  site only (scripts/test.sh builds the server with its tests)
 # Needs what scripts/setup.sh installs: the wasm32 target, helpdesk-bindgen (wasm-bindgen
@@ -17,6 +17,16 @@ case "${1:-}" in
   *) echo "usage: scripts/build.sh [--site-only]" >&2; exit 2 ;;
 esac
 say() { printf '\033[1m==> %s\033[0m (%s)\n' "$*" "$(date +%T)" >&2; }
+
+# The server builds beside the wasm: alone, each ends in minutes of one-crate-at-a-time work
+# (SQLite's C code, app, the binary's link) that would leave the second core idle.
+server_pid=
+if ! $site_only; then
+  say "building the server in the background (target/release/helpdesk)"
+  cargo build --release --bin helpdesk &
+  server_pid=$!
+  trap 'kill "$server_pid" 2>/dev/null || true' EXIT
+fi
 
 # The wasm, as cargo-leptos builds it (same target dir, so either tool reuses the other's
 # work). RUSTFLAGS (--cfg erase_components) and LEPTOS_OUTPUT_NAME come from .cargo/config.toml.
@@ -57,7 +67,9 @@ else
   echo "$inputs $(md5sum < target/release/hash.txt | cut -d' ' -f1)" > "$stamp"
 fi
 
-if ! $site_only; then
-  say "building the server (target/release/helpdesk)"
-  cargo build --release --bin helpdesk
+if [ -n "$server_pid" ]; then
+  say "waiting for the server build"
+  wait "$server_pid"
+  trap - EXIT
+  say "built target/release/helpdesk"
 fi
