@@ -147,8 +147,8 @@ pub fn build_app(
             crate::security::request_limits,
         ))
         .layer(axum::middleware::from_fn(crate::security::security_headers))
-        .layer(tower_http::compression::CompressionLayer::new())
-        .with_state(state);
+        .layer(tower_http::compression::CompressionLayer::new());
+    let router = crate::telemetry::request_log(router).with_state(state);
     NormalizePathLayer::trim_trailing_slash().layer(router)
 }
 
