@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod security;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
 
 use cli::{Cli, Command};

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::FromRef;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use sqlx::SqlitePool;
@@ -15,18 +14,7 @@ use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::RunError;
 use crate::config::Settings;
-
-/// Shared by every handler; server functions get the pool through context.
-#[derive(Clone, FromRef)]
-pub struct AppState {
-    pub leptos_options: LeptosOptions,
-    pub pool: SqlitePool,
-    pub settings: Arc<Settings>,
-    /// Basic-auth headers verified recently (see `app::service::credentials`).
-    pub credentials: app::service::credentials::CredentialCache,
-    /// Failed sign-ins by username and address (see `app::service::throttle`).
-    pub throttle: app::service::throttle::LoginThrottle,
-}
+use crate::state::AppState;
 
 /// The Leptos options, built here rather than read from Cargo.toml so that the binary runs
 /// from the repository root without cargo-leptos's environment.

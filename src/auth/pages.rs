@@ -9,7 +9,7 @@ use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Paths any visitor may load: the sign-in page, assets, server functions and the API (which
 /// authenticate on their own).
@@ -43,15 +43,10 @@ pub async fn guard_pages(State(state): State<AppState>, req: Request, next: Next
         return next.run(req).await;
     }
     let user = match req.extensions().get::<tower_sessions::Session>() {
-        Some(session) => {
-            match session
-                .get::<i64>(app::server_fns::context::SESSION_USER_ID)
-                .await
-            {
-                Ok(Some(id)) => app::service::users::get_user(&state.pool, id).await.ok(),
-                _ => None,
-            }
-        }
+        Some(session) => match session.get::<i64>(app::service::sessions::USER_ID).await {
+            Ok(Some(id)) => app::service::users::get_user(&state.pool, id).await.ok(),
+            _ => None,
+        },
         None => None,
     };
     match user {

@@ -11,7 +11,7 @@ use leptos::server_fn::error::{FromServerFnError, ServerFnUrlError};
 
 use app::error::AppError;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Server functions a visitor who is not signed in may call.
 const OPEN: &[&str] = &["login", "logout", "current_user", "form_draft"];
@@ -25,10 +25,7 @@ async fn signed_in(state: &AppState, session: Option<tower_sessions::Session>) -
     let Some(session) = session else {
         return false;
     };
-    match session
-        .get::<i64>(app::server_fns::context::SESSION_USER_ID)
-        .await
-    {
+    match session.get::<i64>(app::service::sessions::USER_ID).await {
         Ok(Some(id)) => app::service::users::get_user(&state.pool, id)
             .await
             .is_ok_and(|u| u.is_active),

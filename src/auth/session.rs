@@ -6,7 +6,7 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub async fn check_session(State(state): State<AppState>, req: Request, next: Next) -> Response {
     // Assets never need the user; skipping them keeps a page load to one session read.

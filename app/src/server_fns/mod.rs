@@ -16,9 +16,6 @@ pub mod context {
     use crate::domain::user::CurrentUser;
     use crate::error::AppError;
 
-    /// The session key that holds the signed-in user's id.
-    pub const SESSION_USER_ID: &str = crate::service::sessions::USER_ID;
-
     /// The pool handed to server functions by `leptos_routes_with_context`.
     pub fn pool() -> Result<SqlitePool, AppError> {
         leptos::prelude::use_context::<SqlitePool>().ok_or_else(|| {
@@ -69,10 +66,13 @@ pub mod context {
     /// The signed-in user, if any (inactive users count as signed out).
     pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
         let session = session().await?;
-        let id: Option<i64> = session.get(SESSION_USER_ID).await.map_err(|e| {
-            tracing::error!(error = %e, "session store failed");
-            AppError::Internal
-        })?;
+        let id: Option<i64> = session
+            .get(crate::service::sessions::USER_ID)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "session store failed");
+                AppError::Internal
+            })?;
         let Some(id) = id else { return Ok(None) };
         match crate::service::users::get_user(&pool()?, id).await {
             Ok(u) if u.is_active => Ok(Some(u)),
