@@ -5,6 +5,7 @@ pub mod attachment;
 pub mod custom_field;
 pub mod datetime;
 pub mod email;
+pub mod followup;
 pub mod input;
 pub mod page;
 pub mod queue;

@@ -1,115 +1,6 @@
-//! Custom fields: their definitions and the 13 data types of django-helpdesk.
+//! A custom value: checked for its field's data type, stored as text, shown as JSON.
 
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DataType {
-    Varchar,
-    Text,
-    Integer,
-    Decimal,
-    List,
-    Boolean,
-    Date,
-    Time,
-    Datetime,
-    Email,
-    Url,
-    Ipaddress,
-    Slug,
-}
-
-impl DataType {
-    pub const ALL: [DataType; 13] = [
-        DataType::Varchar,
-        DataType::Text,
-        DataType::Integer,
-        DataType::Decimal,
-        DataType::List,
-        DataType::Boolean,
-        DataType::Date,
-        DataType::Time,
-        DataType::Datetime,
-        DataType::Email,
-        DataType::Url,
-        DataType::Ipaddress,
-        DataType::Slug,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DataType::Varchar => "varchar",
-            DataType::Text => "text",
-            DataType::Integer => "integer",
-            DataType::Decimal => "decimal",
-            DataType::List => "list",
-            DataType::Boolean => "boolean",
-            DataType::Date => "date",
-            DataType::Time => "time",
-            DataType::Datetime => "datetime",
-            DataType::Email => "email",
-            DataType::Url => "url",
-            DataType::Ipaddress => "ipaddress",
-            DataType::Slug => "slug",
-        }
-    }
-
-    /// The type as the admin pages name it.
-    pub fn label(self) -> &'static str {
-        match self {
-            DataType::Varchar => "Short text",
-            DataType::Text => "Long text",
-            DataType::Integer => "Whole number",
-            DataType::Decimal => "Decimal number",
-            DataType::List => "Choice from a list",
-            DataType::Boolean => "Yes / no",
-            DataType::Date => "Date",
-            DataType::Time => "Time",
-            DataType::Datetime => "Date and time",
-            DataType::Email => "Email address",
-            DataType::Url => "Web address (URL)",
-            DataType::Ipaddress => "IP address",
-            DataType::Slug => "Slug (letters, digits, - and _)",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|t| t.as_str() == raw.trim())
-            .ok_or_else(|| format!("\"{raw}\" is not a valid choice."))
-    }
-}
-
-/// A custom field definition, as the API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CustomField {
-    pub id: i64,
-    pub name: String,
-    pub label: String,
-    pub help_text: String,
-    pub data_type: DataType,
-    pub max_length: Option<i64>,
-    pub decimal_places: Option<i64>,
-    pub list_values: String,
-    pub empty_selection_list: bool,
-    pub required: bool,
-    pub staff_only: bool,
-    pub ordering: Option<i64>,
-}
-
-impl CustomField {
-    /// The choices of a `list` field, one a line, trimmed, blank lines dropped.
-    pub fn choices(&self) -> Vec<String> {
-        self.list_values
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_owned)
-            .collect()
-    }
-}
+use super::{CustomField, DataType, MAX_DECIMAL_PLACES};
 
 pub const INVALID_INTEGER: &str = "A valid integer is required.";
 pub const INVALID_NUMBER: &str = "A valid number is required.";
@@ -120,7 +11,7 @@ pub const INVALID_BOOLEAN: &str = "Must be a valid boolean.";
 /// A field's own `max_length`, and never more than `MAX_TEXT_CHARS` (a field without a
 /// `max_length` would otherwise take any size).
 fn max_chars(value: &str, max: Option<i64>) -> Result<(), String> {
-    let cap = super::MAX_TEXT_CHARS as i64;
+    let cap = crate::domain::MAX_TEXT_CHARS as i64;
     let limit = match max {
         Some(m) if m > 0 => m.min(cap),
         _ => cap,
@@ -258,11 +149,6 @@ pub fn is_valid_url(s: &str) -> bool {
 }
 
 impl CustomField {
-    /// The key of this field in a ticket object.
-    pub fn key(&self) -> String {
-        format!("{}{}", super::ticket::CUSTOM_PREFIX, self.name)
-    }
-
     /// Checks a value sent for this field and returns the text to store (`None`: unset).
     /// null (and an empty string, for every type but boolean) unsets an optional field.
     ///
@@ -279,19 +165,19 @@ impl CustomField {
             return if !self.required {
                 Ok(None)
             } else if raw.is_null() {
-                Err(super::NOT_NULL.to_owned())
+                Err(crate::domain::NOT_NULL.to_owned())
             } else {
-                Err(super::NOT_BLANK.to_owned())
+                Err(crate::domain::NOT_BLANK.to_owned())
             };
         }
-        let text = || super::input::as_text(raw);
+        let text = || crate::domain::input::as_text(raw);
         let stored = match self.data_type {
             DataType::Varchar | DataType::Text => {
                 let s = text()?;
                 max_chars(&s, self.max_length)?;
                 s
             }
-            DataType::Integer => super::input::integer(raw)
+            DataType::Integer => crate::domain::input::integer(raw)
                 .map_err(|_| INVALID_INTEGER.to_owned())?
                 .to_string(),
             DataType::Decimal => {
@@ -315,21 +201,23 @@ impl CustomField {
                     Value::String(s) if s.trim().is_empty() => {
                         return Err(INVALID_BOOLEAN.to_owned());
                     }
-                    other => super::parse_bool(other)?,
+                    other => crate::domain::parse_bool(other)?,
                 };
                 if b { "true" } else { "false" }.to_owned()
             }
             DataType::Date => {
-                let s = text().map_err(|_| super::datetime::DATE_FORMAT_ERROR.to_owned())?;
-                super::datetime::parse_date(s.trim())
-                    .ok_or_else(|| super::datetime::DATE_FORMAT_ERROR.to_owned())?
+                let s =
+                    text().map_err(|_| crate::domain::datetime::DATE_FORMAT_ERROR.to_owned())?;
+                crate::domain::datetime::parse_date(s.trim())
+                    .ok_or_else(|| crate::domain::datetime::DATE_FORMAT_ERROR.to_owned())?
                     .format("%Y-%m-%d")
                     .to_string()
             }
             DataType::Time => {
-                let s = text().map_err(|_| super::datetime::TIME_FORMAT_ERROR.to_owned())?;
-                let t = super::datetime::parse_time(s.trim())
-                    .ok_or_else(|| super::datetime::TIME_FORMAT_ERROR.to_owned())?;
+                let s =
+                    text().map_err(|_| crate::domain::datetime::TIME_FORMAT_ERROR.to_owned())?;
+                let t = crate::domain::datetime::parse_time(s.trim())
+                    .ok_or_else(|| crate::domain::datetime::TIME_FORMAT_ERROR.to_owned())?;
                 if chrono::Timelike::nanosecond(&t) == 0 {
                     t.format("%H:%M:%S").to_string()
                 } else {
@@ -337,13 +225,14 @@ impl CustomField {
                 }
             }
             DataType::Datetime => {
-                let s = text().map_err(|_| super::datetime::DATETIME_FORMAT_ERROR.to_owned())?;
-                super::Timestamp::parse(&s)?.to_api()
+                let s = text()
+                    .map_err(|_| crate::domain::datetime::DATETIME_FORMAT_ERROR.to_owned())?;
+                crate::domain::Timestamp::parse(&s)?.to_api()
             }
             DataType::Email => {
                 let s = text()?;
                 max_chars(s.trim(), self.max_length)?;
-                super::Email::parse(&s)?.into_inner()
+                crate::domain::Email::parse(&s)?.into_inner()
             }
             DataType::Url => {
                 let s = text()?;
@@ -364,7 +253,7 @@ impl CustomField {
             DataType::Slug => {
                 let s = text()?;
                 max_chars(s.trim(), self.max_length)?;
-                super::Slug::parse(&s)?.into_inner()
+                crate::domain::Slug::parse(&s)?.into_inner()
             }
         };
         Ok(Some(stored))
@@ -381,121 +270,6 @@ impl CustomField {
                 .map_or_else(|_| Value::String(s.to_owned()), Value::from),
             DataType::Boolean => Value::Bool(s == "true"),
             _ => Value::String(s.to_owned()),
-        }
-    }
-}
-
-/// The most decimal places a decimal field may keep (values are padded to this many).
-pub const MAX_DECIMAL_PLACES: i64 = 100;
-/// The longest list of choices, all lines together.
-pub const MAX_LIST_VALUES_CHARS: usize = 10_000;
-/// The longest help text shown under a field.
-pub const MAX_HELP_TEXT_CHARS: usize = 1_000;
-
-/// A custom field definition to create or change, parsed.
-#[derive(Debug)]
-pub struct CustomFieldInput {
-    pub name: Option<String>,
-    pub label: Option<String>,
-    pub help_text: Option<String>,
-    pub data_type: Option<DataType>,
-    pub max_length: Option<Option<i64>>,
-    pub decimal_places: Option<Option<i64>>,
-    pub list_values: Option<String>,
-    pub empty_selection_list: Option<bool>,
-    pub required: Option<bool>,
-    pub staff_only: Option<bool>,
-    pub ordering: Option<Option<i64>>,
-    pub errors: crate::error::ErrorBag,
-}
-
-impl CustomFieldInput {
-    pub fn from_json(body: &super::input::Body, mode: super::input::WriteMode) -> Self {
-        use super::input::{self, as_text};
-        let mut errors = crate::error::ErrorBag::new();
-        let name = input::required(body, "name", mode, &mut errors, |v| {
-            super::Slug::parse(&as_text(v)?).map(super::Slug::into_inner)
-        });
-        let label = input::required(
-            body,
-            "label",
-            mode,
-            &mut errors,
-            input::text(Some(30), false),
-        );
-        let help_text = input::optional_nullable(
-            body,
-            "help_text",
-            &mut errors,
-            input::text(Some(MAX_HELP_TEXT_CHARS), true),
-        )
-        .map(Option::unwrap_or_default);
-        let data_type = input::required(body, "data_type", mode, &mut errors, |v| {
-            DataType::parse(&as_text(v).map_err(|_| format!("\"{v}\" is not a valid choice."))?)
-        });
-        // Sizes a superuser sets are bounded: each is used to check and pad every value
-        // written (a decimal_places of 10^12 would pad 10^12 zeros), and list_values is
-        // rendered on every ticket form.
-        let bounded = |max: i64| {
-            move |v: &serde_json::Value| {
-                let n = input::integer(v)?;
-                if n < 0 {
-                    Err("Ensure this value is greater than or equal to 0.".to_owned())
-                } else if n > max {
-                    Err(format!("Ensure this value is less than or equal to {max}."))
-                } else {
-                    Ok(n)
-                }
-            }
-        };
-        let max_length = input::optional_nullable(
-            body,
-            "max_length",
-            &mut errors,
-            bounded(super::MAX_TEXT_CHARS as i64),
-        );
-        let decimal_places = input::optional_nullable(
-            body,
-            "decimal_places",
-            &mut errors,
-            bounded(MAX_DECIMAL_PLACES),
-        );
-        let list_values = input::optional_nullable(body, "list_values", &mut errors, |v| {
-            let text = match v {
-                // A list of choices is accepted as well as one a line.
-                serde_json::Value::Array(items) => items
-                    .iter()
-                    .map(as_text)
-                    .collect::<Result<Vec<_>, _>>()
-                    .map(|l| l.join("\n"))?,
-                other => as_text(other)?,
-            };
-            if text.chars().count() > MAX_LIST_VALUES_CHARS {
-                return Err(format!(
-                    "Ensure this field has no more than {MAX_LIST_VALUES_CHARS} characters."
-                ));
-            }
-            Ok(text)
-        })
-        .map(Option::unwrap_or_default);
-        let empty_selection_list =
-            input::optional(body, "empty_selection_list", &mut errors, input::boolean);
-        let required = input::optional(body, "required", &mut errors, input::boolean);
-        let staff_only = input::optional(body, "staff_only", &mut errors, input::boolean);
-        let ordering = input::optional_nullable(body, "ordering", &mut errors, input::integer);
-        Self {
-            name,
-            label,
-            help_text,
-            data_type,
-            max_length,
-            decimal_places,
-            list_values,
-            empty_selection_list,
-            required,
-            staff_only,
-            ordering,
-            errors,
         }
     }
 }
@@ -683,13 +457,5 @@ mod tests {
         };
         assert_eq!(bad(&r, Value::Null), "This field may not be null.");
         assert_eq!(bad(&r, json!("")), "This field may not be blank.");
-    }
-
-    #[test]
-    fn all_thirteen_types_round_trip_through_their_names() {
-        for t in DataType::ALL {
-            assert_eq!(DataType::parse(t.as_str()), Ok(t));
-        }
-        assert!(DataType::parse("float").is_err());
     }
 }

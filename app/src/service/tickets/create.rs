@@ -1,0 +1,117 @@
+//! Opening a ticket: the row, its custom values and the first followup with the attachments,
+//! in one write.
+
+use std::path::Path;
+
+use sqlx::SqlitePool;
+
+use super::{check, find};
+use crate::domain::attachment::UploadedFile;
+use crate::domain::ticket::{Ticket, TicketInput};
+use crate::domain::user::CurrentUser;
+use crate::domain::{REQUIRED, Timestamp};
+use crate::error::AppError;
+use crate::service::{attachments, custom_fields, require_staff, users};
+
+fn new_secret_key() -> String {
+    use argon2::password_hash::rand_core::{OsRng, RngCore};
+    let mut bytes = [0u8; 16];
+    OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Opens a ticket on behalf of `actor`: status OPEN, a first followup "Ticket Opened" (or
+/// "Ticket Opened & Assigned to <username>") carrying the description and the attachments.
+/// `status`, `resolution`, `on_hold` and `merged_to` are checked but not applied, as in
+/// django-helpdesk.
+///
+/// # Errors
+/// `Forbidden` for non-staff; `Validation` with every bad field; nothing is written then.
+#[tracing::instrument(skip(pool, actor, media_root, input, files))]
+pub async fn create(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    media_root: &Path,
+    mut input: TicketInput,
+    files: Vec<UploadedFile>,
+) -> Result<Ticket, AppError> {
+    require_staff(actor)?;
+    let mut errors = std::mem::take(&mut input.errors);
+    let defs = custom_fields::all_cached(pool).await?;
+    let custom = check(pool, &input, &mut errors, &defs).await?;
+    errors.into_result()?;
+    attachments::check_files(&files)?;
+    let (Some(queue), Some(title)) = (input.queue, input.title) else {
+        return Err(AppError::field("title", REQUIRED));
+    };
+    let assigned_to = input.assigned_to.flatten();
+    let assignee = match assigned_to {
+        Some(u) => Some(users::get_user(pool, u).await?.username),
+        None => None,
+    };
+    let slug: String = sqlx::query_scalar("select slug from queues where id = ?")
+        .bind(queue)
+        .fetch_one(pool)
+        .await?;
+    let now = Timestamp::now().to_db();
+    let secret = new_secret_key();
+    let description = input.description.unwrap_or_default();
+    let mut written = Vec::new();
+    let result: Result<i64, AppError> = async {
+        let mut tx = crate::service::db::begin_write(pool).await?;
+        let id: i64 = sqlx::query_scalar(
+            "insert into tickets (title, queue, created, modified, submitter_email, assigned_to, \
+             status, on_hold, description, resolution, priority, due_date, secret_key, merged_to) \
+             values (?, ?, ?, ?, ?, ?, 1, 0, ?, null, ?, ?, ?, null) returning id",
+        )
+        .bind(title.as_ref())
+        .bind(queue)
+        .bind(&now)
+        .bind(&now)
+        .bind(input.submitter_email.flatten().map(|e| e.into_inner()))
+        .bind(assigned_to)
+        .bind(&description)
+        .bind(i64::from(input.priority.unwrap_or_default()))
+        .bind(input.due_date.flatten().map(|d| d.to_db()))
+        .bind(&secret)
+        .fetch_one(&mut *tx)
+        .await?;
+        for (field, _, value) in &custom {
+            sqlx::query(
+                "insert into ticket_custom_field_values (ticket, field, value) values (?, ?, ?)",
+            )
+            .bind(id)
+            .bind(field)
+            .bind(value)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let title = match &assignee {
+            Some(name) => format!("Ticket Opened & Assigned to {name}"),
+            None => "Ticket Opened".to_owned(),
+        };
+        let followup: i64 = sqlx::query_scalar(
+            "insert into followups (ticket, date, title, comment, public, user) \
+             values (?, ?, ?, ?, 1, ?) returning id",
+        )
+        .bind(id)
+        .bind(&now)
+        .bind(title)
+        .bind(&description)
+        .bind(actor.id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let folder = attachments::ticket_folder(&slug, id, &secret);
+        attachments::store(&mut tx, media_root, &folder, followup, &files, &mut written).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+    .await;
+    match result {
+        Ok(id) => find(pool, id).await,
+        Err(e) => {
+            attachments::remove_files(media_root, &written).await;
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,314 @@
+//! Tickets: the row type and reading one ticket, with the jobs in their own files: listing
+//! with filters (`query`), creating (`create`), changing with the audit trail (`update`), the
+//! submitter's view (`submitter`), bulk actions (`bulk`) and the dashboard counts
+//! (`dashboard`). Everything a write does happens in one transaction, after every field has
+//! been checked.
+
+mod bulk;
+mod create;
+mod dashboard;
+mod query;
+mod submitter;
+mod update;
+
+pub use bulk::{BulkAction, MAX_BULK_TICKETS, bulk};
+pub use create::create;
+pub use dashboard::counts;
+pub use query::{list, list_summaries};
+pub use submitter::{comment_as_submitter, get_for_submitter, list_for_submitter};
+pub use update::{update, update_checked};
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use serde_json::Value;
+use sqlx::SqlitePool;
+
+use crate::domain::custom_field::CustomField;
+use crate::domain::input::WriteMode;
+use crate::domain::ticket::{
+    Priority, Ticket, TicketChange, TicketChoices, TicketDetail, TicketInput, TicketStatus,
+};
+use crate::domain::user::CurrentUser;
+use crate::domain::{REQUIRED, invalid_pk};
+use crate::error::{AppError, ErrorBag};
+use crate::service::followups::parse_db_time;
+use crate::service::{attachments, custom_fields, followups, queues, require_staff, users};
+
+#[derive(sqlx::FromRow, Clone)]
+struct TicketRow {
+    id: i64,
+    title: String,
+    queue: i64,
+    created: String,
+    modified: String,
+    submitter_email: Option<String>,
+    assigned_to: Option<i64>,
+    status: i64,
+    on_hold: bool,
+    description: String,
+    resolution: Option<String>,
+    priority: i64,
+    due_date: Option<String>,
+    secret_key: String,
+    merged_to: Option<i64>,
+    version: i64,
+}
+
+const COLUMNS: &str = "id, title, queue, created, modified, submitter_email, assigned_to, \
+    status, on_hold, description, resolution, priority, due_date, secret_key, merged_to, version";
+
+/// Ticket objects for rows: followups, attachments and custom values are loaded for all the
+/// rows at once (one query each), not per ticket.
+async fn build(pool: &SqlitePool, rows: Vec<TicketRow>) -> Result<Vec<Ticket>, AppError> {
+    build_with(pool, rows, true).await
+}
+
+/// `build`, leaving `followup_set` empty unless `with_followups`.
+async fn build_with(
+    pool: &SqlitePool,
+    rows: Vec<TicketRow>,
+    with_followups: bool,
+) -> Result<Vec<Ticket>, AppError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let defs = custom_fields::all_cached(pool).await?;
+    let mut values: HashMap<(i64, i64), Option<String>> = HashMap::new();
+    if !ids.is_empty() && !defs.is_empty() {
+        let found: Vec<(i64, i64, Option<String>)> = sqlx::query_as(
+            "select ticket, field, value from ticket_custom_field_values \
+             where ticket in (select value from json_each(?))",
+        )
+        .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
+        .fetch_all(pool)
+        .await?;
+        for (t, f, v) in found {
+            values.insert((t, f), v);
+        }
+    }
+    let mut fups = if with_followups {
+        followups::for_tickets(pool, &ids).await?
+    } else {
+        HashMap::new()
+    };
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let custom: BTreeMap<String, Value> = defs
+                .iter()
+                .map(|d| {
+                    let stored = values.get(&(r.id, d.id)).cloned().flatten();
+                    (d.key(), d.value_to_json(stored.as_deref()))
+                })
+                .collect();
+            Ticket {
+                id: r.id,
+                queue: r.queue,
+                title: r.title,
+                description: r.description,
+                resolution: r.resolution,
+                submitter_email: r.submitter_email,
+                assigned_to: r.assigned_to,
+                status: TicketStatus::from_i64(r.status).unwrap_or(TicketStatus::Open),
+                on_hold: r.on_hold,
+                priority: Priority::from_i64(r.priority).unwrap_or_default(),
+                due_date: r.due_date.as_deref().map(parse_db_time),
+                merged_to: r.merged_to,
+                created: parse_db_time(&r.created),
+                modified: parse_db_time(&r.modified),
+                followup_set: fups.remove(&r.id).unwrap_or_default(),
+                custom,
+            }
+        })
+        .collect())
+}
+
+async fn find_row(pool: &SqlitePool, id: i64) -> Result<TicketRow, AppError> {
+    sqlx::query_as::<_, TicketRow>(&format!("select {COLUMNS} from tickets where id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+async fn find(pool: &SqlitePool, id: i64) -> Result<Ticket, AppError> {
+    let row = find_row(pool, id).await?;
+    build(pool, vec![row])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)
+}
+
+/// One ticket.
+///
+/// # Errors
+/// `Forbidden` for non-staff, `NotFound`.
+pub async fn get(pool: &SqlitePool, actor: &CurrentUser, id: i64) -> Result<Ticket, AppError> {
+    require_staff(actor)?;
+    find(pool, id).await
+}
+
+/// Checks references and custom values against the database, adding to `errors`. Returns
+/// the custom values to store (field id, key, canonical text).
+async fn check(
+    pool: &SqlitePool,
+    input: &TicketInput,
+    errors: &mut ErrorBag,
+    defs: &[CustomField],
+) -> Result<Vec<(i64, String, Option<String>)>, AppError> {
+    if let Some(q) = input.queue
+        && !queues::exists(pool, q).await?
+    {
+        errors.add("queue", invalid_pk(q));
+    }
+    if let Some(Some(u)) = input.assigned_to
+        && !users::user_exists(pool, u).await?
+    {
+        errors.add("assigned_to", invalid_pk(u));
+    }
+    if let Some(Some(t)) = input.merged_to {
+        let found: Option<i64> = sqlx::query_scalar("select id from tickets where id = ?")
+            .bind(t)
+            .fetch_optional(pool)
+            .await?;
+        if found.is_none() {
+            errors.add("merged_to", invalid_pk(t));
+        }
+    }
+    let mut values = Vec::new();
+    for d in defs {
+        let key = d.key();
+        match input.custom.get(&key) {
+            Some(raw) => {
+                if let Some(v) = errors.take(&key, d.validate_value(raw)) {
+                    values.push((d.id, key, v));
+                }
+            }
+            None if d.required && input.mode == WriteMode::Create => errors.add(&key, REQUIRED),
+            None => {}
+        }
+    }
+    Ok(values)
+}
+
+/// One ticket with its recorded changes (field, old value, new value per followup), for the
+/// ticket page.
+///
+/// # Errors
+/// `Forbidden` for non-staff, `NotFound`.
+pub async fn detail(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    id: i64,
+) -> Result<TicketDetail, AppError> {
+    require_staff(actor)?;
+    let row = find_row(pool, id).await?;
+    let version = row.version;
+    let ticket = build(pool, vec![row])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)?;
+    let changes = sqlx::query_as::<_, (i64, String, Option<String>, Option<String>)>(
+        "select c.followup, c.field, c.old_value, c.new_value from ticket_changes c \
+         join followups f on f.id = c.followup where f.ticket = ? order by c.id",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|(followup, field, old_value, new_value)| TicketChange {
+        followup,
+        field,
+        old_value,
+        new_value,
+    })
+    .collect();
+    let cc = super::merges::cc_list(pool, id).await?;
+    let authors = super::followups::author_names(pool, actor, &ticket.followup_set).await?;
+    Ok(TicketDetail {
+        ticket,
+        changes,
+        version,
+        cc,
+        authors,
+    })
+}
+
+/// Marks activity on ticket `id` at `now` (a db timestamp), inside the caller's write: every
+/// followup, by anyone, moves `modified` (issue 11.5), so "recently changed first" and "Last
+/// activity" see replies too, and bumps the ticket's version (issue 11.1).
+pub(crate) async fn touch(
+    conn: &mut sqlx::SqliteConnection,
+    id: i64,
+    now: &str,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "update tickets set modified = max(modified, ?), version = version + 1 where id = ?",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Bumps the version of ticket `id` inside the caller's write: its content changed (a file or
+/// a followup edited), so a form or an ETag based on it is stale (issue 11.1).
+pub(crate) async fn bump_version(
+    conn: &mut sqlx::SqliteConnection,
+    id: i64,
+) -> Result<(), AppError> {
+    sqlx::query("update tickets set version = version + 1 where id = ?")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The queues, active staff and custom field definitions that ticket forms and list filters
+/// offer.
+///
+/// # Errors
+/// `Forbidden` for non-staff.
+pub async fn choices(pool: &SqlitePool, actor: &CurrentUser) -> Result<TicketChoices, AppError> {
+    require_staff(actor)?;
+    Ok(TicketChoices {
+        queues: queues::all(pool).await?,
+        staff: users::list_staff(pool, actor).await?,
+        custom_fields: custom_fields::all_cached(pool).await?,
+    })
+}
+
+/// Deletes a ticket with its followups, changes, custom values and attachment files.
+///
+/// # Errors
+/// `Forbidden` for non-staff, `NotFound`.
+#[tracing::instrument(skip(pool, actor, media_root))]
+pub async fn delete(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    media_root: &Path,
+    id: i64,
+) -> Result<(), AppError> {
+    require_staff(actor)?;
+    let mut tx = super::db::begin_write(pool).await?;
+    let files = attachments::files_where(
+        &mut tx,
+        media_root,
+        "followup in (select id from followups where ticket = ?)",
+        id,
+    )
+    .await?;
+    let done = sqlx::query("delete from tickets where id = ?")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    tx.commit().await?;
+    attachments::remove_files(media_root, &files).await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,202 @@
+//! Tickets as their submitter sees them: the "My tickets" list, one ticket with its public
+//! followups, and the submitter's own comments.
+
+use std::collections::HashMap;
+
+use sqlx::SqlitePool;
+
+use super::query::page_of_rows;
+use super::{find_row, touch};
+use crate::domain::Timestamp;
+use crate::domain::page::{Page, PageRequest};
+use crate::domain::ticket::{
+    PublicQueue, PublicTicket, SubmitterAttachment, SubmitterFollowUp, SubmitterTicket,
+    TicketFilter, TicketStatus,
+};
+use crate::domain::user::CurrentUser;
+use crate::error::AppError;
+use crate::service::followups;
+use crate::service::followups::parse_db_time;
+
+/// The tickets `actor` submitted (by email), newest first, in the public shape. Any
+/// authenticated user may ask; a user without an email has none.
+///
+/// # Errors
+/// `NotFoundDetail` for a page past the end.
+pub async fn list_for_submitter(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    page: PageRequest,
+) -> Result<Page<PublicTicket>, AppError> {
+    let filter = TicketFilter {
+        ordering: "-created",
+        matches_nothing: actor.email.trim().is_empty(),
+        submitter_email: Some(actor.email.trim().to_owned()),
+        ..TicketFilter::default()
+    };
+    let (count, request, rows) = page_of_rows(pool, &filter, page).await?;
+    let queue_ids: Vec<i64> = rows.iter().map(|r| r.queue).collect();
+    let queues: HashMap<i64, (String, String)> = sqlx::query_as::<_, (i64, String, String)>(
+        "select id, title, slug from queues where id in (select value from json_each(?))",
+    )
+    .bind(serde_json::to_string(&queue_ids).unwrap_or_else(|_| "[]".into()))
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|(id, title, slug)| (id, (title, slug)))
+    .collect();
+    let items = rows
+        .into_iter()
+        .map(|r| {
+            let (title, slug) = queues.get(&r.queue).cloned().unwrap_or_default();
+            PublicTicket {
+                ticket: format!("{} [{}-{}]", r.id, slug, r.id),
+                id: r.id,
+                title: r.title,
+                queue: PublicQueue { id: r.queue, title },
+                status: TicketStatus::from_i64(r.status).unwrap_or(TicketStatus::Open),
+                created: parse_db_time(&r.created),
+                due_date: r.due_date.as_deref().map(parse_db_time),
+                submitter: r.submitter_email,
+                secret_key: r.secret_key,
+            }
+        })
+        .collect();
+    Ok(Page {
+        count,
+        request,
+        items,
+    })
+}
+
+/// A ticket as its submitter sees it (`SubmitterTicket`: the public followups and their
+/// files, nothing staff-only): only when `actor`'s email is the submitter's. Any signed-in
+/// user may ask.
+///
+/// # Errors
+/// `NotFound` for another person's ticket (so as not to reveal that it exists).
+pub async fn get_for_submitter(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    id: i64,
+) -> Result<SubmitterTicket, AppError> {
+    let row = find_row(pool, id).await?;
+    let submitter = row.submitter_email.as_deref().unwrap_or_default();
+    if !crate::domain::email::same_email(&actor.email, submitter) {
+        return Err(AppError::NotFound);
+    }
+    let queue: String = sqlx::query_scalar("select title from queues where id = ?")
+        .bind(row.queue)
+        .fetch_optional(pool)
+        .await?
+        .unwrap_or_default();
+    let public: Vec<_> = followups::for_tickets(pool, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|f| f.public)
+        .collect();
+    // Names, not user ids, reach the submitter's browser (issue 10.12).
+    let authors = followups::author_names(pool, actor, &public).await?;
+    let followups = public
+        .into_iter()
+        .map(|f| SubmitterFollowUp {
+            id: f.id,
+            author: f.user.and_then(|u| authors.get(&u).cloned()),
+            title: f.title,
+            comment: f.comment,
+            date: f.date,
+            new_status: f.new_status,
+            attachments: f
+                .followupattachment_set
+                .into_iter()
+                .map(|a| SubmitterAttachment {
+                    id: a.id,
+                    filename: a.filename,
+                    size: a.size,
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(SubmitterTicket {
+        id: row.id,
+        title: row.title,
+        queue,
+        status: TicketStatus::from_i64(row.status).unwrap_or(TicketStatus::Open),
+        created: parse_db_time(&row.created),
+        resolution: row.resolution,
+        followups,
+    })
+}
+
+/// A public comment by the ticket's submitter (the "My tickets" page).
+///
+/// # Errors
+/// `NotFound` for another person's ticket; `Validation` for a blank comment.
+#[tracing::instrument(skip(pool, actor, comment))]
+pub async fn comment_as_submitter(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    id: i64,
+    comment: &str,
+) -> Result<(), AppError> {
+    get_for_submitter(pool, actor, id).await?;
+    let comment = comment.trim();
+    if comment.is_empty() {
+        return Err(AppError::field("comment", crate::domain::NOT_BLANK));
+    }
+    if comment.chars().count() > crate::domain::MAX_TEXT_CHARS {
+        return Err(AppError::field(
+            "comment",
+            format!(
+                "Ensure this field has no more than {} characters.",
+                crate::domain::MAX_TEXT_CHARS
+            ),
+        ));
+    }
+    let now = Timestamp::now().to_db();
+    let mut tx = crate::service::db::begin_write(pool).await?;
+    // A reply from the customer on a finished ticket is work again (issue 11.4): it reopens,
+    // recorded as a status change on this comment. Read inside the write, so a concurrent
+    // resolve is seen.
+    let status: i64 = sqlx::query_scalar("select status from tickets where id = ?")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let finished = matches!(
+        TicketStatus::from_i64(status),
+        Some(TicketStatus::Resolved | TicketStatus::Closed)
+    );
+    let reopened = finished.then_some(i64::from(TicketStatus::Reopened));
+    let followup: i64 = sqlx::query_scalar(
+        "insert into followups (ticket, date, title, comment, public, user, new_status) \
+         values (?, ?, 'Comment', ?, 1, ?, ?) returning id",
+    )
+    .bind(id)
+    .bind(&now)
+    .bind(comment)
+    .bind(actor.id)
+    .bind(reopened)
+    .fetch_one(&mut *tx)
+    .await?;
+    if let Some(new) = reopened {
+        sqlx::query("update tickets set status = ? where id = ?")
+            .bind(new)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "insert into ticket_changes (followup, field, old_value, new_value) \
+             values (?, 'status', ?, ?)",
+        )
+        .bind(followup)
+        .bind(status.to_string())
+        .bind(new.to_string())
+        .execute(&mut *tx)
+        .await?;
+    }
+    touch(&mut tx, id, &now).await?;
+    tx.commit().await?;
+    Ok(())
+}
