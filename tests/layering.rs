@@ -61,3 +61,15 @@ fn app_state_lives_in_its_own_module() {
         .collect();
     assert!(outside.is_empty(), "{outside:#?}");
 }
+
+/// Issue 12.5: the session's user is looked up in one place (`service::sessions::check`, run
+/// once per request by the session middleware); everyone else reads what it found.
+#[test]
+fn the_signed_in_user_is_looked_up_in_one_place() {
+    let mut found = offenders("src", &["sessions::USER_ID", "SESSION_USER_ID"]);
+    found.extend(offenders(
+        "app/src/server_fns",
+        &["sessions::USER_ID", "SESSION_USER_ID", "users::get_user("],
+    ));
+    assert!(found.is_empty(), "{found:#?}");
+}
