@@ -5,21 +5,47 @@ use clap::{Args, Parser, Subcommand};
 use sqlx::SqlitePool;
 
 use crate::RunError;
+use crate::config::{Settings, Storage};
 
 #[derive(Debug, Parser)]
 #[command(name = "helpdesk", version, about = "A helpdesk (ticketing) system")]
 pub struct Cli {
-    /// Database URL [default: env DATABASE_URL, else sqlite://helpdesk.db]
-    #[arg(long, global = true)]
-    pub database: Option<String>,
+    #[command(flatten)]
+    pub storage: Storage,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// The command line and the environment; `serve` when no command is given. Prints the
+    /// error (or the help) and exits when they are not usable.
+    pub fn from_env() -> Self {
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = crate::config::ignore_blank_env(Cli::command()).get_matches();
+        let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        if cli.command.is_none() {
+            // As `helpdesk serve`, so the server's settings are read from the environment.
+            let matches = crate::config::ignore_blank_env(DefaultServe::command())
+                .get_matches_from(["helpdesk"]);
+            let serve = DefaultServe::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+            cli.command = Some(Command::Serve(serve.settings));
+        }
+        cli
+    }
+}
+
+/// `helpdesk` without a command: the settings of `serve`.
+#[derive(Debug, Parser)]
+#[command(name = "helpdesk")]
+struct DefaultServe {
+    #[command(flatten)]
+    settings: Settings,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the web app and the REST API (the default).
-    Serve(ServeArgs),
+    Serve(Settings),
     /// Apply database migrations and exit.
     Migrate,
     /// Create an active staff superuser.
@@ -97,13 +123,6 @@ pub struct SeedArgs {
     /// Password of the agents agent1..agent3.
     #[arg(long, default_value = "agent-pass-123")]
     pub agent_password: String,
-}
-
-#[derive(Debug, Default, Args)]
-pub struct ServeArgs {
-    /// Address to listen on [default: env LEPTOS_SITE_ADDR, else 127.0.0.1:3000]
-    #[arg(long)]
-    pub addr: Option<String>,
 }
 
 #[derive(Debug, Args)]

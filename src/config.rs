@@ -1,105 +1,236 @@
-//! Typed settings, read once at start-up from flags and the environment.
-//!
-//! | flag / env | default |
-//! |---|---|
-//! | `--addr` / `LEPTOS_SITE_ADDR` | `127.0.0.1:3000` |
-//! | `--database` / `DATABASE_URL` | `sqlite://helpdesk.db` |
-//! | `HELPDESK_MEDIA_ROOT` | `media` |
-//! | `LEPTOS_SITE_ROOT` | `target/site` |
-//! | `HELPDESK_ACTIVATE_API_ENDPOINT` | `true` |
-//! | `HELPDESK_MAX_BODY_BYTES` | 10 MiB |
-//! | `HELPDESK_SESSION_IDLE_SECONDS` | two weeks |
-//! | `HELPDESK_SESSION_MAX_AGE_SECONDS` | 30 days |
-//! | `HELPDESK_SECURE_COOKIES` | `false` (set `true` behind HTTPS) |
-//! | `HELPDESK_MAX_FILE_BYTES` | 5 MiB |
-//! | `HELPDESK_LOGIN_MAX_FAILURES` | 10 (0 turns the sign-in throttle off) |
-//! | `HELPDESK_LOGIN_WINDOW_SECONDS` | 900 (15 minutes) |
-//! | `HELPDESK_PUBLIC_URL` | unset (links are built from the `Host` header) |
+//! Typed settings, read once at start-up from flags and the environment by clap: each setting
+//! is a flag with an environment variable and a default (`helpdesk serve --help` lists them;
+//! the README's Configuration section says what each means). An environment variable that is
+//! empty or blank counts as unset, as before clap read them.
 
+use std::ffi::OsStr;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use crate::RunError;
+use clap::builder::TypedValueParser;
+use clap::error::ErrorKind;
+use clap::parser::ValueSource;
+use clap::{Arg, Args, Command};
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://helpdesk.db";
 
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub addr: SocketAddr,
+/// Where the data is: every command needs it.
+#[derive(Debug, Clone, Args)]
+pub struct Storage {
+    /// SQLite database URL (created if missing)
+    #[arg(
+        long = "database",
+        global = true,
+        env = "DATABASE_URL",
+        default_value = DEFAULT_DATABASE_URL,
+        value_name = "URL"
+    )]
     pub database_url: String,
+    /// Where uploaded attachments are stored
+    #[arg(
+        long,
+        global = true,
+        env = "HELPDESK_MEDIA_ROOT",
+        default_value = "media",
+        value_name = "DIR"
+    )]
     pub media_root: PathBuf,
+}
+
+/// The server's settings (`helpdesk serve`).
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Address to listen on
+    #[arg(
+        long,
+        env = "LEPTOS_SITE_ADDR",
+        default_value = DEFAULT_ADDR,
+        value_name = "HOST:PORT",
+        value_parser = Checked::new(parse_addr)
+    )]
+    pub addr: SocketAddr,
+    /// Filled in from `Storage`.
+    #[arg(skip)]
+    pub database_url: String,
+    /// Filled in from `Storage`.
+    #[arg(skip)]
+    pub media_root: PathBuf,
+    /// The built site (wasm, js, css, public files)
+    #[arg(
+        long,
+        env = "LEPTOS_SITE_ROOT",
+        default_value = "target/site",
+        value_name = "DIR"
+    )]
     pub site_root: String,
+    /// `false` turns every /api/ route off (404); the UI keeps working
+    #[arg(
+        long = "activate-api-endpoint",
+        env = "HELPDESK_ACTIVATE_API_ENDPOINT",
+        default_value = "true",
+        value_name = "BOOL",
+        action = clap::ArgAction::Set,
+        value_parser = Checked::new(parse_bool)
+    )]
     pub api_enabled: bool,
+    /// Largest request body in bytes; larger gets 413
+    #[arg(
+        long,
+        env = "HELPDESK_MAX_BODY_BYTES",
+        default_value_t = 10 * 1024 * 1024,
+        value_name = "BYTES",
+        value_parser = Checked::new(parse_number::<usize>)
+    )]
     pub max_body_bytes: usize,
+    /// A session expires after this long unused
+    #[arg(
+        long,
+        env = "HELPDESK_SESSION_IDLE_SECONDS",
+        default_value_t = 14 * 24 * 3600,
+        value_name = "SECONDS",
+        value_parser = Checked::new(parse_number::<i64>)
+    )]
     pub session_idle_seconds: i64,
-    /// A session ends this long after sign-in, however busy.
+    /// A session ends this long after sign-in, however busy
+    #[arg(
+        long,
+        env = "HELPDESK_SESSION_MAX_AGE_SECONDS",
+        default_value_t = 30 * 24 * 3600,
+        value_name = "SECONDS",
+        value_parser = Checked::new(parse_number::<i64>)
+    )]
     pub session_max_age_seconds: i64,
+    /// `true` marks the session cookie Secure (serve behind HTTPS)
+    #[arg(
+        long,
+        env = "HELPDESK_SECURE_COOKIES",
+        default_value = "false",
+        value_name = "BOOL",
+        action = clap::ArgAction::Set,
+        value_parser = Checked::new(parse_bool)
+    )]
     pub secure_cookies: bool,
-    /// Largest uploaded file; a larger one gets 413.
+    /// Largest uploaded file in bytes; larger gets 413
+    #[arg(
+        long,
+        env = "HELPDESK_MAX_FILE_BYTES",
+        default_value_t = app::service::attachments::DEFAULT_MAX_FILE_BYTES,
+        value_name = "BYTES",
+        value_parser = Checked::new(parse_number::<usize>)
+    )]
     pub max_file_bytes: usize,
-    /// Failed sign-ins (per username, per address) within the window before 429.
+    /// Failed sign-ins per address and per username within the window before 429 (0: off)
+    #[arg(
+        long,
+        env = "HELPDESK_LOGIN_MAX_FAILURES",
+        default_value_t = 10,
+        value_name = "N",
+        value_parser = Checked::new(parse_number::<usize>)
+    )]
     pub login_max_failures: usize,
+    /// The window failed sign-ins are counted in
+    #[arg(
+        long,
+        env = "HELPDESK_LOGIN_WINDOW_SECONDS",
+        default_value_t = 15 * 60,
+        value_name = "SECONDS",
+        value_parser = Checked::new(parse_number::<u64>)
+    )]
     pub login_window_seconds: u64,
-    /// `https://helpdesk.example.com` (no trailing slash): the base of absolute links the API
-    /// returns, so that they do not depend on the client's `Host` header.
+    /// The site's address as users reach it, such as https://help.example.com: the base of
+    /// the API's absolute links (else the request's Host header)
+    #[arg(
+        long,
+        env = "HELPDESK_PUBLIC_URL",
+        value_name = "URL",
+        value_parser = Checked::new(parse_public_url)
+    )]
     pub public_url: Option<String>,
 }
 
-fn env_nonempty(key: &str) -> Option<String> {
-    std::env::var(key).ok().filter(|v| !v.trim().is_empty())
-}
-
-fn env_bool(key: &str, default: bool) -> Result<bool, RunError> {
-    match env_nonempty(key) {
-        None => Ok(default),
-        Some(v) => match v.trim().to_ascii_lowercase().as_str() {
-            "1" | "true" | "yes" | "on" => Ok(true),
-            "0" | "false" | "no" | "off" => Ok(false),
-            _ => Err(RunError::Config(format!(
-                "{key} must be true or false, not {v:?}"
-            ))),
-        },
+impl Settings {
+    /// These settings for the data in `storage`.
+    pub fn with_storage(mut self, storage: Storage) -> Self {
+        self.database_url = storage.database_url;
+        self.media_root = storage.media_root;
+        self
     }
 }
 
-fn env_number<T: std::str::FromStr>(key: &str, default: T) -> Result<T, RunError> {
-    match env_nonempty(key) {
-        None => Ok(default),
-        Some(v) => v
-            .trim()
-            .parse()
-            .map_err(|_| RunError::Config(format!("{key} must be a positive number, not {v:?}"))),
+/// A value parser from a `&str` parser and the words for what it expects; its error is the
+/// one line the operator sees, naming the environment variable or the flag the value came
+/// from (`HELPDESK_MAX_BODY_BYTES must be a positive number, not "ten"`).
+#[derive(Clone, Copy)]
+struct Checked<T> {
+    parse: fn(&str) -> Result<T, String>,
+}
+
+impl<T> Checked<T> {
+    fn new(parse: fn(&str) -> Result<T, String>) -> Self {
+        Self { parse }
     }
 }
 
-/// `HELPDESK_MEDIA_ROOT`, else `media`.
-pub fn media_root() -> PathBuf {
-    PathBuf::from(env_nonempty("HELPDESK_MEDIA_ROOT").unwrap_or_else(|| "media".to_owned()))
-}
+impl<T: Clone + Send + Sync + 'static> TypedValueParser for Checked<T> {
+    type Value = T;
 
-/// `--database`, else `DATABASE_URL`, else the default file.
-pub fn database_url(flag: Option<String>) -> String {
-    flag.or_else(|| env_nonempty("DATABASE_URL"))
-        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
-}
+    fn parse_ref(&self, cmd: &Command, arg: Option<&Arg>, value: &OsStr) -> Result<T, clap::Error> {
+        self.parse_ref_(cmd, arg, value, ValueSource::CommandLine)
+    }
 
-/// `HELPDESK_PUBLIC_URL`: an `http` or `https` URL with a host and no query; the trailing
-/// slash is dropped.
-fn public_url() -> Result<Option<String>, RunError> {
-    env_nonempty("HELPDESK_PUBLIC_URL")
-        .map(|raw| {
-            parse_public_url(&raw).ok_or_else(|| {
-                RunError::Config(format!(
-                    "HELPDESK_PUBLIC_URL must be an http(s) URL such as \
-                     https://helpdesk.example.com, not {raw:?}"
-                ))
-            })
+    fn parse_ref_(
+        &self,
+        _cmd: &Command,
+        arg: Option<&Arg>,
+        value: &OsStr,
+        source: ValueSource,
+    ) -> Result<T, clap::Error> {
+        let text = value.to_string_lossy();
+        (self.parse)(text.trim()).map_err(|expected| {
+            let name = match (source, arg) {
+                (ValueSource::EnvVariable, Some(a)) => a
+                    .get_env()
+                    .map(|e| e.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                (_, Some(a)) => format!("--{}", a.get_long().unwrap_or_default()),
+                (_, None) => String::new(),
+            };
+            let message = expected
+                .replace("{name}", &name)
+                .replace("{value}", &format!("{text:?}"));
+            clap::Error::raw(ErrorKind::ValueValidation, format!("{message}\n"))
         })
-        .transpose()
+    }
 }
 
-fn parse_public_url(raw: &str) -> Option<String> {
+fn parse_addr(text: &str) -> Result<SocketAddr, String> {
+    text.parse().map_err(|_| {
+        "invalid address {value}: expected HOST:PORT such as 127.0.0.1:3000".to_owned()
+    })
+}
+
+fn parse_bool(text: &str) -> Result<bool, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err("{name} must be true or false, not {value}".to_owned()),
+    }
+}
+
+fn parse_number<T: std::str::FromStr>(text: &str) -> Result<T, String> {
+    text.parse()
+        .map_err(|_| "{name} must be a positive number, not {value}".to_owned())
+}
+
+/// An `http` or `https` URL with a host and no query; the trailing slash is dropped.
+fn parse_public_url(raw: &str) -> Result<String, String> {
+    public_url(raw).ok_or_else(|| {
+        "{name} must be an http(s) URL such as https://helpdesk.example.com, not {value}".to_owned()
+    })
+}
+
+fn public_url(raw: &str) -> Option<String> {
     let url = raw.trim().trim_end_matches('/');
     let rest = url
         .strip_prefix("https://")
@@ -111,54 +242,40 @@ fn parse_public_url(raw: &str) -> Option<String> {
     ok.then(|| url.to_owned())
 }
 
-impl Settings {
-    /// # Errors
-    /// `RunError::Config` naming the setting that is malformed.
-    pub fn from_env(database: Option<String>, addr: Option<String>) -> Result<Self, RunError> {
-        let addr_text = addr
-            .or_else(|| env_nonempty("LEPTOS_SITE_ADDR"))
-            .unwrap_or_else(|| DEFAULT_ADDR.to_owned());
-        let addr = addr_text.trim().parse::<SocketAddr>().map_err(|_| {
-            RunError::Config(format!(
-                "invalid address {addr_text:?}: expected HOST:PORT such as 127.0.0.1:3000"
-            ))
-        })?;
-        Ok(Settings {
-            addr,
-            database_url: database_url(database),
-            media_root: media_root(),
-            site_root: env_nonempty("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),
-            api_enabled: env_bool("HELPDESK_ACTIVATE_API_ENDPOINT", true)?,
-            max_body_bytes: env_number("HELPDESK_MAX_BODY_BYTES", 10 * 1024 * 1024)?,
-            session_idle_seconds: env_number("HELPDESK_SESSION_IDLE_SECONDS", 14 * 24 * 3600)?,
-            session_max_age_seconds: env_number(
-                "HELPDESK_SESSION_MAX_AGE_SECONDS",
-                30 * 24 * 3600,
-            )?,
-            secure_cookies: env_bool("HELPDESK_SECURE_COOKIES", false)?,
-            max_file_bytes: env_number(
-                "HELPDESK_MAX_FILE_BYTES",
-                app::service::attachments::DEFAULT_MAX_FILE_BYTES,
-            )?,
-            login_max_failures: env_number("HELPDESK_LOGIN_MAX_FAILURES", 10)?,
-            login_window_seconds: env_number("HELPDESK_LOGIN_WINDOW_SECONDS", 15 * 60)?,
-            public_url: public_url()?,
-        })
-    }
+/// `cmd` and its subcommands without the environment variables that are set but blank, so
+/// that those fall back to their defaults (clap would take the empty text as the value).
+pub fn ignore_blank_env(cmd: Command) -> Command {
+    let blank = |name: &OsStr| {
+        std::env::var_os(name).is_some_and(|v| v.to_string_lossy().trim().is_empty())
+    };
+    let cmd = cmd.mut_args(|a| {
+        if a.get_env().is_some_and(blank) {
+            a.env(None::<&'static str>)
+        } else {
+            a
+        }
+    });
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_owned())
+        .collect();
+    names
+        .iter()
+        .fold(cmd, |cmd, name| cmd.mut_subcommand(name, ignore_blank_env))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::parse_public_url;
+    use super::public_url;
 
     #[test]
     fn a_public_url_is_an_http_or_https_base_without_its_trailing_slash() {
         assert_eq!(
-            parse_public_url("https://help.example.com/").as_deref(),
+            public_url("https://help.example.com/").as_deref(),
             Some("https://help.example.com")
         );
         assert_eq!(
-            parse_public_url("http://10.0.0.5:8080/desk").as_deref(),
+            public_url("http://10.0.0.5:8080/desk").as_deref(),
             Some("http://10.0.0.5:8080/desk")
         );
         for bad in [
@@ -170,7 +287,7 @@ mod tests {
             "https://x?y=1",
             "https://user@x",
         ] {
-            assert_eq!(parse_public_url(bad), None, "{bad}");
+            assert_eq!(public_url(bad), None, "{bad}");
         }
     }
 }

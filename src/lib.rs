@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod security;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
 
 use cli::{Cli, Command};
@@ -29,26 +30,24 @@ pub enum RunError {
 /// # Errors
 /// `RunError` for bad configuration, an unusable database, a taken port, or a failed command.
 pub async fn run(cli: Cli) -> Result<(), RunError> {
-    let command = cli
-        .command
-        .unwrap_or(Command::Serve(cli::ServeArgs::default()));
+    let storage = cli.storage;
+    let Some(command) = cli.command else {
+        return Err(RunError::Command("no command given".to_owned()));
+    };
     match command {
-        Command::Serve(args) => {
-            let settings = config::Settings::from_env(cli.database, args.addr)?;
-            startup::serve(settings).await
-        }
+        Command::Serve(settings) => startup::serve(settings.with_storage(storage)).await,
         Command::Migrate => {
-            let url = config::database_url(cli.database);
+            let url = storage.database_url.clone();
             let pool = app::service::db::connect(&url).await?;
             app::service::db::migrate(&pool, &url).await?;
             tracing::info!(database = %url, "migrations applied");
             Ok(())
         }
         Command::Seed(args) => {
-            let url = config::database_url(cli.database);
+            let url = storage.database_url.clone();
             let pool = app::service::db::connect(&url).await?;
             app::service::db::migrate(&pool, &url).await?;
-            let media = config::media_root();
+            let media = storage.media_root.clone();
             let started = std::time::Instant::now();
             let report =
                 app::service::seed::seed(&pool, args.tickets, &media, &args.agent_password)
@@ -66,12 +65,12 @@ pub async fn run(cli: Cli) -> Result<(), RunError> {
             Ok(())
         }
         Command::Backup(args) => {
-            let url = config::database_url(cli.database);
+            let url = storage.database_url.clone();
             let pool = app::service::db::connect(&url).await?;
             let result = app::service::backup::backup(
                 &pool,
                 &args.path,
-                &config::media_root(),
+                &storage.media_root,
                 args.media.as_deref(),
             )
             .await;
@@ -79,13 +78,13 @@ pub async fn run(cli: Cli) -> Result<(), RunError> {
             report_copy(&args.path, result, "backup", "backup written")
         }
         Command::Restore(args) => {
-            let url = config::database_url(cli.database);
+            let url = storage.database_url.clone();
             let pool = app::service::db::connect(&url).await?;
             app::service::db::migrate(&pool, &url).await?;
             let result = app::service::backup::restore(
                 &pool,
                 &args.path,
-                &config::media_root(),
+                &storage.media_root,
                 args.media.as_deref(),
             )
             .await;
@@ -102,7 +101,7 @@ pub async fn run(cli: Cli) -> Result<(), RunError> {
             Ok(())
         }
         Command::Createsuperuser(args) => {
-            let url = config::database_url(cli.database);
+            let url = storage.database_url.clone();
             let pool = app::service::db::connect(&url).await?;
             app::service::db::migrate(&pool, &url).await?;
             cli::createsuperuser(&pool, args).await

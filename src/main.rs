@@ -2,8 +2,6 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 /// glibc raises its mmap threshold after the first large free, after which each argon2
 /// computation's 19 MiB lands in a per-thread heap arena and stays there: measured, 64
 /// sign-ins took the server to 540 MB. A fixed threshold keeps such blocks in mmap, returned
@@ -22,7 +20,7 @@ fn tune_allocator() {}
 
 fn main() -> ExitCode {
     tune_allocator();
-    let cli = helpdesk::cli::Cli::parse();
+    let cli = helpdesk::cli::Cli::from_env();
     helpdesk::telemetry::init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::FromRef;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use sqlx::SqlitePool;
@@ -15,18 +14,7 @@ use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::RunError;
 use crate::config::Settings;
-
-/// Shared by every handler; server functions get the pool through context.
-#[derive(Clone, FromRef)]
-pub struct AppState {
-    pub leptos_options: LeptosOptions,
-    pub pool: SqlitePool,
-    pub settings: Arc<Settings>,
-    /// Basic-auth headers verified recently (see `app::service::credentials`).
-    pub credentials: app::service::credentials::CredentialCache,
-    /// Failed sign-ins by username and address (see `app::service::throttle`).
-    pub throttle: app::service::throttle::LoginThrottle,
-}
+use crate::state::AppState;
 
 /// The Leptos options, built here rather than read from Cargo.toml so that the binary runs
 /// from the repository root without a build tool's environment.
@@ -117,12 +105,8 @@ pub fn build_app(
             },
             app::shell,
         ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::auth::pages::guard_pages,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+        .layer(axum::middleware::from_fn(crate::auth::pages::guard_pages))
+        .layer(axum::middleware::from_fn(
             crate::auth::server_fns::guard_server_fns,
         ))
         .layer(axum::middleware::from_fn(
@@ -147,8 +131,8 @@ pub fn build_app(
             crate::security::request_limits,
         ))
         .layer(axum::middleware::from_fn(crate::security::security_headers))
-        .layer(tower_http::compression::CompressionLayer::new())
-        .with_state(state);
+        .layer(tower_http::compression::CompressionLayer::new());
+    let router = crate::telemetry::request_log(router).with_state(state);
     NormalizePathLayer::trim_trailing_slash().layer(router)
 }
 

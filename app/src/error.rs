@@ -203,13 +203,27 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
     }
 }
 
+/// True for SQLite's "database is busy / locked" results, which a retry can cure. Here, with
+/// the error type, so that mapping an error needs nothing from the service layer.
+#[cfg(feature = "ssr")]
+pub fn is_busy(e: &sqlx::Error) -> bool {
+    match e {
+        // SQLITE_BUSY (5), SQLITE_LOCKED (6) and their extended codes (low byte).
+        sqlx::Error::Database(d) => d
+            .code()
+            .and_then(|c| c.parse::<i64>().ok())
+            .is_some_and(|c| matches!(c & 0xff, 5 | 6)),
+        _ => false,
+    }
+}
+
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         match e {
             sqlx::Error::RowNotFound => AppError::NotFound,
             // Not a fault of the server: someone else held the lock too long.
-            other if crate::service::db::is_busy(&other) => {
+            other if is_busy(&other) => {
                 tracing::warn!(error = %other, "database busy");
                 AppError::Unavailable
             }

@@ -23,7 +23,7 @@ use axum::response::{IntoResponse, Response};
 
 use app::error::AppError;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Every route of the API, relative to `/api`. The routers register these constants and
 /// nothing else, and the OpenAPI document must list each of them (checked by a test).

@@ -6,7 +6,7 @@ use axum::{Json, Router};
 use serde_json::{Map, Value, json};
 
 use super::paths;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new().route(paths::OPENAPI, get(openapi_json))

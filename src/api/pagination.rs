@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use app::domain::page::{Page, PageRequest};
 use app::error::AppError;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The query string of a list request, and what is needed to link to other pages.
 pub struct ListQuery {

@@ -13,7 +13,7 @@ use app::domain::attachment::UploadedFile;
 use app::domain::input::{Body, type_name};
 use app::error::AppError;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A parsed request body: its fields as an object, and any uploaded files.
 #[derive(Debug, Default)]

@@ -16,7 +16,7 @@ use super::pagination::ListQuery;
 use super::payload::Payload;
 use super::{ApiStaff, Id, created, no_content, paths};
 use crate::auth::basic::ApiUser;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -11,7 +11,7 @@ use app::service::tickets;
 use super::pagination::ListQuery;
 use super::paths;
 use crate::auth::basic::ApiUser;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new().route(paths::USER_TICKETS, get(list_user_tickets))

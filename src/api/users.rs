@@ -10,7 +10,7 @@ use app::service::users;
 
 use super::payload::Payload;
 use super::{ApiStaff, created, paths};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new().route(paths::USERS, post(create_user))

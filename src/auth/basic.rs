@@ -8,7 +8,7 @@ use base64::Engine;
 use app::domain::user::CurrentUser;
 use app::error::AppError;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// An authenticated, active user. Rejects with 401 (and `WWW-Authenticate`) otherwise.
 pub struct ApiUser(pub CurrentUser);
@@ -71,23 +71,10 @@ impl FromRequestParts<AppState> for ApiUser {
                 .map(ApiUser)
                 .ok_or_else(bad_credentials);
         }
-        // Same-origin browser calls: the session cookie (cross-site writes are refused by
+        // Same-origin browser calls: the session's user (cross-site writes are refused by
         // the CSRF layer before they get here).
-        if let Some(session) = parts.extensions.get::<tower_sessions::Session>() {
-            let id: Option<i64> = session
-                .get(app::server_fns::context::SESSION_USER_ID)
-                .await
-                .map_err(|e| {
-                    tracing::error!(error = %e, "session store failed");
-                    AppError::Internal
-                })?;
-            if let Some(id) = id {
-                match app::service::users::get_user(&state.pool, id).await {
-                    Ok(u) if u.is_active => return Ok(ApiUser(u)),
-                    Ok(_) | Err(AppError::NotFound) => {}
-                    Err(e) => return Err(e),
-                }
-            }
+        if let Some(user) = super::session::signed_in(&parts.extensions) {
+            return Ok(ApiUser(user.clone()));
         }
         Err(AppError::unauthenticated())
     }

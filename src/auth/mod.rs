@@ -21,7 +21,9 @@ pub async fn finish_writes(
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
-    match tokio::spawn(next.run(req)).await {
+    // The task keeps the request's span, so its log lines carry the request id.
+    let task = tracing::Instrument::in_current_span(next.run(req));
+    match tokio::spawn(task).await {
         Ok(resp) => resp,
         Err(e) => {
             tracing::error!(error = %e, "request task failed");

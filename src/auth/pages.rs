@@ -4,12 +4,10 @@
 //! The service layer checks permissions again for every read and write; this only decides
 //! where a browser is sent.
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-
-use crate::startup::AppState;
 
 /// Paths any visitor may load: the sign-in page, assets, server functions and the API (which
 /// authenticate on their own).
@@ -37,23 +35,12 @@ fn superusers_only(path: &str) -> bool {
     path == "/admin" || path.starts_with("/admin/")
 }
 
-pub async fn guard_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn guard_pages(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     if !matches!(*req.method(), Method::GET | Method::HEAD) || is_public(&path) {
         return next.run(req).await;
     }
-    let user = match req.extensions().get::<tower_sessions::Session>() {
-        Some(session) => {
-            match session
-                .get::<i64>(app::server_fns::context::SESSION_USER_ID)
-                .await
-            {
-                Ok(Some(id)) => app::service::users::get_user(&state.pool, id).await.ok(),
-                _ => None,
-            }
-        }
-        None => None,
-    };
+    let user = super::session::signed_in(req.extensions()).cloned();
     match user {
         // The admin pages manage users, queues and fields, which only superusers may change.
         Some(u) if u.is_active && superusers_only(&path) && !u.is_superuser => {

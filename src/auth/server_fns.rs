@@ -3,7 +3,7 @@
 //! anonymous caller is refused here first. This only refuses early; each server function
 //! and the service layer still decide who may do what (staff, superusers, submitters).
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -11,29 +11,12 @@ use leptos::server_fn::error::{FromServerFnError, ServerFnUrlError};
 
 use app::error::AppError;
 
-use crate::startup::AppState;
-
 /// Server functions a visitor who is not signed in may call.
 const OPEN: &[&str] = &["login", "logout", "current_user", "form_draft"];
 
 fn needs_a_user(path: &str) -> bool {
     path.strip_prefix("/sfn/")
         .is_some_and(|name| !OPEN.contains(&name))
-}
-
-async fn signed_in(state: &AppState, session: Option<tower_sessions::Session>) -> bool {
-    let Some(session) = session else {
-        return false;
-    };
-    match session
-        .get::<i64>(app::server_fns::context::SESSION_USER_ID)
-        .await
-    {
-        Ok(Some(id)) => app::service::users::get_user(&state.pool, id)
-            .await
-            .is_ok_and(|u| u.is_active),
-        _ => false,
-    }
 }
 
 /// The answer a server function gives for `err`: a plain form post goes back to the page it
@@ -71,10 +54,8 @@ fn server_fn_error(req: &Request, err: AppError) -> Response {
     resp
 }
 
-pub async fn guard_server_fns(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    // The session is taken out first: a `&Request` held across an await is not `Send`.
-    let session = req.extensions().get::<tower_sessions::Session>().cloned();
-    if needs_a_user(req.uri().path()) && !signed_in(&state, session).await {
+pub async fn guard_server_fns(req: Request, next: Next) -> Response {
+    if needs_a_user(req.uri().path()) && super::session::signed_in(req.extensions()).is_none() {
         return server_fn_error(&req, AppError::unauthenticated());
     }
     next.run(req).await

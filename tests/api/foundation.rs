@@ -302,3 +302,67 @@ async fn bad_configuration_ends_with_a_clear_message_and_a_non_zero_exit() {
     let out = run_cmd(other.path(), &["serve", "--addr", &taken], &[]);
     assert_one_clear_line(&out, "cannot listen on");
 }
+
+/// Issue 12.9: every setting is a flag with its environment variable, listed by `--help`.
+#[test]
+fn serve_help_lists_every_setting_with_its_environment_variable() {
+    let out = std::process::Command::new(bin())
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let help = String::from_utf8_lossy(&out.stdout);
+    for var in [
+        "LEPTOS_SITE_ADDR",
+        "DATABASE_URL",
+        "HELPDESK_MEDIA_ROOT",
+        "LEPTOS_SITE_ROOT",
+        "HELPDESK_ACTIVATE_API_ENDPOINT",
+        "HELPDESK_MAX_BODY_BYTES",
+        "HELPDESK_SESSION_IDLE_SECONDS",
+        "HELPDESK_SESSION_MAX_AGE_SECONDS",
+        "HELPDESK_SECURE_COOKIES",
+        "HELPDESK_MAX_FILE_BYTES",
+        "HELPDESK_LOGIN_MAX_FAILURES",
+        "HELPDESK_LOGIN_WINDOW_SECONDS",
+        "HELPDESK_PUBLIC_URL",
+    ] {
+        assert!(
+            help.contains(&format!("[env: {var}")),
+            "{var} missing: {help}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_bad_setting_is_named_in_one_line_and_a_blank_one_is_unset() {
+    let dir = tempfile::tempdir().unwrap();
+    for (var, value, expect) in [
+        (
+            "HELPDESK_MAX_BODY_BYTES",
+            "ten",
+            "HELPDESK_MAX_BODY_BYTES must be a positive number, not \"ten\"",
+        ),
+        (
+            "HELPDESK_SECURE_COOKIES",
+            "maybe",
+            "HELPDESK_SECURE_COOKIES must be true or false, not \"maybe\"",
+        ),
+        (
+            "HELPDESK_PUBLIC_URL",
+            "help.example.com",
+            "HELPDESK_PUBLIC_URL must be an http(s) URL",
+        ),
+    ] {
+        let out = run_cmd(dir.path(), &["serve"], &[(var, value)]);
+        assert_one_clear_line(&out, expect);
+    }
+    // Blank means unset: the default applies.
+    let app = spawn_app_with(&[
+        ("HELPDESK_MAX_BODY_BYTES", " "),
+        ("HELPDESK_PUBLIC_URL", ""),
+    ])
+    .await;
+    let (status, _) = admin_json(&app, reqwest::Method::GET, "/api/tickets/", None).await;
+    assert_eq!(status, 200);
+}

@@ -18,6 +18,7 @@ mod limits;
 mod load;
 mod openapi;
 mod queues;
+mod request_log;
 mod search;
 mod security;
 mod shutdown;

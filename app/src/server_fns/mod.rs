@@ -17,9 +17,6 @@ pub mod context {
     use crate::domain::user::CurrentUser;
     use crate::error::AppError;
 
-    /// The session key that holds the signed-in user's id.
-    pub const SESSION_USER_ID: &str = crate::service::sessions::USER_ID;
-
     /// The pool handed to server functions by `leptos_routes_with_context`.
     pub fn pool() -> Result<SqlitePool, AppError> {
         leptos::prelude::use_context::<SqlitePool>().ok_or_else(|| {
@@ -67,19 +64,16 @@ pub mod context {
         })
     }
 
-    /// The signed-in user, if any (inactive users count as signed out).
+    /// The signed-in user, if any (inactive users count as signed out): looked up once per
+    /// request by the server's session middleware, read here from the request's parts.
     pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
-        let session = session().await?;
-        let id: Option<i64> = session.get(SESSION_USER_ID).await.map_err(|e| {
-            tracing::error!(error = %e, "session store failed");
-            AppError::Internal
-        })?;
-        let Some(id) = id else { return Ok(None) };
-        match crate::service::users::get_user(&pool()?, id).await {
-            Ok(u) if u.is_active => Ok(Some(u)),
-            Ok(_) | Err(AppError::NotFound) => Ok(None),
-            Err(e) => Err(e),
-        }
+        Ok(leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|p| {
+                p.extensions
+                    .get::<crate::service::sessions::SignedIn>()
+                    .cloned()
+            })
+            .and_then(|s| s.0))
     }
 
     /// Whether this call is a plain form post (the browser navigates), not a call from the

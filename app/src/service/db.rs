@@ -128,17 +128,7 @@ impl WriteTx {
 /// This process's turn to write, held after a commit (see `WriteTx::commit_keeping_turn`).
 pub struct WriteTurn(#[allow(dead_code)] tokio::sync::MutexGuard<'static, ()>);
 
-/// True for SQLite's "database is busy / locked" results, which a retry can cure.
-pub fn is_busy(e: &sqlx::Error) -> bool {
-    match e {
-        // SQLITE_BUSY (5), SQLITE_LOCKED (6) and their extended codes (low byte).
-        sqlx::Error::Database(d) => d
-            .code()
-            .and_then(|c| c.parse::<i64>().ok())
-            .is_some_and(|c| matches!(c & 0xff, 5 | 6)),
-        _ => false,
-    }
-}
+pub use crate::error::is_busy;
 
 /// How often `begin_write` tries again after the busy timeout ran out.
 const BEGIN_ATTEMPTS: u32 = 3;

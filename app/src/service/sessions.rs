@@ -11,6 +11,7 @@ use blake2::Digest;
 use sqlx::SqlitePool;
 use tower_sessions::Session;
 
+use crate::domain::user::CurrentUser;
 use crate::error::AppError;
 
 /// The signed-in user's id.
@@ -86,9 +87,16 @@ pub async fn password_changed(
         .map_err(store_error)
 }
 
-/// Ends the session (deletes its row and clears the cookie) when its user no longer exists,
-/// their password changed since sign-in, or it is older than `max_age_seconds`.
-/// Sessions without a signed-in user are left alone.
+/// Who is signed in on this request, as `check` found it; put in the request's extensions
+/// by the server's session middleware, so pages, server functions and REST handlers read it
+/// instead of looking the user up again. A request without it (an asset) is anonymous.
+#[derive(Clone, Debug)]
+pub struct SignedIn(pub Option<CurrentUser>);
+
+/// The session's user, looked up once per request: `None` when no one is signed in or the
+/// user is inactive. Ends the session first (deletes its row and clears the cookie) when its
+/// user no longer exists, their password changed since sign-in, or it is older than
+/// `max_age_seconds`.
 ///
 /// # Errors
 /// `Internal` when the session store or the database fails.
@@ -96,9 +104,9 @@ pub async fn check(
     session: &Session,
     pool: &SqlitePool,
     max_age_seconds: i64,
-) -> Result<(), AppError> {
+) -> Result<Option<CurrentUser>, AppError> {
     let Some(user_id) = session.get::<i64>(USER_ID).await.map_err(store_error)? else {
-        return Ok(());
+        return Ok(None);
     };
     let signed_in_at = session
         .get::<i64>(SIGNED_IN_AT)
@@ -109,16 +117,21 @@ pub async fn check(
         .await
         .map_err(store_error)?;
     let fresh = signed_in_at.is_some_and(|t| now().saturating_sub(t) < max_age_seconds);
-    let valid = fresh
-        && match current_fingerprint(pool, user_id).await {
-            Ok(fp) => stored.as_deref() == Some(fp.as_str()),
-            Err(AppError::NotFound) => false,
-            Err(e) => return Err(e),
-        };
-    if !valid {
-        session.flush().await.map_err(store_error)?;
+    let user = if fresh {
+        // One read gives both the fingerprint to compare and the user to hand on.
+        super::users::get_user_and_hash(pool, user_id)
+            .await?
+            .filter(|(_, hash)| stored.as_deref() == Some(fingerprint(hash).as_str()))
+    } else {
+        None
+    };
+    match user {
+        Some((user, _)) => Ok(user.is_active.then_some(user)),
+        None => {
+            session.flush().await.map_err(store_error)?;
+            Ok(None)
+        }
     }
-    Ok(())
 }
 
 #[cfg(test)]

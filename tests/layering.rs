@@ -1,0 +1,75 @@
+//! Issue 12.6: the layers import only downwards. Domain and error types use nothing of the
+//! service layer or the UI; the server's middleware takes nothing from the UI's server
+//! functions; `AppState` has its own module, not the router's.
+
+use std::path::Path;
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// Files under `dir` (relative to the repository) whose code mentions one of `needles`.
+fn offenders(dir: &str, needles: &[&str]) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    let path = root.join(dir);
+    if path.is_dir() {
+        rust_files(&path, &mut files);
+    } else {
+        files.push(path);
+    }
+    let mut found = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            if needles.iter().any(|needle| code.contains(needle)) {
+                found.push(format!("{}:{}: {}", f.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn domain_and_error_types_use_nothing_above_them() {
+    let above = ["service::", "server_fns::", "pages::", "components::"];
+    let mut found = offenders("app/src/error.rs", &above);
+    found.extend(offenders("app/src/domain", &above));
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn the_server_takes_no_constant_from_the_ui_server_functions() {
+    let found = offenders("src/auth", &["server_fns::context"]);
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn app_state_lives_in_its_own_module() {
+    let found = offenders("src", &["startup::AppState", "pub struct AppState"]);
+    let outside: Vec<_> = found
+        .into_iter()
+        .filter(|l| !l.contains("src/state.rs"))
+        .collect();
+    assert!(outside.is_empty(), "{outside:#?}");
+}
+
+/// Issue 12.5: the session's user is looked up in one place (`service::sessions::check`, run
+/// once per request by the session middleware); everyone else reads what it found.
+#[test]
+fn the_signed_in_user_is_looked_up_in_one_place() {
+    let mut found = offenders("src", &["sessions::USER_ID", "SESSION_USER_ID"]);
+    found.extend(offenders(
+        "app/src/server_fns",
+        &["sessions::USER_ID", "SESSION_USER_ID", "users::get_user("],
+    ));
+    assert!(found.is_empty(), "{found:#?}");
+}
