@@ -1,7 +1,5 @@
 //! The staff reply form, a multipart post with files.
 
-use std::collections::BTreeMap;
-
 use leptos::prelude::*;
 use leptos::server_fn::codec::{MultipartData, MultipartFormData};
 
@@ -49,7 +47,7 @@ async fn reply_inner(data: MultipartData) -> Result<(), AppError> {
         }
         Err(e) => {
             // What was typed goes back into the form (the wasm also keeps it in the browser).
-            let mut draft: BTreeMap<String, String> = body
+            let mut draft: std::collections::BTreeMap<String, String> = body
                 .into_iter()
                 .filter_map(|(k, v)| match v {
                     Value::String(s) => Some((k, s)),
