@@ -105,7 +105,10 @@ pub fn build_app(
             },
             app::shell,
         ))
-        .layer(axum::middleware::from_fn(crate::auth::pages::guard_pages))
+        .layer(axum::middleware::from_fn_with_state(
+            state.pool.clone(),
+            crate::auth::pages::guard_pages,
+        ))
         .layer(axum::middleware::from_fn(
             crate::auth::server_fns::guard_server_fns,
         ))

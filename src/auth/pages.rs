@@ -4,7 +4,7 @@
 //! The service layer checks permissions again for every read and write; this only decides
 //! where a browser is sent.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -35,7 +35,11 @@ fn superusers_only(path: &str) -> bool {
     path == "/admin" || path.starts_with("/admin/")
 }
 
-pub async fn guard_pages(req: Request, next: Next) -> Response {
+pub async fn guard_pages(
+    State(pool): State<sqlx::SqlitePool>,
+    req: Request,
+    next: Next,
+) -> Response {
     let path = req.uri().path().to_owned();
     if !matches!(*req.method(), Method::GET | Method::HEAD) || is_public(&path) {
         return next.run(req).await;
@@ -49,7 +53,7 @@ pub async fn guard_pages(req: Request, next: Next) -> Response {
         Some(u) if u.is_active && (u.is_staff || allowed_for_non_staff(&path)) => {
             // The page shows times in the user's zone, when they chose one (issue 11).
             let mut req = req;
-            match app::service::time_zones::setting(&state.pool, u.id).await {
+            match app::service::time_zones::setting(&pool, u.id).await {
                 Ok(zone) if !zone.is_empty() => {
                     req.extensions_mut()
                         .insert(app::components::time::UserTimeZone(zone));
