@@ -12,6 +12,14 @@ pub mod telemetry;
 
 use cli::{Cli, Command};
 
+/// The characters RFC 3986 leaves unreserved: everything else is percent-encoded in the
+/// links, redirects and headers the server builds.
+pub(crate) const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// What can end the binary with a non-zero exit; each renders as one line.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -38,15 +46,13 @@ pub async fn run(cli: Cli) -> Result<(), RunError> {
         Command::Serve(settings) => startup::serve(settings.with_storage(storage)).await,
         Command::Migrate => {
             let url = storage.database_url.clone();
-            let pool = app::service::db::connect(&url).await?;
-            app::service::db::migrate(&pool, &url).await?;
+            app::service::db::connect_and_migrate(&url).await?;
             tracing::info!(database = %url, "migrations applied");
             Ok(())
         }
         Command::Seed(args) => {
             let url = storage.database_url.clone();
-            let pool = app::service::db::connect(&url).await?;
-            app::service::db::migrate(&pool, &url).await?;
+            let pool = app::service::db::connect_and_migrate(&url).await?;
             let media = storage.media_root.clone();
             let started = std::time::Instant::now();
             let report =
@@ -79,8 +85,7 @@ pub async fn run(cli: Cli) -> Result<(), RunError> {
         }
         Command::Restore(args) => {
             let url = storage.database_url.clone();
-            let pool = app::service::db::connect(&url).await?;
-            app::service::db::migrate(&pool, &url).await?;
+            let pool = app::service::db::connect_and_migrate(&url).await?;
             let result = app::service::backup::restore(
                 &pool,
                 &args.path,
@@ -102,8 +107,7 @@ pub async fn run(cli: Cli) -> Result<(), RunError> {
         }
         Command::Createsuperuser(args) => {
             let url = storage.database_url.clone();
-            let pool = app::service::db::connect(&url).await?;
-            app::service::db::migrate(&pool, &url).await?;
+            let pool = app::service::db::connect_and_migrate(&url).await?;
             cli::createsuperuser(&pool, args).await
         }
     }

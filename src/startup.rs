@@ -212,8 +212,7 @@ async fn delete_expired_sessions(store: SqliteStore, idle_seconds: i64) {
 /// # Errors
 /// `RunError` when the database cannot be opened or the address is taken.
 pub async fn serve(settings: Settings) -> Result<(), RunError> {
-    let pool = app::service::db::connect(&settings.database_url).await?;
-    app::service::db::migrate(&pool, &settings.database_url).await?;
+    let pool = app::service::db::connect_and_migrate(&settings.database_url).await?;
     std::fs::create_dir_all(&settings.media_root).map_err(|e| {
         RunError::Config(format!(
             "cannot create the media folder {}: {e}",

@@ -70,15 +70,7 @@ async fn delete_attachment(
 }
 
 fn encode_filename(name: &str) -> String {
-    name.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    percent_encoding::utf8_percent_encode(name, crate::UNRESERVED).to_string()
 }
 
 /// Types a browser never runs script from, passed through as the uploader gave them.

@@ -46,36 +46,12 @@ pub fn parse_json(bytes: &[u8]) -> Result<Body, AppError> {
     }
 }
 
-fn percent_decode(s: &str) -> String {
-    let hex = |b: u8| (b as char).to_digit(16);
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push((h * 16 + l) as u8);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// Decodes an `application/x-www-form-urlencoded` body; the last of repeated keys wins, as
 /// Django's QueryDict.get does.
 pub fn parse_urlencoded(bytes: &[u8]) -> Body {
-    let text = String::from_utf8_lossy(bytes);
     let mut body = Body::new();
-    for pair in text.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        body.insert(percent_decode(k), Value::String(percent_decode(v)));
+    for (k, v) in form_urlencoded::parse(bytes) {
+        body.insert(k.into_owned(), Value::String(v.into_owned()));
     }
     body
 }

@@ -21,6 +21,9 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/media/")
 }
 
+/// What `next=` keeps as it is: unreserved characters and '/'.
+const NEXT_PATH: &percent_encoding::AsciiSet = &crate::UNRESERVED.remove(b'/');
+
 /// Pages a signed-in user without staff rights may open.
 fn allowed_for_non_staff(path: &str) -> bool {
     path == "/my-tickets"
@@ -70,15 +73,11 @@ pub async fn guard_pages(
                 .path_and_query()
                 .map(|p| p.as_str().to_owned())
                 .unwrap_or_else(|| "/".to_owned());
-            let mut login = String::from("/login?next=");
-            for b in target.bytes() {
-                // Percent-encode everything but unreserved characters and '/'.
-                if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-                    login.push(b as char);
-                } else {
-                    login.push_str(&format!("%{b:02X}"));
-                }
-            }
+            // Everything but unreserved characters and '/' is percent-encoded.
+            let login = format!(
+                "/login?next={}",
+                percent_encoding::utf8_percent_encode(&target, NEXT_PATH)
+            );
             Redirect::to(&login).into_response()
         }
     }

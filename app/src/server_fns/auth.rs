@@ -79,31 +79,10 @@ pub fn safe_next(next: &str) -> &str {
     }
     let bytes = next.as_bytes();
     let path_end = next.find(['?', '#']).unwrap_or(next.len());
-    let ok =
-        bytes.len() <= 2048 && is_local(bytes) && is_local(&percent_decode(&bytes[..path_end]));
+    let ok = bytes.len() <= 2048
+        && is_local(bytes)
+        && is_local(&percent_encoding::percent_decode(&bytes[..path_end]).collect::<Vec<u8>>());
     if ok { next } else { "/" }
-}
-
-/// `%XX` escapes decoded (malformed ones kept as they are).
-fn percent_decode(raw: &[u8]) -> Vec<u8> {
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        if raw[i] == b'%'
-            && let (Some(h), Some(l)) = (
-                raw.get(i + 1).copied().and_then(hex),
-                raw.get(i + 2).copied().and_then(hex),
-            )
-        {
-            out.push(h * 16 + l);
-            i += 3;
-        } else {
-            out.push(raw[i]);
-            i += 1;
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -58,6 +58,17 @@ pub async fn connect(url: &str) -> Result<SqlitePool, DbError> {
         })
 }
 
+/// Opens the database at `url` and applies the migrations: how every command that uses the
+/// schema starts (all but `backup`, which copies the database as it is).
+///
+/// # Errors
+/// `DbError` as `connect` and `migrate` return it.
+pub async fn connect_and_migrate(url: &str) -> Result<SqlitePool, DbError> {
+    let pool = connect(url).await?;
+    migrate(&pool, url).await?;
+    Ok(pool)
+}
+
 /// Applies the embedded migrations; a no-op when they are all applied.
 ///
 /// # Errors
