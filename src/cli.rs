@@ -1,8 +1,8 @@
 //! The command line: `serve` (the default), `migrate`, `createsuperuser`, `seed`, `backup`,
 //! `restore`.
 
+use app::service::db::Db;
 use clap::{Args, Parser, Subcommand};
-use sqlx::SqlitePool;
 
 use crate::RunError;
 use crate::config::{Settings, Storage};
@@ -137,7 +137,7 @@ pub struct SuperuserArgs {
 ///
 /// # Errors
 /// `RunError::Command` when the username is taken, a field is invalid or no password is given.
-pub async fn createsuperuser(pool: &SqlitePool, args: SuperuserArgs) -> Result<(), RunError> {
+pub async fn createsuperuser(pool: &Db, args: SuperuserArgs) -> Result<(), RunError> {
     let password = match std::env::var("HELPDESK_SUPERUSER_PASSWORD") {
         Ok(p) if !p.is_empty() => p,
         _ => {

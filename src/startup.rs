@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
+use app::service::db::Db;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use sqlx::SqlitePool;
 use tower::Layer;
 use tower_http::normalize_path::NormalizePathLayer;
 use tower_sessions::cookie::SameSite;
@@ -178,8 +178,8 @@ const INTERNAL_ERROR_PAGE: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta 
 <p><a href=\"/\">Go to the dashboard</a></p></section></main></body></html>";
 
 /// Session cookies: HttpOnly, SameSite=Lax, Secure behind HTTPS, expiring after idle time.
-pub fn session_layer(pool: &SqlitePool, settings: &Settings) -> SessionManagerLayer<SqliteStore> {
-    let store = SqliteStore::new(pool.clone());
+pub fn session_layer(pool: &Db, settings: &Settings) -> SessionManagerLayer<SqliteStore> {
+    let store = SqliteStore::new(pool.sqlite().clone());
     SessionManagerLayer::new(store)
         .with_name("helpdesk_session")
         .with_http_only(true)
@@ -212,7 +212,9 @@ async fn delete_expired_sessions(store: SqliteStore, idle_seconds: i64) {
 /// # Errors
 /// `RunError` when the database cannot be opened or the address is taken.
 pub async fn serve(settings: Settings) -> Result<(), RunError> {
-    let pool = app::service::db::connect_and_migrate(&settings.database_url).await?;
+    let pool = app::service::db::connect_and_migrate(&settings.database_url)
+        .await?
+        .with_max_file_bytes(settings.max_file_bytes);
     std::fs::create_dir_all(&settings.media_root).map_err(|e| {
         RunError::Config(format!(
             "cannot create the media folder {}: {e}",
@@ -231,10 +233,9 @@ pub async fn serve(settings: Settings) -> Result<(), RunError> {
     })?;
     let sessions = session_layer(&pool, &settings);
     tokio::spawn(delete_expired_sessions(
-        SqliteStore::new(pool.clone()),
+        SqliteStore::new(pool.sqlite().clone()),
         settings.session_idle_seconds,
     ));
-    app::service::attachments::set_max_file_bytes(settings.max_file_bytes);
     let throttle = app::service::throttle::LoginThrottle::new(
         settings.login_max_failures,
         std::time::Duration::from_secs(settings.login_window_seconds),

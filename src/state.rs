@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
-use sqlx::SqlitePool;
+
+use app::service::db::Db;
 
 use crate::config::Settings;
 
@@ -13,7 +14,8 @@ use crate::config::Settings;
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
-    pub pool: SqlitePool,
+    /// The database handle (pool, write queue, caches); server functions get it as context.
+    pub pool: Db,
     pub settings: Arc<Settings>,
     /// Basic-auth headers verified recently (see `app::service::credentials`).
     pub credentials: app::service::credentials::CredentialCache,

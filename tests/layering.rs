@@ -73,3 +73,35 @@ fn the_signed_in_user_is_looked_up_in_one_place() {
     ));
     assert!(found.is_empty(), "{found:#?}");
 }
+
+/// Issue 12.1: state that belongs to one database (write queue, caches, counters, limits) or
+/// one server lives in `Db` / `AppState`, built at start-up; no `static` or `thread_local!`
+/// holds it. The one process-wide item is the argon2 gate (`service/password.rs`), which
+/// shares out the machine's cores and holds no data.
+#[test]
+fn no_static_holds_state() {
+    let needles = [
+        "static ",
+        "thread_local!",
+        "OnceLock",
+        "LazyLock",
+        "lazy_static",
+    ];
+    let mut found = offenders("app/src", &needles);
+    found.extend(offenders("src", &needles));
+    // A `'static` lifetime or `from_static` is not a static item.
+    let is_item = |line: &str| {
+        let code = line.split_once(": ").map_or("", |(_, c)| c);
+        code.match_indices("static ").any(|(i, _)| {
+            i == 0
+                || !code.as_bytes()[i - 1].is_ascii_alphanumeric()
+                    && code.as_bytes()[i - 1] != b'\''
+                    && code.as_bytes()[i - 1] != b'_'
+        }) || needles[1..].iter().any(|n| code.contains(n))
+    };
+    let found: Vec<_> = found
+        .into_iter()
+        .filter(|l| !l.contains("service/password.rs") && is_item(l))
+        .collect();
+    assert!(found.is_empty(), "{found:#?}");
+}

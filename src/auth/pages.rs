@@ -39,7 +39,7 @@ fn superusers_only(path: &str) -> bool {
 }
 
 pub async fn guard_pages(
-    State(pool): State<sqlx::SqlitePool>,
+    State(pool): State<app::service::db::Db>,
     req: Request,
     next: Next,
 ) -> Response {

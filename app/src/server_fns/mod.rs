@@ -12,14 +12,14 @@ pub mod users;
 pub mod context {
     //! What server functions take from the request.
 
-    use sqlx::SqlitePool;
+    use crate::service::db::Db;
 
     use crate::domain::user::CurrentUser;
     use crate::error::AppError;
 
     /// The pool handed to server functions by `leptos_routes_with_context`.
-    pub fn pool() -> Result<SqlitePool, AppError> {
-        leptos::prelude::use_context::<SqlitePool>().ok_or_else(|| {
+    pub fn pool() -> Result<Db, AppError> {
+        leptos::prelude::use_context::<Db>().ok_or_else(|| {
             tracing::error!("no database pool in the server-function context");
             AppError::Internal
         })

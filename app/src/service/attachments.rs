@@ -6,10 +6,11 @@
 //! half-written file, even after a crash or a power cut; files are removed only after the
 //! transaction that deletes their rows has committed.
 
+use crate::service::db::Db;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::SqliteConnection;
 
 use crate::domain::attachment::{
     Attachment, AttachmentInput, NewAttachment, UploadedFile, safe_filename,
@@ -51,26 +52,13 @@ pub const MAX_FILES_PER_REQUEST: usize = 10;
 /// The default size limit of one file: 5 MiB.
 pub const DEFAULT_MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
 
-/// The size limit of one file. A process-wide setting (`HELPDESK_MAX_FILE_BYTES`) rather than
-/// an argument, so that every path that stores files checks the same limit without each
-/// service signature carrying it.
-static MAX_FILE_BYTES: std::sync::atomic::AtomicUsize =
-    std::sync::atomic::AtomicUsize::new(DEFAULT_MAX_FILE_BYTES);
-
-/// Sets the size limit of one file, once at start-up.
-pub fn set_max_file_bytes(bytes: usize) {
-    MAX_FILE_BYTES.store(bytes, std::sync::atomic::Ordering::Relaxed);
-}
-
-pub fn max_file_bytes() -> usize {
-    MAX_FILE_BYTES.load(std::sync::atomic::Ordering::Relaxed)
-}
-
-/// Refuses too many files (400) or a file over the size limit (413), naming the form field.
+/// Refuses too many files (400) or a file over the size limit of `db` (413, the setting
+/// `HELPDESK_MAX_FILE_BYTES`), naming the form field. Every path that stores files calls it
+/// before its write transaction.
 ///
 /// # Errors
 /// `Validation` for too many files, `TooLarge` for a file over the limit.
-pub fn check_files(files: &[UploadedFile]) -> Result<(), AppError> {
+pub fn check_files(db: &Db, files: &[UploadedFile]) -> Result<(), AppError> {
     if files.len() > MAX_FILES_PER_REQUEST {
         return Err(AppError::field(
             files[0].field.as_str(),
@@ -80,7 +68,7 @@ pub fn check_files(files: &[UploadedFile]) -> Result<(), AppError> {
             ),
         ));
     }
-    let max = max_file_bytes();
+    let max = db.max_file_bytes();
     if let Some(f) = files.iter().find(|f| f.bytes.len() > max) {
         let mut errors = crate::error::FieldErrors::new();
         errors.insert(
@@ -114,7 +102,7 @@ fn io_error(e: std::io::Error) -> AppError {
 
 /// The attachments of the given followups, each list ordered by filename.
 pub(crate) async fn for_followups(
-    pool: &SqlitePool,
+    pool: &Db,
     followup_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<Attachment>>, AppError> {
     let mut out: HashMap<i64, Vec<Attachment>> = HashMap::new();
@@ -153,7 +141,6 @@ pub(crate) async fn store(
     if files.is_empty() {
         return Ok(());
     }
-    check_files(files)?;
     let rel_dir = format!("{folder}/{followup_id}");
     let dir = media_root.join(&rel_dir);
     let created = !tokio::fs::try_exists(&dir).await.unwrap_or(false);
@@ -282,7 +269,7 @@ pub(crate) async fn files_where(
 /// # Errors
 /// `Forbidden` for non-staff; `NotFoundDetail` for a page past the end.
 pub async fn list(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     followup: Option<i64>,
     page: PageRequest,
@@ -303,7 +290,7 @@ pub async fn list(
     })
 }
 
-async fn find(pool: &SqlitePool, id: i64) -> Result<AttachmentRow, AppError> {
+async fn find(pool: &Db, id: i64) -> Result<AttachmentRow, AppError> {
     sqlx::query_as::<_, AttachmentRow>(&format!(
         "select {COLUMNS} from followup_attachments where id = ?"
     ))
@@ -317,7 +304,7 @@ async fn find(pool: &SqlitePool, id: i64) -> Result<AttachmentRow, AppError> {
 ///
 /// # Errors
 /// `Forbidden` for non-staff, `NotFound`.
-pub async fn get(pool: &SqlitePool, actor: &CurrentUser, id: i64) -> Result<Attachment, AppError> {
+pub async fn get(pool: &Db, actor: &CurrentUser, id: i64) -> Result<Attachment, AppError> {
     require_staff(actor)?;
     find(pool, id).await.map(Into::into)
 }
@@ -326,7 +313,7 @@ pub async fn get(pool: &SqlitePool, actor: &CurrentUser, id: i64) -> Result<Atta
 /// they submitted its ticket (email, case-insensitively) and the followup is public, never
 /// internal (issue 11.4).
 async fn submitter_may_see(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     followup: i64,
 ) -> Result<bool, AppError> {
@@ -351,7 +338,7 @@ async fn submitter_may_see(
 /// # Errors
 /// `Forbidden` for anyone else, `NotFound` (also when the file has gone from disk).
 pub async fn download(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     media_root: &Path,
     id: i64,
@@ -386,7 +373,7 @@ pub async fn download(
 /// `Forbidden` for non-staff; `Validation` (no file, unknown followup).
 #[tracing::instrument(skip(pool, actor, media_root, input))]
 pub async fn create(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     media_root: &Path,
     input: AttachmentInput,
@@ -414,6 +401,7 @@ pub async fn create(
     }
     let new = ErrorBag::combine(NewAttachment::parse(input), missing)?;
     let (fid, file) = (new.followup, new.file);
+    check_files(pool, std::slice::from_ref(&file))?;
     // Deleted since the check: the same answer as an unknown followup.
     let owner = owner(fid)
         .await?
@@ -464,7 +452,7 @@ pub async fn create(
 /// `Forbidden` for non-staff, `NotFound`.
 #[tracing::instrument(skip(pool, actor, media_root))]
 pub async fn delete(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     media_root: &Path,
     id: i64,

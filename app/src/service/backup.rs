@@ -11,11 +11,12 @@
 //! wait for it). An older backup is first migrated, on a temporary copy, to this binary's
 //! schema. It must not touch anything but the database file it is given and the media folder.
 
+use crate::service::db::Db;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{Connection, SqliteConnection, SqlitePool};
+use sqlx::{Connection, SqliteConnection};
 
 /// Why a backup or a restore failed, in words for the operator.
 #[derive(Debug, thiserror::Error)]
@@ -38,7 +39,7 @@ pub struct BackupReport {
 }
 
 /// The file of the pool's main database.
-async fn database_file(pool: &SqlitePool) -> Result<PathBuf, BackupError> {
+async fn database_file(pool: &Db) -> Result<PathBuf, BackupError> {
     let rows: Vec<(i64, String, String)> = sqlx::query_as("pragma database_list")
         .fetch_all(pool)
         .await
@@ -161,7 +162,7 @@ async fn copy_files(
 /// `BackupError` when `target` is the live database itself, its folder is unusable, or the
 /// copy fails its integrity check.
 pub async fn backup(
-    pool: &SqlitePool,
+    pool: &Db,
     target: &Path,
     media_root: &Path,
     media: Option<&Path>,
@@ -259,7 +260,7 @@ async fn tables(conn: &mut SqliteConnection) -> Result<Vec<String>, BackupError>
 /// `BackupError` when the backup is missing, damaged or from a newer helpdesk, or the copy
 /// fails (the live database is then unchanged).
 pub async fn restore(
-    pool: &SqlitePool,
+    pool: &Db,
     source: &Path,
     media_root: &Path,
     media: Option<&Path>,
@@ -308,11 +309,11 @@ pub async fn restore(
 }
 
 /// The one write transaction of a restore.
-async fn replace_rows(pool: &SqlitePool, work: &Path) -> Result<(), BackupError> {
+async fn replace_rows(pool: &Db, work: &Path) -> Result<(), BackupError> {
     let db = |e: sqlx::Error| fail("restore failed, the database is unchanged", e);
     // ATTACH cannot happen inside a transaction, so this takes the write turn itself and
     // uses one connection throughout.
-    let _turn = super::db::write_turn().await;
+    let _turn = super::db::write_turn(pool).await;
     let mut conn = pool.acquire().await.map_err(db)?;
     sqlx::query("attach database ? as backup")
         .bind(work.to_string_lossy().into_owned())

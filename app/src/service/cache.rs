@@ -1,23 +1,25 @@
 //! Exact read caches for what every request asks and few requests change: list counts, custom
 //! field definitions, the ticket form's choices and a remembered Basic-auth user.
 //!
-//! An entry is used only while nothing has been written since it was read. Two counters say
-//! so: `ROW_WRITES` counts row changes as SQLite makes them (an update hook on every pooled
-//! connection, so no write path can forget it), and `COMMITS` is bumped after each
-//! `WriteTx` commits. A reader notes both before it queries and stores its result under
-//! them; the entry is valid while both are unchanged. A write made through `begin_write` thus
-//! invalidates entries read during its transaction as well as before it. Writes from another
-//! process (the `seed` command, say) are not seen by the counters, so entries also expire
-//! after `MAX_AGE`.
+//! Each database (`Db`) has its own caches and its own `DataVersion`, so two databases in one
+//! process (the tests run many) never see each other's entries or writes. An entry is used
+//! only while nothing has been written since it was read. Two counters say so: `rows` counts
+//! row changes as SQLite makes them (an update hook on every pooled connection, so no write
+//! path can forget it), and `commits` is bumped after each `WriteTx` commits. A reader notes
+//! both before it queries and stores its result under them; the entry is valid while both are
+//! unchanged. A write made through `begin_write` thus invalidates entries read during its
+//! transaction as well as before it. Writes from another process (the `seed` command, say)
+//! are not seen by the counters, so entries also expire after `MAX_AGE`.
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-static ROW_WRITES: AtomicU64 = AtomicU64::new(0);
-static COMMITS: AtomicU64 = AtomicU64::new(0);
+use crate::domain::custom_field::CustomField;
+use crate::domain::queue::Queue;
+use crate::domain::user::User;
 
 /// How long an entry may be used at most, whatever the counters say.
 pub const MAX_AGE: Duration = Duration::from_secs(2);
@@ -33,23 +35,56 @@ pub struct Version {
     commits: u64,
 }
 
-pub fn version() -> Version {
-    Version {
-        commits: COMMITS.load(Ordering::Acquire),
-        rows: ROW_WRITES.load(Ordering::Acquire),
+/// One database's write counters (see the module's comment).
+#[derive(Debug, Default)]
+pub struct DataVersion {
+    rows: AtomicU64,
+    commits: AtomicU64,
+}
+
+impl DataVersion {
+    pub fn now(&self) -> Version {
+        Version {
+            commits: self.commits.load(Ordering::Acquire),
+            rows: self.rows.load(Ordering::Acquire),
+        }
+    }
+
+    /// Called by SQLite for every row a statement changes, on the connection's thread.
+    pub(crate) fn row_changed(&self, table: &str) {
+        if !IGNORED_TABLES.contains(&table) {
+            self.rows.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+
+    /// Called after a write transaction has committed (its changes are visible to readers).
+    pub(crate) fn committed(&self) {
+        self.commits.fetch_add(1, Ordering::AcqRel);
     }
 }
 
-/// Called by SQLite for every row a statement changes, on the connection's thread.
-pub(crate) fn row_changed(table: &str) {
-    if !IGNORED_TABLES.contains(&table) {
-        ROW_WRITES.fetch_add(1, Ordering::AcqRel);
-    }
+/// Every read cache of one database.
+pub struct Caches {
+    /// Users by id with their password hash: the session's user, a remembered Basic-auth user.
+    pub users: VersionedCache<i64, Option<(User, String)>>,
+    /// Active staff, for assignee pickers.
+    pub staff: VersionedCache<(), Vec<User>>,
+    pub custom_fields: VersionedCache<(), Vec<CustomField>>,
+    pub queues: VersionedCache<(), Vec<Queue>>,
+    /// Ticket counts by filter (the SQL condition and its values).
+    pub ticket_counts: VersionedCache<String, u64>,
 }
 
-/// Called after a write transaction has committed (its changes are visible to readers).
-pub(crate) fn committed() {
-    COMMITS.fetch_add(1, Ordering::AcqRel);
+impl Caches {
+    pub fn new(data: &Arc<DataVersion>) -> Self {
+        Self {
+            users: VersionedCache::new(1024, data.clone()),
+            staff: VersionedCache::new(1, data.clone()),
+            custom_fields: VersionedCache::new(1, data.clone()),
+            queues: VersionedCache::new(1, data.clone()),
+            ticket_counts: VersionedCache::new(256, data.clone()),
+        }
+    }
 }
 
 /// A value, the data version it was read at and when it was stored.
@@ -57,23 +92,29 @@ type Entry<V> = (Version, Instant, V);
 
 /// A bounded map of values read at a `Version`.
 pub struct VersionedCache<K, V> {
-    entries: Mutex<Option<HashMap<K, Entry<V>>>>,
+    entries: Mutex<HashMap<K, Entry<V>>>,
     capacity: usize,
+    data: Arc<DataVersion>,
 }
 
 impl<K: Eq + Hash, V: Clone> VersionedCache<K, V> {
-    pub const fn new(capacity: usize) -> Self {
+    pub fn new(capacity: usize, data: Arc<DataVersion>) -> Self {
         Self {
-            entries: Mutex::new(None),
+            entries: Mutex::new(HashMap::new()),
             capacity,
+            data,
         }
+    }
+
+    fn version(&self) -> Version {
+        self.data.now()
     }
 
     /// The value stored for `key`, if nothing has been written since it was read.
     pub fn get(&self, key: &K) -> Option<V> {
-        let now = version();
+        let now = self.version();
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let (at, stored, value) = entries.as_ref()?.get(key)?;
+        let (at, stored, value) = entries.get(key)?;
         (*at == now && stored.elapsed() < MAX_AGE).then(|| value.clone())
     }
 
@@ -89,7 +130,7 @@ impl<K: Eq + Hash, V: Clone> VersionedCache<K, V> {
         if let Some(v) = self.get(&key) {
             return Ok(v);
         }
-        let at = version();
+        let at = self.version();
         let v = load().await?;
         self.put(key, at, v.clone());
         Ok(v)
@@ -97,13 +138,12 @@ impl<K: Eq + Hash, V: Clone> VersionedCache<K, V> {
 
     /// Stores `value` for `key` as read at `at` (taken with `version()` before the read).
     pub fn put(&self, key: K, at: Version, value: V) {
-        if at != version() {
+        if at != self.version() {
             return;
         }
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let map = entries.get_or_insert_with(HashMap::new);
+        let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() >= self.capacity {
-            let now = version();
+            let now = self.version();
             map.retain(|_, (at, stored, _)| *at == now && stored.elapsed() < MAX_AGE);
             if map.len() >= self.capacity {
                 map.clear();
@@ -113,64 +153,51 @@ impl<K: Eq + Hash, V: Clone> VersionedCache<K, V> {
     }
 }
 
-/// A key part that tells databases apart (tests run many in one process).
-pub fn database_key(pool: &sqlx::SqlitePool) -> String {
-    pool.connect_options()
-        .get_filename()
-        .to_string_lossy()
-        .into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Stores `value`, runs `between`, reads it back: the read when no other test of this
-    /// process wrote in the meantime (they share the counters), retried until one did not.
-    fn read_back(
-        cache: &VersionedCache<&'static str, u32>,
-        value: u32,
-        between: fn(),
-    ) -> Option<u32> {
-        for _ in 0..10_000 {
-            let at = version();
-            cache.put("k", at, value);
-            between();
-            let got = cache.get(&"k");
-            if version() == at {
-                return got;
-            }
-        }
-        panic!("other tests never stopped writing");
+    fn cache() -> (Arc<DataVersion>, VersionedCache<&'static str, u32>) {
+        let data = Arc::new(DataVersion::default());
+        (data.clone(), VersionedCache::new(4, data))
     }
 
     #[test]
     fn an_entry_is_used_until_a_write_and_sessions_do_not_count() {
-        let cache = VersionedCache::new(4);
-        assert_eq!(read_back(&cache, 1, || {}), Some(1));
-        assert_eq!(
-            read_back(&cache, 2, || row_changed("tower_sessions")),
-            Some(2)
-        );
+        let (data, cache) = cache();
+        cache.put("k", data.now(), 1);
+        assert_eq!(cache.get(&"k"), Some(1));
+        data.row_changed("tower_sessions");
+        assert_eq!(cache.get(&"k"), Some(1));
     }
 
     #[test]
     fn any_row_change_or_commit_drops_an_entry() {
-        let cache = VersionedCache::new(4);
-        cache.put("k", version(), 1);
-        row_changed("tickets");
+        let (data, cache) = cache();
+        cache.put("k", data.now(), 1);
+        data.row_changed("tickets");
         assert_eq!(cache.get(&"k"), None);
-        cache.put("k", version(), 2);
-        committed();
+        cache.put("k", data.now(), 2);
+        data.committed();
         assert_eq!(cache.get(&"k"), None);
     }
 
     #[test]
     fn a_value_read_across_a_write_is_not_stored() {
-        let cache = VersionedCache::new(4);
-        let at = version();
-        committed();
+        let (data, cache) = cache();
+        let at = data.now();
+        data.committed();
         cache.put("k", at, 1);
         assert_eq!(cache.get(&"k"), None);
+    }
+
+    #[test]
+    fn databases_do_not_share_versions() {
+        let (data, cache) = cache();
+        let (other, _) = self::cache();
+        cache.put("k", data.now(), 1);
+        other.committed();
+        other.row_changed("tickets");
+        assert_eq!(cache.get(&"k"), Some(1));
     }
 }

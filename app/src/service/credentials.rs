@@ -12,7 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use blake2::digest::{FixedOutput, KeyInit, Update};
-use sqlx::SqlitePool;
+
+use crate::service::db::Db;
 
 use crate::domain::user::CurrentUser;
 use crate::error::AppError;
@@ -105,7 +106,7 @@ impl CredentialCache {
 
 /// The user a remembered header stands for, if it is still valid; forgets it otherwise.
 async fn cached_user(
-    pool: &SqlitePool,
+    pool: &Db,
     cache: &CredentialCache,
     key: &Digest,
     username: &str,
@@ -132,7 +133,7 @@ async fn cached_user(
 /// # Errors
 /// `Internal` on a database failure; wrong credentials are `Ok(None)`.
 pub async fn authenticate_basic(
-    pool: &SqlitePool,
+    pool: &Db,
     cache: &CredentialCache,
     header: &str,
     username: &str,
@@ -163,7 +164,7 @@ pub async fn authenticate_basic(
 }
 
 async fn verify_and_remember(
-    pool: &SqlitePool,
+    pool: &Db,
     cache: &CredentialCache,
     key: Digest,
     username: &str,
@@ -197,7 +198,7 @@ mod tests {
 
     /// A pool opened as the server opens it (with the hook that tells the read caches of
     /// every write), on a fresh file.
-    async fn server_pool(name: &str) -> (SqlitePool, std::path::PathBuf) {
+    async fn server_pool(name: &str) -> (Db, std::path::PathBuf) {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()

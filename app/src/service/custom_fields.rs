@@ -1,7 +1,7 @@
 //! Custom field definitions: staff read them, superusers write them. Deleting a field
 //! removes every ticket's value for it (the foreign key cascades).
 
-use sqlx::SqlitePool;
+use crate::service::db::Db;
 
 use crate::domain::custom_field::{CustomField, CustomFieldInput, DataType};
 use crate::domain::page::{Page, PageRequest};
@@ -73,10 +73,10 @@ where
 ///
 /// # Errors
 /// `Internal` on a database failure.
-pub async fn all_cached(pool: &SqlitePool) -> Result<Vec<CustomField>, AppError> {
-    static DEFS: super::cache::VersionedCache<String, Vec<CustomField>> =
-        super::cache::VersionedCache::new(64);
-    DEFS.get_or_load(super::cache::database_key(pool), || all(pool))
+pub async fn all_cached(pool: &Db) -> Result<Vec<CustomField>, AppError> {
+    pool.caches()
+        .custom_fields
+        .get_or_load((), || all(pool))
         .await
 }
 
@@ -85,7 +85,7 @@ pub async fn all_cached(pool: &SqlitePool) -> Result<Vec<CustomField>, AppError>
 /// # Errors
 /// `Forbidden` for non-staff; `NotFoundDetail` for a page past the end.
 pub async fn list(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     page: PageRequest,
 ) -> Result<Page<CustomField>, AppError> {
@@ -99,7 +99,7 @@ pub async fn list(
     })
 }
 
-async fn find(pool: &SqlitePool, id: i64) -> Result<CustomField, AppError> {
+async fn find(pool: &Db, id: i64) -> Result<CustomField, AppError> {
     sqlx::query_as::<_, CustomFieldRow>(&format!(
         "select {COLUMNS} from custom_fields where id = ?"
     ))
@@ -114,7 +114,7 @@ async fn find(pool: &SqlitePool, id: i64) -> Result<CustomField, AppError> {
 ///
 /// # Errors
 /// `Forbidden` for non-staff, `NotFound`.
-pub async fn get(pool: &SqlitePool, actor: &CurrentUser, id: i64) -> Result<CustomField, AppError> {
+pub async fn get(pool: &Db, actor: &CurrentUser, id: i64) -> Result<CustomField, AppError> {
     require_staff(actor)?;
     find(pool, id).await
 }
@@ -122,7 +122,7 @@ pub async fn get(pool: &SqlitePool, actor: &CurrentUser, id: i64) -> Result<Cust
 /// Applies the input to `base` (a new field's defaults or the stored one) and checks the
 /// result as a whole.
 async fn merge(
-    pool: &SqlitePool,
+    pool: &Db,
     mut input: CustomFieldInput,
     base: CustomField,
 ) -> Result<CustomField, AppError> {
@@ -178,7 +178,7 @@ async fn merge(
 /// `Forbidden` unless superuser; `Validation`.
 #[tracing::instrument(skip(pool, actor, input))]
 pub async fn create(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     input: CustomFieldInput,
 ) -> Result<CustomField, AppError> {
@@ -211,11 +211,7 @@ pub async fn create(
     write(pool, f, None).await
 }
 
-async fn write(
-    pool: &SqlitePool,
-    f: CustomField,
-    id: Option<i64>,
-) -> Result<CustomField, AppError> {
+async fn write(pool: &Db, f: CustomField, id: Option<i64>) -> Result<CustomField, AppError> {
     let sql = match id {
         None => format!(
             "insert into custom_fields (name, label, help_text, data_type, max_length, \
@@ -243,7 +239,7 @@ async fn write(
         .bind(id)
         .fetch_one(pool)
         .await;
-    super::cache::committed();
+    pool.committed();
     match result {
         Ok(row) => Ok(row.into()),
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
@@ -259,7 +255,7 @@ async fn write(
 /// `Forbidden` unless superuser; `NotFound`; `Validation`.
 #[tracing::instrument(skip(pool, actor, input))]
 pub async fn update(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     id: i64,
     input: CustomFieldInput,
@@ -275,13 +271,13 @@ pub async fn update(
 /// # Errors
 /// `Forbidden` unless superuser; `NotFound`.
 #[tracing::instrument(skip(pool, actor))]
-pub async fn delete(pool: &SqlitePool, actor: &CurrentUser, id: i64) -> Result<(), AppError> {
+pub async fn delete(pool: &Db, actor: &CurrentUser, id: i64) -> Result<(), AppError> {
     require_superuser(actor)?;
     let done = sqlx::query("delete from custom_fields where id = ?")
         .bind(id)
         .execute(pool)
         .await?;
-    super::cache::committed();
+    pool.committed();
     if done.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }

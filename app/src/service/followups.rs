@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use sqlx::SqlitePool;
+use crate::service::db::Db;
 
 use crate::domain::attachment::UploadedFile;
 use crate::domain::input::WriteMode;
@@ -41,7 +41,7 @@ pub(crate) fn parse_db_time(s: &str) -> Timestamp {
     })
 }
 
-async fn build(pool: &SqlitePool, rows: Vec<FollowUpRow>) -> Result<Vec<FollowUp>, AppError> {
+async fn build(pool: &Db, rows: Vec<FollowUpRow>) -> Result<Vec<FollowUp>, AppError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut files = attachments::for_followups(pool, &ids).await?;
     Ok(rows
@@ -64,7 +64,7 @@ async fn build(pool: &SqlitePool, rows: Vec<FollowUpRow>) -> Result<Vec<FollowUp
 
 /// The followups of the given tickets, each list ordered by date: two queries in all.
 pub(crate) async fn for_tickets(
-    pool: &SqlitePool,
+    pool: &Db,
     ticket_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<FollowUp>>, AppError> {
     let mut out: HashMap<i64, Vec<FollowUp>> = HashMap::new();
@@ -89,7 +89,7 @@ pub(crate) async fn for_tickets(
 /// # Errors
 /// `Forbidden` for non-staff; `NotFoundDetail` for a page past the end.
 pub async fn list(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     ticket: Option<i64>,
     page: PageRequest,
@@ -110,7 +110,7 @@ pub async fn list(
     })
 }
 
-async fn find(pool: &SqlitePool, id: i64) -> Result<FollowUp, AppError> {
+async fn find(pool: &Db, id: i64) -> Result<FollowUp, AppError> {
     let row =
         sqlx::query_as::<_, FollowUpRow>(&format!("select {COLUMNS} from followups where id = ?"))
             .bind(id)
@@ -127,7 +127,7 @@ async fn find(pool: &SqlitePool, id: i64) -> Result<FollowUp, AppError> {
 ///
 /// # Errors
 /// `Forbidden` for non-staff, `NotFound`.
-pub async fn get(pool: &SqlitePool, actor: &CurrentUser, id: i64) -> Result<FollowUp, AppError> {
+pub async fn get(pool: &Db, actor: &CurrentUser, id: i64) -> Result<FollowUp, AppError> {
     require_staff(actor)?;
     find(pool, id).await
 }
@@ -139,7 +139,7 @@ pub async fn get(pool: &SqlitePool, actor: &CurrentUser, id: i64) -> Result<Foll
 /// `Forbidden` for non-staff; `Validation` (missing or unknown ticket, bad fields).
 #[tracing::instrument(skip(pool, actor, media_root, input, files))]
 pub async fn create(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     media_root: &Path,
     input: FollowUpInput,
@@ -167,7 +167,7 @@ pub async fn create(
         missing.add("ticket", invalid_pk(tid));
     }
     let new = ErrorBag::combine(parsed, missing)?;
-    attachments::check_files(&files)?;
+    attachments::check_files(pool, &files)?;
     let tid = new.ticket;
     // Deleted since the check: the same answer as an unknown ticket.
     let info = info(tid)
@@ -243,7 +243,7 @@ pub async fn create(
 /// `Forbidden` for non-staff; `NotFound`; `Validation`.
 #[tracing::instrument(skip(pool, actor, input))]
 pub async fn update(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     id: i64,
     input: FollowUpInput,
@@ -270,7 +270,7 @@ pub async fn update(
     // The ticket's content changed: a form drawn before is stale (issue 11.1).
     let mut conn = pool.acquire().await?;
     super::tickets::bump_version(&mut conn, old.ticket).await?;
-    super::cache::committed();
+    pool.committed();
     find(pool, id).await
 }
 
@@ -280,7 +280,7 @@ pub async fn update(
 /// `Forbidden` for non-staff, `NotFound`.
 #[tracing::instrument(skip(pool, actor, media_root))]
 pub async fn delete(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     media_root: &Path,
     id: i64,
@@ -314,7 +314,7 @@ pub async fn delete(
 /// # Errors
 /// `Internal` on a database failure.
 pub async fn author_names(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     followups: &[FollowUp],
 ) -> Result<std::collections::BTreeMap<i64, String>, AppError> {

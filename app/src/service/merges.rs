@@ -87,7 +87,10 @@ pub(crate) async fn link(
 }
 
 /// The addresses copied on ticket `id`, in the order they were added.
-pub(crate) async fn cc_list(pool: &sqlx::SqlitePool, id: i64) -> Result<Vec<String>, AppError> {
+pub(crate) async fn cc_list(
+    pool: &crate::service::db::Db,
+    id: i64,
+) -> Result<Vec<String>, AppError> {
     Ok(
         sqlx::query_scalar("select email from ticket_cc where ticket = ? order by id")
             .bind(id)

@@ -12,7 +12,8 @@ const FALLBACK_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2Fs
 
 /// At most this many argon2 computations at once. Each takes 19 MiB and a core for tens of
 /// milliseconds; 64 sign-ins arriving together would otherwise take over a gigabyte and gain
-/// nothing, as the cores are busy anyway.
+/// nothing, as the cores are busy anyway. Process-wide on purpose: it shares out this
+/// machine's cores and memory, whatever database the sign-in is for; it holds no data.
 fn gate() -> &'static tokio::sync::Semaphore {
     static GATE: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
     GATE.get_or_init(|| {

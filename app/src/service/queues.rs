@@ -1,7 +1,7 @@
 //! Queues: listing, creating, changing and deleting them. Reading needs staff, writing a
 //! superuser (issue 3).
 
-use sqlx::SqlitePool;
+use crate::service::db::Db;
 
 use crate::domain::input::WriteMode;
 use crate::domain::invalid_pk;
@@ -41,7 +41,7 @@ pub const SLUG_TAKEN: &str = "queue with this slug already exists.";
 /// # Errors
 /// `Forbidden` for non-staff; `NotFoundDetail` for a page past the end.
 pub async fn list(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &crate::domain::user::CurrentUser,
     page: PageRequest,
 ) -> Result<Page<Queue>, AppError> {
@@ -55,7 +55,7 @@ pub async fn list(
     })
 }
 
-async fn find(pool: &SqlitePool, id: i64) -> Result<Queue, AppError> {
+async fn find(pool: &Db, id: i64) -> Result<Queue, AppError> {
     sqlx::query_as::<_, QueueRow>(&format!("select {COLUMNS} from queues where id = ?"))
         .bind(id)
         .fetch_optional(pool)
@@ -68,12 +68,11 @@ async fn find(pool: &SqlitePool, id: i64) -> Result<Queue, AppError> {
 ///
 /// # Errors
 /// `Internal` on a database failure.
-pub async fn all(pool: &SqlitePool) -> Result<Vec<Queue>, AppError> {
+pub async fn all(pool: &Db) -> Result<Vec<Queue>, AppError> {
     // Every ticket form and list asks; exact, see `cache`.
-    static QUEUES: super::cache::VersionedCache<String, Vec<Queue>> =
-        super::cache::VersionedCache::new(64);
-    QUEUES
-        .get_or_load(super::cache::database_key(pool), || async {
+    pool.caches()
+        .queues
+        .get_or_load((), || async {
             Ok(sqlx::query_as::<_, QueueRow>(&format!(
                 "select {COLUMNS} from queues order by title, id"
             ))
@@ -90,7 +89,7 @@ pub async fn all(pool: &SqlitePool) -> Result<Vec<Queue>, AppError> {
 ///
 /// # Errors
 /// `Internal` on a database failure.
-pub async fn exists(pool: &SqlitePool, id: i64) -> Result<bool, AppError> {
+pub async fn exists(pool: &Db, id: i64) -> Result<bool, AppError> {
     Ok(
         sqlx::query_scalar::<_, i64>("select id from queues where id = ?")
             .bind(id)
@@ -105,7 +104,7 @@ pub async fn exists(pool: &SqlitePool, id: i64) -> Result<bool, AppError> {
 /// # Errors
 /// `Forbidden` for non-staff, `NotFound`.
 pub async fn get(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &crate::domain::user::CurrentUser,
     id: i64,
 ) -> Result<Queue, AppError> {
@@ -114,7 +113,7 @@ pub async fn get(
 }
 
 /// The database's checks of a queue object (slug free, owner exists), as field errors.
-async fn check(pool: &SqlitePool, refs: &QueueRefs, id: Option<i64>) -> Result<ErrorBag, AppError> {
+async fn check(pool: &Db, refs: &QueueRefs, id: Option<i64>) -> Result<ErrorBag, AppError> {
     let mut errors = ErrorBag::new();
     if let Some(slug) = &refs.slug {
         let other: Option<i64> =
@@ -141,7 +140,7 @@ async fn check(pool: &SqlitePool, refs: &QueueRefs, id: Option<i64>) -> Result<E
 /// `Forbidden` unless superuser; `Validation` with every bad field.
 #[tracing::instrument(skip(pool, actor, input))]
 pub async fn create(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &crate::domain::user::CurrentUser,
     input: QueueInput,
 ) -> Result<Queue, AppError> {
@@ -160,7 +159,7 @@ pub async fn create(
     .bind(new.default_owner)
     .fetch_one(pool)
     .await;
-    super::cache::committed();
+    pool.committed();
     Ok(row.map_err(slug_race)?.into())
 }
 
@@ -179,7 +178,7 @@ fn slug_race(e: sqlx::Error) -> AppError {
 /// `Forbidden` unless superuser; `NotFound`; `Validation`.
 #[tracing::instrument(skip(pool, actor, input))]
 pub async fn update(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &crate::domain::user::CurrentUser,
     id: i64,
     input: QueueInput,
@@ -209,7 +208,7 @@ pub async fn update(
     .bind(id)
     .fetch_one(pool)
     .await;
-    super::cache::committed();
+    pool.committed();
     Ok(row.map_err(slug_race)?.into())
 }
 
@@ -222,7 +221,7 @@ pub const HAS_TICKETS: &str =
 /// `Forbidden` unless superuser; `NotFound`; `BadRequest` when tickets are filed in it.
 #[tracing::instrument(skip(pool, actor))]
 pub async fn delete(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &crate::domain::user::CurrentUser,
     id: i64,
 ) -> Result<(), AppError> {
@@ -239,7 +238,7 @@ pub async fn delete(
         .bind(id)
         .execute(pool)
         .await;
-    super::cache::committed();
+    pool.committed();
     match result {
         Ok(_) => Ok(()),
         // A ticket filed between the count and the delete: the foreign key refuses.

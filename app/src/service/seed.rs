@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use sqlx::SqlitePool;
+use crate::service::db::Db;
 
 use super::attachments::ticket_folder;
 use super::password::hash_password;
@@ -56,7 +56,7 @@ fn io_error(e: std::io::Error) -> AppError {
 /// # Errors
 /// `Internal` on a database or file failure.
 pub async fn seed(
-    pool: &SqlitePool,
+    pool: &Db,
     tickets: u64,
     media_root: &Path,
     agent_password: &str,

@@ -7,8 +7,8 @@
 //! sign-in however busy it is (beside the idle timeout of the cookie). This module does not
 //! decide permissions; it only says who the session's user is.
 
+use crate::service::db::Db;
 use blake2::Digest;
-use sqlx::SqlitePool;
 use tower_sessions::Session;
 
 use crate::domain::user::CurrentUser;
@@ -41,7 +41,7 @@ fn now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-async fn current_fingerprint(pool: &SqlitePool, user_id: i64) -> Result<String, AppError> {
+async fn current_fingerprint(pool: &Db, user_id: i64) -> Result<String, AppError> {
     let (_, hash) = super::users::get_user_and_hash(pool, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -52,7 +52,7 @@ async fn current_fingerprint(pool: &SqlitePool, user_id: i64) -> Result<String, 
 ///
 /// # Errors
 /// `Internal` when the session store fails; `NotFound` for an unknown user.
-pub async fn sign_in(session: &Session, pool: &SqlitePool, user_id: i64) -> Result<(), AppError> {
+pub async fn sign_in(session: &Session, pool: &Db, user_id: i64) -> Result<(), AppError> {
     let fp = current_fingerprint(pool, user_id).await?;
     session.cycle_id().await.map_err(store_error)?;
     session
@@ -74,11 +74,7 @@ pub async fn sign_in(session: &Session, pool: &SqlitePool, user_id: i64) -> Resu
 ///
 /// # Errors
 /// `Internal` when the session store fails.
-pub async fn password_changed(
-    session: &Session,
-    pool: &SqlitePool,
-    user_id: i64,
-) -> Result<(), AppError> {
+pub async fn password_changed(session: &Session, pool: &Db, user_id: i64) -> Result<(), AppError> {
     let fp = current_fingerprint(pool, user_id).await?;
     session.cycle_id().await.map_err(store_error)?;
     session
@@ -102,7 +98,7 @@ pub struct SignedIn(pub Option<CurrentUser>);
 /// `Internal` when the session store or the database fails.
 pub async fn check(
     session: &Session,
-    pool: &SqlitePool,
+    pool: &Db,
     max_age_seconds: i64,
 ) -> Result<Option<CurrentUser>, AppError> {
     let Some(user_id) = session.get::<i64>(USER_ID).await.map_err(store_error)? else {

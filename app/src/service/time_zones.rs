@@ -1,8 +1,8 @@
 //! Each user's time zone for the times pages show (issue 11): an IANA name, or empty for
 //! "the browser's own zone" (which the browser reports in the `tz` cookie).
 
+use crate::service::db::Db;
 use chrono_tz::Tz;
-use sqlx::SqlitePool;
 
 use crate::domain::datetime::Timestamp;
 use crate::domain::user::CurrentUser;
@@ -39,7 +39,7 @@ pub fn local_text(at: &Timestamp, zone: &str) -> String {
 }
 
 /// The user's own setting ("" when they leave it to the browser).
-pub async fn setting(pool: &SqlitePool, user_id: i64) -> Result<String, AppError> {
+pub async fn setting(pool: &Db, user_id: i64) -> Result<String, AppError> {
     let zone: Option<String> = sqlx::query_scalar("select time_zone from users where id = ?")
         .bind(user_id)
         .fetch_optional(pool)
@@ -49,7 +49,7 @@ pub async fn setting(pool: &SqlitePool, user_id: i64) -> Result<String, AppError
 
 /// Sets the acting user's time zone: an IANA name, or empty for the browser's own. An
 /// unknown name is refused (400 naming `time_zone`) and nothing is written.
-pub async fn set(pool: &SqlitePool, actor: &CurrentUser, raw: &str) -> Result<String, AppError> {
+pub async fn set(pool: &Db, actor: &CurrentUser, raw: &str) -> Result<String, AppError> {
     let raw = raw.trim();
     let zone = if raw.is_empty() {
         String::new()

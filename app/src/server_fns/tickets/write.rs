@@ -211,7 +211,7 @@ fn changed_fields(
 /// The form's fields whose value now differs from the original `o` it was drawn with.
 #[cfg(feature = "ssr")]
 async fn changed_since(
-    pool: &sqlx::SqlitePool,
+    pool: &crate::service::db::Db,
     actor: &crate::domain::user::CurrentUser,
     id: i64,
     o: &BTreeMap<String, String>,

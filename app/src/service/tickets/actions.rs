@@ -1,6 +1,6 @@
 //! The ticket page's quick actions: typed changes, each applied as `update` applies one.
 
-use sqlx::SqlitePool;
+use crate::service::db::Db;
 
 use super::update::apply;
 use super::{find_row, missing_refs};
@@ -16,7 +16,7 @@ use crate::service::require_staff;
 /// merge target that is no ticket (or breaks the merge rules).
 #[tracing::instrument(skip(pool, actor))]
 pub async fn quick_action(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     id: i64,
     action: QuickAction,

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use sqlx::SqlitePool;
+use crate::service::db::Db;
 
 use super::{delete, patch};
 use crate::domain::ticket::{TicketPatch, TicketStatus};
@@ -28,7 +28,7 @@ pub enum BulkAction {
 /// assignee or more than `MAX_BULK_TICKETS` tickets (`sel`).
 #[tracing::instrument(skip(pool, actor, media_root, ids))]
 pub async fn bulk(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     media_root: &Path,
     ids: &[i64],

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use sqlx::SqlitePool;
+use crate::service::db::Db;
 
 use super::{find, missing_refs};
 use crate::domain::Timestamp;
@@ -29,7 +29,7 @@ fn new_secret_key() -> String {
 /// `Forbidden` for non-staff; `Validation` with every bad field; nothing is written then.
 #[tracing::instrument(skip(pool, actor, media_root, input, files))]
 pub async fn create(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     media_root: &Path,
     input: TicketInput,
@@ -40,7 +40,7 @@ pub async fn create(
     let parsed = NewTicket::parse(&input.body, &defs);
     let missing = missing_refs(pool, TicketRefs::read(&input.body)).await?;
     let new = ErrorBag::combine(parsed, missing)?;
-    attachments::check_files(&files)?;
+    attachments::check_files(pool, &files)?;
     let assigned_to = new.assigned_to;
     let assignee = match assigned_to {
         Some(u) => Some(users::get_user(pool, u).await?.username),

@@ -1,6 +1,6 @@
 //! The dashboard's numbers.
 
-use sqlx::SqlitePool;
+use crate::service::db::Db;
 
 use crate::domain::ticket::{TicketCounts, TicketStatus};
 use crate::domain::user::CurrentUser;
@@ -12,7 +12,7 @@ use crate::service::require_staff;
 ///
 /// # Errors
 /// `Forbidden` for non-staff.
-pub async fn counts(pool: &SqlitePool, actor: &CurrentUser) -> Result<TicketCounts, AppError> {
+pub async fn counts(pool: &Db, actor: &CurrentUser) -> Result<TicketCounts, AppError> {
     require_staff(actor)?;
     let rows: Vec<(TicketStatus, i64)> =
         sqlx::query_as("select status, count(*) from tickets group by status")

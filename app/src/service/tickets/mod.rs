@@ -23,8 +23,8 @@ pub use update::{patch, update, update_checked};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+use crate::service::db::Db;
 use serde_json::Value;
-use sqlx::SqlitePool;
 
 use crate::domain::invalid_pk;
 use crate::domain::ticket::{
@@ -60,13 +60,13 @@ const COLUMNS: &str = "id, title, queue, created, modified, submitter_email, ass
 
 /// Ticket objects for rows: followups, attachments and custom values are loaded for all the
 /// rows at once (one query each), not per ticket.
-async fn build(pool: &SqlitePool, rows: Vec<TicketRow>) -> Result<Vec<Ticket>, AppError> {
+async fn build(pool: &Db, rows: Vec<TicketRow>) -> Result<Vec<Ticket>, AppError> {
     build_with(pool, rows, true).await
 }
 
 /// `build`, leaving `followup_set` empty unless `with_followups`.
 async fn build_with(
-    pool: &SqlitePool,
+    pool: &Db,
     rows: Vec<TicketRow>,
     with_followups: bool,
 ) -> Result<Vec<Ticket>, AppError> {
@@ -122,7 +122,7 @@ async fn build_with(
         .collect())
 }
 
-async fn find_row(pool: &SqlitePool, id: i64) -> Result<TicketRow, AppError> {
+async fn find_row(pool: &Db, id: i64) -> Result<TicketRow, AppError> {
     sqlx::query_as::<_, TicketRow>(&format!("select {COLUMNS} from tickets where id = ?"))
         .bind(id)
         .fetch_optional(pool)
@@ -130,7 +130,7 @@ async fn find_row(pool: &SqlitePool, id: i64) -> Result<TicketRow, AppError> {
         .ok_or(AppError::NotFound)
 }
 
-async fn find(pool: &SqlitePool, id: i64) -> Result<Ticket, AppError> {
+async fn find(pool: &Db, id: i64) -> Result<Ticket, AppError> {
     let row = find_row(pool, id).await?;
     build(pool, vec![row])
         .await?
@@ -142,13 +142,13 @@ async fn find(pool: &SqlitePool, id: i64) -> Result<Ticket, AppError> {
 ///
 /// # Errors
 /// `Forbidden` for non-staff, `NotFound`.
-pub async fn get(pool: &SqlitePool, actor: &CurrentUser, id: i64) -> Result<Ticket, AppError> {
+pub async fn get(pool: &Db, actor: &CurrentUser, id: i64) -> Result<Ticket, AppError> {
     require_staff(actor)?;
     find(pool, id).await
 }
 
 /// Field errors for the rows `refs` names that do not exist.
-async fn missing_refs(pool: &SqlitePool, refs: TicketRefs) -> Result<ErrorBag, AppError> {
+async fn missing_refs(pool: &Db, refs: TicketRefs) -> Result<ErrorBag, AppError> {
     let mut errors = ErrorBag::new();
     if let Some(q) = refs.queue
         && !queues::exists(pool, q).await?
@@ -177,11 +177,7 @@ async fn missing_refs(pool: &SqlitePool, refs: TicketRefs) -> Result<ErrorBag, A
 ///
 /// # Errors
 /// `Forbidden` for non-staff, `NotFound`.
-pub async fn detail(
-    pool: &SqlitePool,
-    actor: &CurrentUser,
-    id: i64,
-) -> Result<TicketDetail, AppError> {
+pub async fn detail(pool: &Db, actor: &CurrentUser, id: i64) -> Result<TicketDetail, AppError> {
     require_staff(actor)?;
     let row = find_row(pool, id).await?;
     let version = row.version;
@@ -251,7 +247,7 @@ pub(crate) async fn bump_version(
 ///
 /// # Errors
 /// `Forbidden` for non-staff.
-pub async fn choices(pool: &SqlitePool, actor: &CurrentUser) -> Result<TicketChoices, AppError> {
+pub async fn choices(pool: &Db, actor: &CurrentUser) -> Result<TicketChoices, AppError> {
     require_staff(actor)?;
     Ok(TicketChoices {
         queues: queues::all(pool).await?,
@@ -266,7 +262,7 @@ pub async fn choices(pool: &SqlitePool, actor: &CurrentUser) -> Result<TicketCho
 /// `Forbidden` for non-staff, `NotFound`.
 #[tracing::instrument(skip(pool, actor, media_root))]
 pub async fn delete(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     media_root: &Path,
     id: i64,

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::SqlitePool;
+use crate::service::db::Db;
 
 use super::{COLUMNS, TicketRow, build_with};
 use crate::domain::page::{Page, PageRequest};
@@ -122,12 +122,8 @@ fn ids_sql(where_sql: &str, filter: &TicketFilter) -> String {
 
 /// How many tickets match: a count reads every matching index entry, so it grows with the
 /// table; it is remembered until the next write (see `cache`).
-async fn count_rows(pool: &SqlitePool, where_sql: &str, binds: &[Bind]) -> Result<u64, AppError> {
-    static COUNTS: crate::service::cache::VersionedCache<String, u64> =
-        crate::service::cache::VersionedCache::new(256);
-    let mut key = crate::service::cache::database_key(pool);
-    key.push('\0');
-    key.push_str(where_sql);
+async fn count_rows(pool: &Db, where_sql: &str, binds: &[Bind]) -> Result<u64, AppError> {
+    let mut key = where_sql.to_owned();
     for b in binds {
         key.push('\0');
         match b {
@@ -135,7 +131,8 @@ async fn count_rows(pool: &SqlitePool, where_sql: &str, binds: &[Bind]) -> Resul
             Bind::Text(s) => key.push_str(s),
         }
     }
-    COUNTS
+    pool.caches()
+        .ticket_counts
         .get_or_load(key, || async {
             let count_sql = format!("select count(*) from tickets where {where_sql}");
             let mut count_q = sqlx::query_scalar::<_, i64>(&count_sql);
@@ -151,7 +148,7 @@ async fn count_rows(pool: &SqlitePool, where_sql: &str, binds: &[Bind]) -> Resul
 }
 
 pub(super) async fn page_of_rows(
-    pool: &SqlitePool,
+    pool: &Db,
     filter: &TicketFilter,
     page: PageRequest,
 ) -> Result<(u64, PageRequest, Vec<TicketRow>), AppError> {
@@ -192,7 +189,7 @@ pub(super) async fn page_of_rows(
 /// `Forbidden` for non-staff; `NotFoundDetail` for a page past the end; `Validation` for a
 /// `q` too short to search (see `TicketFilter::check`).
 pub async fn list(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     filter: &TicketFilter,
     page: PageRequest,
@@ -205,7 +202,7 @@ pub async fn list(
 /// # Errors
 /// As `list`.
 pub async fn list_summaries(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     filter: &TicketFilter,
     page: PageRequest,
@@ -214,7 +211,7 @@ pub async fn list_summaries(
 }
 
 async fn list_with(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     filter: &TicketFilter,
     page: PageRequest,
@@ -235,7 +232,7 @@ mod tests {
     use super::*;
 
     /// The plan of a list statement, one line per step.
-    async fn plan(pool: &SqlitePool, sql: &str, binds: &[Bind]) -> Vec<String> {
+    async fn plan(pool: &Db, sql: &str, binds: &[Bind]) -> Vec<String> {
         let mut q = sqlx::query_as::<_, (i64, i64, i64, String)>(sql);
         for b in binds {
             q = match b {
@@ -252,7 +249,8 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn no_list_query_reads_the_whole_ticket_table(pool: SqlitePool) {
+    async fn no_list_query_reads_the_whole_ticket_table(pool: sqlx::SqlitePool) {
+        let pool = crate::service::db::Db::from_pool(pool);
         let filters: Vec<Vec<(&str, &str)>> = vec![
             vec![],
             vec![("status", "1,2")],

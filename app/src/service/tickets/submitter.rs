@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::SqlitePool;
+use crate::service::db::Db;
 
 use super::query::page_of_rows;
 use super::{find_row, touch};
@@ -24,7 +24,7 @@ use crate::service::followups::parse_db_time;
 /// # Errors
 /// `NotFoundDetail` for a page past the end.
 pub async fn list_for_submitter(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     page: PageRequest,
 ) -> Result<Page<PublicTicket>, AppError> {
@@ -76,7 +76,7 @@ pub async fn list_for_submitter(
 /// # Errors
 /// `NotFound` for another person's ticket (so as not to reveal that it exists).
 pub async fn get_for_submitter(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     id: i64,
 ) -> Result<SubmitterTicket, AppError> {
@@ -136,7 +136,7 @@ pub async fn get_for_submitter(
 /// `NotFound` for another person's ticket; `Validation` for a blank comment.
 #[tracing::instrument(skip(pool, actor, comment))]
 pub async fn comment_as_submitter(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     id: i64,
     comment: &str,

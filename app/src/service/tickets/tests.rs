@@ -5,9 +5,10 @@ use crate::domain::input::WriteMode;
 use crate::domain::page::PageRequest;
 use crate::domain::queue::QueueInput;
 use crate::domain::ticket::{TicketFilter, TicketInput};
+use crate::service::db::Db;
 use serde_json::json;
 
-async fn setup(pool: &SqlitePool) -> (CurrentUser, i64) {
+async fn setup(pool: &Db) -> (CurrentUser, i64) {
     let admin = users::create_superuser(pool, "admin", "", "s3cret-pass".into())
         .await
         .unwrap();
@@ -26,7 +27,7 @@ fn input(body: Value, mode: WriteMode) -> TicketInput {
     TicketInput::from_json(body.as_object().unwrap(), mode)
 }
 
-async fn rows(pool: &SqlitePool, table: &str) -> i64 {
+async fn rows(pool: &Db, table: &str) -> i64 {
     sqlx::query_scalar(&format!("select count(*) from {table}"))
         .fetch_one(pool)
         .await
@@ -34,7 +35,8 @@ async fn rows(pool: &SqlitePool, table: &str) -> i64 {
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn creating_a_ticket_opens_it_with_a_first_followup(pool: SqlitePool) {
+async fn creating_a_ticket_opens_it_with_a_first_followup(pool: sqlx::SqlitePool) {
+    let pool = crate::service::db::Db::from_pool(pool);
     let (admin, q) = setup(&pool).await;
     let dir = std::env::temp_dir();
     let body = json!({"queue": q, "title": "T", "description": "D", "status": 4});
@@ -49,7 +51,8 @@ async fn creating_a_ticket_opens_it_with_a_first_followup(pool: SqlitePool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn a_failed_validation_writes_nothing_and_reports_every_field(pool: SqlitePool) {
+async fn a_failed_validation_writes_nothing_and_reports_every_field(pool: sqlx::SqlitePool) {
+    let pool = crate::service::db::Db::from_pool(pool);
     let (admin, _) = setup(&pool).await;
     let dir = std::env::temp_dir();
     let body = json!({"queue": 99, "title": "", "assigned_to": 42});
@@ -64,7 +67,8 @@ async fn a_failed_validation_writes_nothing_and_reports_every_field(pool: Sqlite
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn non_staff_are_refused_before_their_input_is_looked_at(pool: SqlitePool) {
+async fn non_staff_are_refused_before_their_input_is_looked_at(pool: sqlx::SqlitePool) {
+    let pool = crate::service::db::Db::from_pool(pool);
     let (mut admin, _) = setup(&pool).await;
     admin.is_staff = false;
     admin.is_superuser = false;
@@ -82,7 +86,8 @@ async fn non_staff_are_refused_before_their_input_is_looked_at(pool: SqlitePool)
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn an_update_records_each_changed_field_on_one_followup(pool: SqlitePool) {
+async fn an_update_records_each_changed_field_on_one_followup(pool: sqlx::SqlitePool) {
+    let pool = crate::service::db::Db::from_pool(pool);
     let (admin, q) = setup(&pool).await;
     let dir = std::env::temp_dir();
     let t = create(
@@ -117,7 +122,8 @@ async fn an_update_records_each_changed_field_on_one_followup(pool: SqlitePool) 
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn a_page_of_tickets_carries_each_tickets_followups(pool: SqlitePool) {
+async fn a_page_of_tickets_carries_each_tickets_followups(pool: sqlx::SqlitePool) {
+    let pool = crate::service::db::Db::from_pool(pool);
     let (admin, q) = setup(&pool).await;
     let dir = std::env::temp_dir();
     for i in 0..3 {
@@ -140,7 +146,8 @@ async fn a_page_of_tickets_carries_each_tickets_followups(pool: SqlitePool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn detail_lists_the_changes_and_counts_follow_the_statuses(pool: SqlitePool) {
+async fn detail_lists_the_changes_and_counts_follow_the_statuses(pool: sqlx::SqlitePool) {
+    let pool = crate::service::db::Db::from_pool(pool);
     let (admin, q) = setup(&pool).await;
     let dir = std::env::temp_dir();
     let mut ids = Vec::new();
@@ -199,7 +206,8 @@ async fn detail_lists_the_changes_and_counts_follow_the_statuses(pool: SqlitePoo
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn a_submitter_reads_and_comments_only_on_their_own_tickets(pool: SqlitePool) {
+async fn a_submitter_reads_and_comments_only_on_their_own_tickets(pool: sqlx::SqlitePool) {
+    let pool = crate::service::db::Db::from_pool(pool);
     let (admin, q) = setup(&pool).await;
     let dir = std::env::temp_dir();
     let body = json!({"queue": q, "title": "Mine", "submitter_email": "c@example.com"});
@@ -242,7 +250,7 @@ async fn a_submitter_reads_and_comments_only_on_their_own_tickets(pool: SqlitePo
     assert_eq!(err, AppError::NotFound);
 }
 
-async fn version(pool: &SqlitePool, admin: &CurrentUser, id: i64) -> i64 {
+async fn version(pool: &Db, admin: &CurrentUser, id: i64) -> i64 {
     detail(pool, admin, id).await.unwrap().version
 }
 
@@ -254,7 +262,8 @@ fn moved(seen: &mut i64, now: i64, what: &str) {
 /// Issue 11.1: every write that changes a ticket or what hangs on it moves its version, and
 /// a change based on an older version is refused with nothing written.
 #[sqlx::test(migrations = "../migrations")]
-async fn every_write_moves_the_version_and_a_stale_one_is_refused(pool: SqlitePool) {
+async fn every_write_moves_the_version_and_a_stale_one_is_refused(pool: sqlx::SqlitePool) {
+    let pool = crate::service::db::Db::from_pool(pool);
     use crate::domain::attachment::{AttachmentInput, UploadedFile};
     use crate::domain::ticket::FollowUpInput;
     let (admin, q) = setup(&pool).await;
@@ -354,7 +363,8 @@ async fn every_write_moves_the_version_and_a_stale_one_is_refused(pool: SqlitePo
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn a_bulk_action_changes_or_deletes_every_selected_ticket(pool: SqlitePool) {
+async fn a_bulk_action_changes_or_deletes_every_selected_ticket(pool: sqlx::SqlitePool) {
+    let pool = crate::service::db::Db::from_pool(pool);
     let (admin, q) = setup(&pool).await;
     let dir = std::env::temp_dir();
     let mut ids = Vec::new();
@@ -411,7 +421,8 @@ async fn a_bulk_action_changes_or_deletes_every_selected_ticket(pool: SqlitePool
 /// version's value) is an error when read, never shown as another value (it once read as
 /// Open).
 #[sqlx::test(migrations = "../migrations")]
-async fn an_unknown_stored_status_or_priority_is_an_error_not_open(pool: SqlitePool) {
+async fn an_unknown_stored_status_or_priority_is_an_error_not_open(pool: sqlx::SqlitePool) {
+    let pool = crate::service::db::Db::from_pool(pool);
     let (admin, q) = setup(&pool).await;
     let dir = std::env::temp_dir();
     let body = json!({"queue": q, "title": "T", "submitter_email": "c@example.com"});

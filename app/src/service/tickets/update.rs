@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::SqlitePool;
+use crate::service::db::Db;
 
 use super::{COLUMNS, TicketRow, find, find_row, missing_refs};
 use crate::domain::Timestamp;
@@ -23,7 +23,7 @@ fn opt<T: ToString>(v: &Option<T>) -> Option<String> {
 /// # Errors
 /// `Forbidden` for non-staff; `NotFound`; `Validation` with every bad field.
 pub async fn update(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     id: i64,
     input: TicketInput,
@@ -39,7 +39,7 @@ pub async fn update(
 /// version is no longer `expected_version`; nothing is written then.
 #[tracing::instrument(skip(pool, actor, input))]
 pub async fn update_checked(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     id: i64,
     input: TicketInput,
@@ -62,7 +62,7 @@ pub async fn update_checked(
 /// exist.
 #[tracing::instrument(skip(pool, actor, patch))]
 pub async fn patch(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     id: i64,
     patch: TicketPatch,
@@ -77,7 +77,7 @@ pub async fn patch(
 /// Writes `patch` to ticket `id` with its audit trail, if the ticket is still at
 /// `expected_version` (when given).
 pub(super) async fn apply(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     id: i64,
     patch: TicketPatch,
@@ -278,7 +278,7 @@ pub(super) async fn apply(
 
 /// The conflict error for ticket `id`, now at `version`: who wrote its latest followup (every
 /// change is one), and when.
-async fn conflict(pool: &SqlitePool, id: i64, version: i64) -> AppError {
+async fn conflict(pool: &Db, id: i64, version: i64) -> AppError {
     let last: Result<Option<(Option<i64>, String)>, sqlx::Error> = sqlx::query_as(
         "select user, date from followups where ticket = ? order by date desc, id desc limit 1",
     )

@@ -1,7 +1,7 @@
 //! Creating users: from the API's user object, by staff, and the first superuser.
 
+use crate::service::db::Db;
 use serde_json::Value;
-use sqlx::SqlitePool;
 
 use super::{USER_COLUMNS, UserRow};
 use crate::domain::user::{CurrentUser, User, check_password, parse_username};
@@ -145,7 +145,7 @@ impl NewUser {
     }
 }
 
-async fn insert_user(pool: &SqlitePool, new: NewUser) -> Result<User, AppError> {
+async fn insert_user(pool: &Db, new: NewUser) -> Result<User, AppError> {
     let taken: Option<i64> = sqlx::query_scalar("select id from users where username = ?")
         .bind(&new.username)
         .fetch_optional(pool)
@@ -173,7 +173,7 @@ async fn insert_user(pool: &SqlitePool, new: NewUser) -> Result<User, AppError> 
     .bind(Timestamp::now().to_db())
     .fetch_one(pool)
     .await;
-    crate::service::cache::committed();
+    pool.committed();
     match result {
         Ok(row) => Ok(row.into()),
         // Two requests raced for the same name: the unique index decides.
@@ -191,11 +191,7 @@ async fn insert_user(pool: &SqlitePool, new: NewUser) -> Result<User, AppError> 
 /// # Errors
 /// `Forbidden`, or `Validation` when the username is taken.
 #[tracing::instrument(skip(pool, new), fields(username = %new.username))]
-pub async fn create_user(
-    pool: &SqlitePool,
-    actor: &CurrentUser,
-    new: NewUser,
-) -> Result<User, AppError> {
+pub async fn create_user(pool: &Db, actor: &CurrentUser, new: NewUser) -> Result<User, AppError> {
     crate::service::require_staff(actor)?;
     if (new.is_staff || new.is_superuser) && !actor.is_superuser {
         return Err(AppError::Forbidden(
@@ -211,7 +207,7 @@ pub async fn create_user(
 /// # Errors
 /// `Forbidden`, or `Validation` with every bad field (or a taken username).
 pub async fn create_user_from_json(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     body: &serde_json::Map<String, Value>,
 ) -> Result<User, AppError> {
@@ -227,7 +223,7 @@ pub async fn create_user_from_json(
 /// `Validation` when the username is taken or a field is invalid.
 #[tracing::instrument(skip(pool, password))]
 pub async fn create_superuser(
-    pool: &SqlitePool,
+    pool: &Db,
     username: &str,
     email: &str,
     password: String,

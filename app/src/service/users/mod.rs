@@ -9,7 +9,7 @@ pub use create::{NewUser, create_superuser, create_user, create_user_from_json};
 pub use passwords::{authenticate, change_own_password, set_password, touch_last_login};
 pub use update::{UserChanges, update_user};
 
-use sqlx::SqlitePool;
+use crate::service::db::Db;
 
 use crate::domain::user::{CurrentUser, User};
 use crate::error::AppError;
@@ -48,25 +48,21 @@ const USER_COLUMNS: &str =
 ///
 /// # Errors
 /// `NotFound` when there is no such user.
-pub async fn get_user(pool: &SqlitePool, id: i64) -> Result<User, AppError> {
+pub async fn get_user(pool: &Db, id: i64) -> Result<User, AppError> {
     get_user_and_hash(pool, id)
         .await?
         .map(|(user, _)| user)
         .ok_or(AppError::NotFound)
 }
 
-/// Users by id as last read, for the lookups every request makes (the session's user, a
-/// remembered Basic-auth header's user); exact, see `cache`.
-static USERS: super::cache::VersionedCache<(String, i64), Option<(User, String)>> =
-    super::cache::VersionedCache::new(1024);
-
 /// A user together with their password hash, in one query: the credential cache checks that
-/// the hash is unchanged on every hit and then needs the user anyway.
+/// the hash is unchanged on every hit and then needs the user anyway. Remembered per database
+/// (`Caches::users`) for the lookups every request makes; exact, see `cache`.
 ///
 /// # Errors
 /// `Internal` on a database failure; no such user is `Ok(None)`.
 pub(crate) async fn get_user_and_hash(
-    pool: &SqlitePool,
+    pool: &Db,
     id: i64,
 ) -> Result<Option<(User, String)>, AppError> {
     #[derive(sqlx::FromRow)]
@@ -75,8 +71,9 @@ pub(crate) async fn get_user_and_hash(
         user: UserRow,
         password_hash: String,
     }
-    USERS
-        .get_or_load((super::cache::database_key(pool), id), || async {
+    pool.caches()
+        .users
+        .get_or_load(id, || async {
             Ok(sqlx::query_as::<_, Row>(&format!(
                 "select {USER_COLUMNS}, password_hash from users where id = ?"
             ))
@@ -92,7 +89,7 @@ pub(crate) async fn get_user_and_hash(
 ///
 /// # Errors
 /// `Internal` on a database failure.
-pub async fn no_users_yet(pool: &SqlitePool) -> Result<bool, AppError> {
+pub async fn no_users_yet(pool: &Db) -> Result<bool, AppError> {
     Ok(sqlx::query_scalar::<_, i64>("select id from users limit 1")
         .fetch_optional(pool)
         .await?
@@ -103,7 +100,7 @@ pub async fn no_users_yet(pool: &SqlitePool) -> Result<bool, AppError> {
 ///
 /// # Errors
 /// `Internal` on a database failure.
-pub async fn user_exists(pool: &SqlitePool, id: i64) -> Result<bool, AppError> {
+pub async fn user_exists(pool: &Db, id: i64) -> Result<bool, AppError> {
     Ok(
         sqlx::query_scalar::<_, i64>("select id from users where id = ?")
             .bind(id)
@@ -117,7 +114,7 @@ pub async fn user_exists(pool: &SqlitePool, id: i64) -> Result<bool, AppError> {
 ///
 /// # Errors
 /// `Forbidden` for anyone else.
-pub async fn list_users(pool: &SqlitePool, actor: &CurrentUser) -> Result<Vec<User>, AppError> {
+pub async fn list_users(pool: &Db, actor: &CurrentUser) -> Result<Vec<User>, AppError> {
     super::require_superuser(actor)?;
     let rows = sqlx::query_as::<_, UserRow>(&format!(
         "select {USER_COLUMNS} from users order by username"
@@ -131,7 +128,7 @@ pub async fn list_users(pool: &SqlitePool, actor: &CurrentUser) -> Result<Vec<Us
 ///
 /// # Errors
 /// `Forbidden` or `NotFound`.
-pub async fn view_user(pool: &SqlitePool, actor: &CurrentUser, id: i64) -> Result<User, AppError> {
+pub async fn view_user(pool: &Db, actor: &CurrentUser, id: i64) -> Result<User, AppError> {
     if actor.id != id {
         super::require_superuser(actor)?;
     }
@@ -142,12 +139,11 @@ pub async fn view_user(pool: &SqlitePool, actor: &CurrentUser, id: i64) -> Resul
 ///
 /// # Errors
 /// `Forbidden` for non-staff.
-pub async fn list_staff(pool: &SqlitePool, actor: &CurrentUser) -> Result<Vec<User>, AppError> {
+pub async fn list_staff(pool: &Db, actor: &CurrentUser) -> Result<Vec<User>, AppError> {
     super::require_staff(actor)?;
-    static STAFF: super::cache::VersionedCache<String, Vec<User>> =
-        super::cache::VersionedCache::new(64);
-    STAFF
-        .get_or_load(super::cache::database_key(pool), || async {
+    pool.caches()
+        .staff
+        .get_or_load((), || async {
             let rows = sqlx::query_as::<_, UserRow>(&format!(
                 "select {USER_COLUMNS} from users where is_staff = 1 and is_active = 1 \
                  order by username"

@@ -1,6 +1,6 @@
 //! Passwords: checking them at sign-in, and setting or changing them.
 
-use sqlx::SqlitePool;
+use crate::service::db::Db;
 
 use super::get_user;
 use crate::domain::Timestamp;
@@ -15,7 +15,7 @@ use crate::service::password::{hash_password, verify_password};
 /// `Internal` on a database failure; wrong credentials are `Ok(None)`.
 #[tracing::instrument(skip(pool, password))]
 pub async fn authenticate(
-    pool: &SqlitePool,
+    pool: &Db,
     username: &str,
     password: &str,
 ) -> Result<Option<User>, AppError> {
@@ -45,13 +45,13 @@ pub async fn authenticate(
 ///
 /// # Errors
 /// `Internal` on a database failure.
-pub async fn touch_last_login(pool: &SqlitePool, id: i64) -> Result<(), AppError> {
+pub async fn touch_last_login(pool: &Db, id: i64) -> Result<(), AppError> {
     sqlx::query("update users set last_login = ? where id = ?")
         .bind(Timestamp::now().to_db())
         .bind(id)
         .execute(pool)
         .await?;
-    crate::service::cache::committed();
+    pool.committed();
     Ok(())
 }
 
@@ -61,7 +61,7 @@ pub async fn touch_last_login(pool: &SqlitePool, id: i64) -> Result<(), AppError
 /// `Forbidden`, `NotFound`, or `Validation` for a weak password.
 #[tracing::instrument(skip(pool, password))]
 pub async fn set_password(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     id: i64,
     password: String,
@@ -82,7 +82,7 @@ pub async fn set_password(
 /// password is wrong; `TooManyRequests` while the throttle refuses attempts.
 #[tracing::instrument(skip(pool, throttle, old_password, new_password, confirm))]
 pub async fn change_own_password(
-    pool: &SqlitePool,
+    pool: &Db,
     throttle: &crate::service::throttle::LoginThrottle,
     addr: Option<std::net::IpAddr>,
     actor: &CurrentUser,
@@ -112,13 +112,13 @@ pub async fn change_own_password(
     store_password(pool, actor.id, new_password).await
 }
 
-async fn store_password(pool: &SqlitePool, id: i64, password: String) -> Result<(), AppError> {
+async fn store_password(pool: &Db, id: i64, password: String) -> Result<(), AppError> {
     let hash = hash_password(password).await?;
     sqlx::query("update users set password_hash = ? where id = ?")
         .bind(hash)
         .bind(id)
         .execute(pool)
         .await?;
-    crate::service::cache::committed();
+    pool.committed();
     Ok(())
 }

@@ -1,9 +1,10 @@
 //! Creating users and checking their passwords.
 
 use super::*;
+use crate::service::db::Db;
 
 /// Median time of `n` sign-in attempts.
-async fn median_attempt(pool: &SqlitePool, username: &str, n: usize) -> std::time::Duration {
+async fn median_attempt(pool: &Db, username: &str, n: usize) -> std::time::Duration {
     let mut times = Vec::new();
     for _ in 0..n {
         let start = std::time::Instant::now();
@@ -20,7 +21,8 @@ async fn median_attempt(pool: &SqlitePool, username: &str, n: usize) -> std::tim
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn an_unknown_username_costs_as_much_as_a_wrong_password(pool: SqlitePool) {
+async fn an_unknown_username_costs_as_much_as_a_wrong_password(pool: sqlx::SqlitePool) {
+    let pool = crate::service::db::Db::from_pool(pool);
     create_superuser(&pool, "ann", "", "right-password".into())
         .await
         .unwrap();
@@ -43,7 +45,8 @@ async fn an_unknown_username_costs_as_much_as_a_wrong_password(pool: SqlitePool)
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn a_created_superuser_authenticates_and_a_wrong_password_does_not(pool: SqlitePool) {
+async fn a_created_superuser_authenticates_and_a_wrong_password_does_not(pool: sqlx::SqlitePool) {
+    let pool = crate::service::db::Db::from_pool(pool);
     let u = create_superuser(&pool, "admin", "admin@example.com", "s3cret-pass".into())
         .await
         .unwrap();
@@ -70,7 +73,8 @@ async fn a_created_superuser_authenticates_and_a_wrong_password_does_not(pool: S
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn a_taken_username_is_a_field_error(pool: SqlitePool) {
+async fn a_taken_username_is_a_field_error(pool: sqlx::SqlitePool) {
+    let pool = crate::service::db::Db::from_pool(pool);
     create_superuser(&pool, "admin", "", "s3cret-pass".into())
         .await
         .unwrap();
@@ -84,7 +88,8 @@ async fn a_taken_username_is_a_field_error(pool: SqlitePool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn staff_cannot_create_superusers(pool: SqlitePool) {
+async fn staff_cannot_create_superusers(pool: sqlx::SqlitePool) {
+    let pool = crate::service::db::Db::from_pool(pool);
     let admin = create_superuser(&pool, "admin", "", "s3cret-pass".into())
         .await
         .unwrap();

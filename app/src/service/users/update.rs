@@ -1,6 +1,6 @@
 //! A superuser's changes to a user's profile and flags.
 
-use sqlx::SqlitePool;
+use crate::service::db::Db;
 
 use super::{USER_COLUMNS, UserRow, get_user};
 use crate::domain::Email;
@@ -59,7 +59,7 @@ impl UserChanges {
 /// `Forbidden`, `NotFound`, or `Validation`.
 #[tracing::instrument(skip(pool, changes))]
 pub async fn update_user(
-    pool: &SqlitePool,
+    pool: &Db,
     actor: &CurrentUser,
     id: i64,
     changes: UserChanges,
@@ -85,7 +85,7 @@ pub async fn update_user(
     .bind(id)
     .fetch_one(pool)
     .await;
-    crate::service::cache::committed();
+    pool.committed();
     let row = row?;
     Ok(row.into())
 }
