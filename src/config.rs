@@ -147,7 +147,31 @@ pub struct Settings {
         value_parser = Checked::new(parse_public_url)
     )]
     pub public_url: Option<String>,
+    /// `true` lets webhooks reach loopback, private and link-local addresses (on-premise
+    /// receivers, tests); refused by default
+    #[arg(
+        long,
+        env = "HELPDESK_WEBHOOK_ALLOW_PRIVATE",
+        default_value = "false",
+        value_name = "BOOL",
+        action = clap::ArgAction::Set,
+        value_parser = Checked::new(parse_bool)
+    )]
+    pub webhook_allow_private: bool,
+    /// Seconds to wait after each failed webhook attempt, comma-separated; the last repeats
+    #[arg(
+        long,
+        env = "HELPDESK_WEBHOOK_RETRY_DELAYS",
+        default_value = app::service::webhooks::send::DEFAULT_DELAYS,
+        value_name = "SECONDS,...",
+        value_parser = Checked::new(parse_delays)
+    )]
+    pub webhook_retry_delays: Delays,
 }
+
+/// Waits between webhook attempts.
+#[derive(Debug, Clone)]
+pub struct Delays(pub Vec<std::time::Duration>);
 
 impl Settings {
     /// These settings for the data in `storage`.
@@ -216,6 +240,18 @@ fn parse_bool(text: &str) -> Result<bool, String> {
         "0" | "false" | "no" | "off" => Ok(false),
         _ => Err("{name} must be true or false, not {value}".to_owned()),
     }
+}
+
+fn parse_delays(text: &str) -> Result<Delays, String> {
+    let all: Option<Vec<_>> = text
+        .split(',')
+        .map(|s| s.trim().parse::<u64>().ok().filter(|n| *n > 0))
+        .map(|n| n.map(std::time::Duration::from_secs))
+        .collect();
+    all.filter(|d| !d.is_empty()).map(Delays).ok_or_else(|| {
+        "{name} must be positive numbers of seconds separated by commas, such as 5,60,600, not {value}"
+            .to_owned()
+    })
 }
 
 fn parse_number<T: std::str::FromStr>(text: &str) -> Result<T, String> {

@@ -214,7 +214,8 @@ async fn delete_expired_sessions(store: SqliteStore, idle_seconds: i64) {
 pub async fn serve(settings: Settings) -> Result<(), RunError> {
     let pool = app::service::db::connect_and_migrate(&settings.database_url)
         .await?
-        .with_max_file_bytes(settings.max_file_bytes);
+        .with_max_file_bytes(settings.max_file_bytes)
+        .with_private_webhooks(settings.webhook_allow_private);
     std::fs::create_dir_all(&settings.media_root).map_err(|e| {
         RunError::Config(format!(
             "cannot create the media folder {}: {e}",
@@ -235,6 +236,11 @@ pub async fn serve(settings: Settings) -> Result<(), RunError> {
     tokio::spawn(delete_expired_sessions(
         SqliteStore::new(pool.sqlite().clone()),
         settings.session_idle_seconds,
+    ));
+    // Pending webhook deliveries are in the database: the worker resumes them after a restart.
+    tokio::spawn(app::service::webhooks::send::run(
+        pool.clone(),
+        settings.webhook_retry_delays.0.clone(),
     ));
     let throttle = app::service::throttle::LoginThrottle::new(
         settings.login_max_failures,

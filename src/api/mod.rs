@@ -13,6 +13,7 @@ pub mod queues;
 pub mod tickets;
 pub mod user_tickets;
 pub mod users;
+pub mod webhooks;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Request};
@@ -42,6 +43,11 @@ pub mod paths {
     pub const USERS: &str = "/users";
     pub const USER_TICKETS: &str = "/user_tickets";
     pub const OPENAPI: &str = "/openapi.json";
+    pub const WEBHOOKS: &str = "/webhooks";
+    pub const WEBHOOK: &str = "/webhooks/{id}";
+    pub const WEBHOOK_ROTATE: &str = "/webhooks/{id}/rotate-secret";
+    pub const WEBHOOK_DELIVERIES: &str = "/webhooks/{id}/deliveries";
+    pub const WEBHOOK_REDELIVER: &str = "/webhooks/{id}/deliveries/{delivery}/redeliver";
 
     /// Name and path of every constant above, for the route check.
     pub const ALL: &[(&str, &str)] = &[
@@ -59,6 +65,11 @@ pub mod paths {
         ("USERS", USERS),
         ("USER_TICKETS", USER_TICKETS),
         ("OPENAPI", OPENAPI),
+        ("WEBHOOKS", WEBHOOKS),
+        ("WEBHOOK", WEBHOOK),
+        ("WEBHOOK_ROTATE", WEBHOOK_ROTATE),
+        ("WEBHOOK_DELIVERIES", WEBHOOK_DELIVERIES),
+        ("WEBHOOK_REDELIVER", WEBHOOK_REDELIVER),
     ];
 }
 
@@ -71,6 +82,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(attachments::router())
         .merge(users::router())
         .merge(user_tickets::router())
+        .merge(webhooks::router())
         .merge(openapi::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))

@@ -213,6 +213,21 @@ fn schemas() -> Value {
         "User": {"type": "object", "properties": {
             "id": {"type": "integer"}, "username": {"type": "string"}, "email": {"type": "string"}, "first_name": {"type": "string"},
             "last_name": {"type": "string"}, "is_staff": {"type": "boolean"}, "is_superuser": {"type": "boolean"}, "is_active": {"type": "boolean"}}},
+        "WebhookInput": {"type": "object", "required": ["url", "events"], "properties": {
+            "url": {"type": "string", "format": "uri", "description": "http:// or https://; private addresses refused unless HELPDESK_WEBHOOK_ALLOW_PRIVATE"},
+            "events": {"type": "array", "items": {"type": "string", "enum": ["*", "ticket.created", "ticket.updated", "ticket.deleted", "followup.created", "followup.updated", "followup.deleted", "attachment.created", "attachment.deleted"]}},
+            "active": {"type": "boolean"}, "description": {"type": "string", "maxLength": 200}}},
+        "Webhook": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "url": {"type": "string"}, "events": {"type": "array", "items": {"type": "string"}},
+            "active": {"type": "boolean"}, "description": {"type": "string"},
+            "disabled_reason": {"type": "string", "enum": ["", "gone", "failing"]},
+            "secret_hint": {"type": "string"}, "created": {"type": "string", "format": "date-time"}}},
+        "WebhookWithSecret": {"allOf": [r("Webhook"), {"type": "object", "properties": {"secret": {"type": "string", "description": "whsec_ + base64 of 24 bytes"}}}]},
+        "WebhookDelivery": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "endpoint": {"type": "integer"}, "event": {"type": "integer"}, "event_type": {"type": "string"},
+            "attempts": {"type": "integer"}, "state": {"type": "string", "enum": ["pending", "delivered", "failed"]},
+            "status_code": nullable("integer"), "error": {"type": "string"}, "latency_ms": nullable("integer"),
+            "last_attempt_at": nullable("string"), "next_attempt_at": nullable("string"), "delivered_at": nullable("string")}},
         "PublicTicket": {"type": "object", "properties": {
             "ticket": {"type": "string", "description": "<id> [<queue-slug>-<id>]"}, "id": {"type": "integer"}, "title": {"type": "string"},
             "queue": {"type": "object", "properties": {"id": {"type": "integer"}, "title": {"type": "string"}}},
@@ -300,6 +315,37 @@ pub fn document() -> Value {
     });
     mine["get"]["parameters"] = list_params(&[]);
     p.insert(documented_path(paths::USER_TICKETS), mine);
+    crud(
+        &mut p,
+        (paths::WEBHOOKS, paths::WEBHOOK),
+        "webhooks",
+        "Webhook",
+        "WebhookInput",
+        &[],
+        false,
+    );
+    // Creation answers the whole secret, once.
+    p[&documented_path(paths::WEBHOOKS)]["post"]["responses"]["201"] = resp(
+        "Created, with the whole secret (shown this once).",
+        Some(r("WebhookWithSecret")),
+    );
+    p.insert(documented_path(paths::WEBHOOK_ROTATE), json!({
+        "parameters": id_param(),
+        "post": op("webhooks", "A new secret for the endpoint; the old one stops at once.",
+            ("200", "The endpoint with its whole new secret.", Some(r("WebhookWithSecret"))), &["404"]),
+    }));
+    let mut deliveries = json!({
+        "parameters": id_param(),
+        "get": op("webhooks", "The endpoint's deliveries, oldest first.",
+            ("200", "A page.", Some(page_of("WebhookDelivery"))), &["404"]),
+    });
+    deliveries["get"]["parameters"] = list_params(&[]);
+    p.insert(documented_path(paths::WEBHOOK_DELIVERIES), deliveries);
+    p.insert(documented_path(paths::WEBHOOK_REDELIVER), json!({
+        "parameters": [id_param()[0].clone(), {"name": "delivery", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}],
+        "post": op("webhooks", "Send the delivery's event again, as a new delivery due now.",
+            ("201", "The new delivery.", Some(r("WebhookDelivery"))), &["404"]),
+    }));
     p.insert(documented_path(paths::OPENAPI), json!({
         "get": {"tags": ["openapi"], "summary": "This document.", "responses": {"200": resp("OpenAPI 3 document.", None)}},
     }));
@@ -336,6 +382,7 @@ mod tests {
         include_str!("attachments.rs"),
         include_str!("users.rs"),
         include_str!("user_tickets.rs"),
+        include_str!("webhooks.rs"),
         include_str!("openapi.rs"),
         include_str!("mod.rs"),
     ];

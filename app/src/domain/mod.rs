@@ -12,6 +12,7 @@ pub mod queue;
 pub mod slug;
 pub mod ticket;
 pub mod user;
+pub mod webhook;
 
 pub use datetime::Timestamp;
 pub use email::Email;

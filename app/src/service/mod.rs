@@ -19,6 +19,7 @@ pub mod throttle;
 pub mod tickets;
 pub mod time_zones;
 pub mod users;
+pub mod webhooks;
 
 use crate::domain::user::CurrentUser;
 use crate::error::AppError;

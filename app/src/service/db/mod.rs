@@ -26,6 +26,7 @@ pub struct Db {
     pool: SqlitePool,
     shared: Arc<Shared>,
     max_file_bytes: usize,
+    allow_private_webhooks: bool,
 }
 
 struct Shared {
@@ -54,6 +55,7 @@ impl Db {
                 caches,
             }),
             max_file_bytes: super::attachments::DEFAULT_MAX_FILE_BYTES,
+            allow_private_webhooks: false,
         }
     }
 
@@ -68,6 +70,18 @@ impl Db {
     pub fn with_max_file_bytes(mut self, bytes: usize) -> Self {
         self.max_file_bytes = bytes;
         self
+    }
+
+    /// The same database, with webhooks allowed to reach loopback and private addresses
+    /// (`HELPDESK_WEBHOOK_ALLOW_PRIVATE`, for on-premise receivers and the tests).
+    #[must_use]
+    pub fn with_private_webhooks(mut self, allow: bool) -> Self {
+        self.allow_private_webhooks = allow;
+        self
+    }
+
+    pub fn allow_private_webhooks(&self) -> bool {
+        self.allow_private_webhooks
     }
 
     pub fn max_file_bytes(&self) -> usize {
