@@ -81,15 +81,19 @@ impl Store {
 
     /// Starts a server on this store (its own TestApp folder stays empty).
     pub fn serve(&self) -> TestApp {
+        self.serve_with(&[])
+    }
+
+    /// `serve` with more settings.
+    pub fn serve_with(&self, envs: &[(&str, &str)]) -> TestApp {
         let db = self.db_url();
         let media = self.media();
-        spawn_in(
-            tempfile::tempdir().expect("tempdir"),
-            &[
-                ("DATABASE_URL", db.as_str()),
-                ("HELPDESK_MEDIA_ROOT", media.to_str().unwrap()),
-            ],
-        )
+        let mut all = vec![
+            ("DATABASE_URL", db.as_str()),
+            ("HELPDESK_MEDIA_ROOT", media.to_str().unwrap()),
+        ];
+        all.extend_from_slice(envs);
+        spawn_in(tempfile::tempdir().expect("tempdir"), &all)
     }
 
     /// A connection pool on the database, for checks made outside the server.

@@ -28,3 +28,4 @@ mod time_zones;
 mod user_tickets;
 mod users;
 mod web;
+mod webhooks;
