@@ -4,6 +4,7 @@
 //! before routing, so both forms reach the same handler.
 
 pub mod attachments;
+pub mod changes;
 pub mod custom_fields;
 pub mod followups;
 pub mod openapi;
@@ -42,6 +43,7 @@ pub mod paths {
     pub const USERS: &str = "/users";
     pub const USER_TICKETS: &str = "/user_tickets";
     pub const OPENAPI: &str = "/openapi.json";
+    pub const CHANGES: &str = "/changes";
 
     /// Name and path of every constant above, for the route check.
     pub const ALL: &[(&str, &str)] = &[
@@ -59,6 +61,7 @@ pub mod paths {
         ("USERS", USERS),
         ("USER_TICKETS", USER_TICKETS),
         ("OPENAPI", OPENAPI),
+        ("CHANGES", CHANGES),
     ];
 }
 
@@ -72,6 +75,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(users::router())
         .merge(user_tickets::router())
         .merge(openapi::router())
+        .merge(changes::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
         .layer(axum::middleware::from_fn(method_not_allowed_as_json))
