@@ -138,6 +138,16 @@ pub struct Settings {
         value_parser = Checked::new(parse_number::<u64>)
     )]
     pub login_window_seconds: u64,
+    /// Days the change feed (`/api/changes/`) keeps its events; older ones are deleted, and
+    /// a cursor into them answers 410 Gone
+    #[arg(
+        long,
+        env = "HELPDESK_CHANGES_RETENTION_DAYS",
+        default_value_t = 30,
+        value_name = "DAYS",
+        value_parser = Checked::new(parse_number::<u32>)
+    )]
+    pub changes_retention_days: u32,
     /// The site's address as users reach it, such as https://help.example.com: the base of
     /// the API's absolute links (else the request's Host header)
     #[arg(

@@ -206,6 +206,24 @@ async fn delete_expired_sessions(store: SqliteStore, idle_seconds: i64) {
     }
 }
 
+/// Deletes the change feed's events older than the retention: once at start-up, before the
+/// first request (so a server started with a shorter retention applies it at once), then
+/// every ten minutes. A failure is logged and tried again at the next round.
+async fn purge_old_events(pool: Db, retention_days: u32) {
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+        purge_events_once(&pool, retention_days).await;
+    }
+}
+
+async fn purge_events_once(pool: &Db, retention_days: u32) {
+    match app::service::events::purge(pool, retention_days).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(deleted = n, retention_days, "purged old change events"),
+        Err(e) => tracing::warn!(error = %e, "purging old change events failed"),
+    }
+}
+
 /// Opens the database, applies migrations, binds and serves until SIGTERM or Ctrl-C; requests
 /// in flight then finish before it returns.
 ///
@@ -233,6 +251,11 @@ pub async fn serve(settings: Settings) -> Result<(), RunError> {
         reason: e.to_string(),
     })?;
     let sessions = session_layer(&pool, &settings);
+    purge_events_once(&pool, settings.changes_retention_days).await;
+    tokio::spawn(purge_old_events(
+        pool.clone(),
+        settings.changes_retention_days,
+    ));
     tokio::spawn(delete_expired_sessions(
         SqliteStore::new(pool.sqlite().clone()),
         settings.session_idle_seconds,

@@ -23,6 +23,10 @@ pub enum AppError {
     /// A 404 with its own detail, such as "Invalid page.".
     #[error("{0}")]
     NotFoundDetail(String),
+    /// 410: what the request points at existed once and is gone for good, such as a change
+    /// feed cursor older than the retained events.
+    #[error("{0}")]
+    Gone(String),
     /// One or more fields are invalid (400 with one key per field).
     #[error("{}", first_message(.0))]
     Validation(FieldErrors),
@@ -98,6 +102,7 @@ impl AppError {
             AppError::Unauthorized(_) => 401,
             AppError::Forbidden(_) => 403,
             AppError::NotFound | AppError::NotFoundDetail(_) => 404,
+            AppError::Gone(_) => 410,
             AppError::Validation(_) | AppError::BadRequest(_) => 400,
             AppError::UnsupportedMediaType(_) => 415,
             AppError::PayloadTooLarge | AppError::TooLarge(_) => 413,

@@ -4,6 +4,7 @@
 //! before routing, so both forms reach the same handler.
 
 pub mod attachments;
+pub mod changes;
 pub mod custom_fields;
 pub mod followups;
 pub mod openapi;
@@ -48,6 +49,7 @@ pub mod paths {
     pub const WEBHOOK_ROTATE: &str = "/webhooks/{id}/rotate-secret";
     pub const WEBHOOK_DELIVERIES: &str = "/webhooks/{id}/deliveries";
     pub const WEBHOOK_REDELIVER: &str = "/webhooks/{id}/deliveries/{delivery}/redeliver";
+    pub const CHANGES: &str = "/changes";
 
     /// Name and path of every constant above, for the route check.
     pub const ALL: &[(&str, &str)] = &[
@@ -70,6 +72,7 @@ pub mod paths {
         ("WEBHOOK_ROTATE", WEBHOOK_ROTATE),
         ("WEBHOOK_DELIVERIES", WEBHOOK_DELIVERIES),
         ("WEBHOOK_REDELIVER", WEBHOOK_REDELIVER),
+        ("CHANGES", CHANGES),
     ];
 }
 
@@ -84,6 +87,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(user_tickets::router())
         .merge(webhooks::router())
         .merge(openapi::router())
+        .merge(changes::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
         .layer(axum::middleware::from_fn(method_not_allowed_as_json))

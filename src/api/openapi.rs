@@ -228,6 +228,16 @@ fn schemas() -> Value {
             "attempts": {"type": "integer"}, "state": {"type": "string", "enum": ["pending", "delivered", "failed"]},
             "status_code": nullable("integer"), "error": {"type": "string"}, "latency_ms": nullable("integer"),
             "last_attempt_at": nullable("string"), "next_attempt_at": nullable("string"), "delivered_at": nullable("string")}},
+        "ChangeEvent": {"type": "object", "required": ["id", "type", "at", "actor", "ticket", "data"], "properties": {
+            "id": {"type": "integer", "description": "unique and stable; increases in commit order"},
+            "type": {"type": "string", "enum": ["ticket.created", "ticket.updated", "ticket.deleted", "followup.created", "followup.updated", "followup.deleted", "attachment.created", "attachment.deleted"]},
+            "at": {"type": "string", "format": "date-time", "description": "commit time, UTC"}, "actor": nullable("integer"), "ticket": {"type": "integer"},
+            "changes": {"type": "object", "additionalProperties": {"type": "array", "items": nullable("string"), "minItems": 2, "maxItems": 2},
+                "description": "ticket.updated only: field -> [old, new], as the audit trail records them"},
+            "data": {"type": "object", "description": "the Ticket, FollowUp or Attachment as the API shows it after the change; for a deletion {id, title}"}}},
+        "ChangePage": {"type": "object", "required": ["results", "next", "has_more"], "properties": {
+            "results": {"type": "array", "items": r("ChangeEvent")}, "next": {"type": "string", "description": "pass as `after` to continue"},
+            "has_more": {"type": "boolean"}}},
         "PublicTicket": {"type": "object", "properties": {
             "ticket": {"type": "string", "description": "<id> [<queue-slug>-<id>]"}, "id": {"type": "integer"}, "title": {"type": "string"},
             "queue": {"type": "object", "properties": {"id": {"type": "integer"}, "title": {"type": "string"}}},
@@ -346,6 +356,19 @@ pub fn document() -> Value {
         "post": op("webhooks", "Send the delivery's event again, as a new delivery due now.",
             ("201", "The new delivery.", Some(r("WebhookDelivery"))), &["404"]),
     }));
+    let mut changes = json!({
+        "get": op("changes", "The change feed (staff only): every committed change to tickets, followups and attachments, oldest first, after the cursor `after`.",
+            ("200", "Events, with the cursor to continue from.", Some(r("ChangePage"))), &["400"]),
+    });
+    changes["get"]["responses"]["410"] = resp(
+        "The cursor is older than the retained events (HELPDESK_CHANGES_RETENTION_DAYS): resync from the list endpoints.",
+        Some(r("Detail")),
+    );
+    changes["get"]["parameters"] = json!([
+        {"name": "after", "in": "query", "description": "an opaque cursor: the `next` of an earlier answer; left out, the feed starts at the oldest retained event", "schema": {"type": "string"}},
+        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
+    ]);
+    p.insert(documented_path(paths::CHANGES), changes);
     p.insert(documented_path(paths::OPENAPI), json!({
         "get": {"tags": ["openapi"], "summary": "This document.", "responses": {"200": resp("OpenAPI 3 document.", None)}},
     }));
@@ -384,6 +407,7 @@ mod tests {
         include_str!("user_tickets.rs"),
         include_str!("webhooks.rs"),
         include_str!("openapi.rs"),
+        include_str!("changes.rs"),
         include_str!("mod.rs"),
     ];
 

@@ -167,6 +167,7 @@ fn table() -> Vec<Row> {
         // Staff may create plain users; only superusers create staff (service tests cover it).
         row("POST", "/api/users/", None, Json(json!({"username": "u{n}", "password": USER_PASSWORD})), STAFF_CREATE),
         row("GET", "/api/user_tickets/", None, NoBody, ANY_USER),
+        row("GET", "/api/changes/", None, NoBody, STAFF),
         // The API's contract is public: it describes endpoints, it holds no data.
         row("GET", "/api/openapi.json", None, NoBody, [200; 6]),
         // --- Pages ---------------------------------------------------------------------------

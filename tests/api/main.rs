@@ -5,6 +5,7 @@ mod attachments;
 mod authz_matrix;
 mod backup;
 mod caching;
+mod changes;
 mod concurrency;
 mod crash;
 mod csrf;

@@ -100,9 +100,10 @@ fn io_error(e: std::io::Error) -> AppError {
     AppError::Internal
 }
 
-/// The attachments of the given followups, each list ordered by filename.
+/// The attachments of the given followups, each list ordered by filename. On a connection,
+/// so that a write transaction can read what it has written (the change feed's snapshots).
 pub(crate) async fn for_followups(
-    pool: &Db,
+    conn: &mut SqliteConnection,
     followup_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<Attachment>>, AppError> {
     let mut out: HashMap<i64, Vec<Attachment>> = HashMap::new();
@@ -115,7 +116,7 @@ pub(crate) async fn for_followups(
          where followup in (select value from json_each(?)) order by followup, filename, id"
     ))
     .bind(ids)
-    .fetch_all(pool)
+    .fetch_all(conn)
     .await?;
     for r in rows {
         out.entry(r.followup).or_default().push(r.into());
@@ -290,14 +291,22 @@ pub async fn list(
     })
 }
 
-async fn find(pool: &Db, id: i64) -> Result<AttachmentRow, AppError> {
+async fn find<'e, E: sqlx::SqliteExecutor<'e>>(
+    executor: E,
+    id: i64,
+) -> Result<AttachmentRow, AppError> {
     sqlx::query_as::<_, AttachmentRow>(&format!(
         "select {COLUMNS} from followup_attachments where id = ?"
     ))
     .bind(id)
-    .fetch_optional(pool)
+    .fetch_optional(executor)
     .await?
     .ok_or(AppError::NotFound)
+}
+
+/// One attachment as the API shows it, read on `conn` (inside a write: the change feed).
+pub(crate) async fn find_on(conn: &mut SqliteConnection, id: i64) -> Result<Attachment, AppError> {
+    find(conn, id).await.map(Into::into)
 }
 
 /// One attachment.
@@ -433,6 +442,8 @@ pub async fn create(
                 .fetch_one(&mut *tx)
                 .await?;
         super::tickets::bump_version(&mut tx, owner.ticket).await?;
+        let change = super::events::Change::AttachmentCreated(id);
+        super::events::record(&mut tx, Some(actor.id), change).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -469,6 +480,8 @@ pub async fn delete(
     .bind(id)
     .execute(&mut *tx)
     .await?;
+    let change = super::events::Change::AttachmentDeleted(id);
+    super::events::record(&mut tx, Some(actor.id), change).await?;
     let done = sqlx::query("delete from followup_attachments where id = ?")
         .bind(id)
         .execute(&mut *tx)

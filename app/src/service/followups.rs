@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use sqlx::SqliteConnection;
+
 use crate::service::db::Db;
 
 use crate::domain::attachment::UploadedFile;
@@ -41,9 +43,12 @@ pub(crate) fn parse_db_time(s: &str) -> Timestamp {
     })
 }
 
-async fn build(pool: &Db, rows: Vec<FollowUpRow>) -> Result<Vec<FollowUp>, AppError> {
+async fn build(
+    conn: &mut SqliteConnection,
+    rows: Vec<FollowUpRow>,
+) -> Result<Vec<FollowUp>, AppError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut files = attachments::for_followups(pool, &ids).await?;
+    let mut files = attachments::for_followups(conn, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|r| FollowUp {
@@ -62,9 +67,10 @@ async fn build(pool: &Db, rows: Vec<FollowUpRow>) -> Result<Vec<FollowUp>, AppEr
         .collect())
 }
 
-/// The followups of the given tickets, each list ordered by date: two queries in all.
+/// The followups of the given tickets, each list ordered by date: two queries in all. On a
+/// connection, so that a write transaction can read what it has written.
 pub(crate) async fn for_tickets(
-    pool: &Db,
+    conn: &mut SqliteConnection,
     ticket_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<FollowUp>>, AppError> {
     let mut out: HashMap<i64, Vec<FollowUp>> = HashMap::new();
@@ -76,9 +82,9 @@ pub(crate) async fn for_tickets(
          order by ticket, date, id"
     ))
     .bind(serde_json::to_string(ticket_ids).unwrap_or_else(|_| "[]".into()))
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
-    for f in build(pool, rows).await? {
+    for f in build(conn, rows).await? {
         out.entry(f.ticket).or_default().push(f);
     }
     Ok(out)
@@ -106,18 +112,23 @@ pub async fn list(
     Ok(Page {
         count,
         request,
-        items: build(pool, rows).await?,
+        items: build(&mut *pool.acquire().await?, rows).await?,
     })
 }
 
 async fn find(pool: &Db, id: i64) -> Result<FollowUp, AppError> {
+    find_on(&mut *pool.acquire().await?, id).await
+}
+
+/// One followup as the API shows it, read on `conn` (inside a write: the change feed).
+pub(crate) async fn find_on(conn: &mut SqliteConnection, id: i64) -> Result<FollowUp, AppError> {
     let row =
         sqlx::query_as::<_, FollowUpRow>(&format!("select {COLUMNS} from followups where id = ?"))
             .bind(id)
-            .fetch_optional(pool)
+            .fetch_optional(&mut *conn)
             .await?
             .ok_or(AppError::NotFound)?;
-    build(pool, vec![row])
+    build(conn, vec![row])
         .await?
         .pop()
         .ok_or(AppError::NotFound)
@@ -204,6 +215,7 @@ pub async fn create(
         .await?;
         // Every followup is activity on its ticket (issue 11.5).
         super::tickets::touch(&mut tx, tid, &now).await?;
+        let mut changed = Vec::new();
         if let Some(status) = new_status
             && status != current
         {
@@ -212,18 +224,26 @@ pub async fn create(
                 .bind(tid)
                 .execute(&mut *tx)
                 .await?;
+            let change = (
+                "status".to_owned(),
+                Some(i64::from(current).to_string()),
+                Some(i64::from(status).to_string()),
+            );
             sqlx::query(
                 "insert into ticket_changes (followup, field, old_value, new_value) \
-                 values (?, 'status', ?, ?)",
+                 values (?, ?, ?, ?)",
             )
             .bind(id)
-            .bind(i64::from(current).to_string())
-            .bind(i64::from(status).to_string())
+            .bind(&change.0)
+            .bind(&change.1)
+            .bind(&change.2)
             .execute(&mut *tx)
             .await?;
+            changed.push(change);
         }
         let folder = attachments::ticket_folder(&info.slug, tid, &info.secret_key);
         attachments::store(&mut tx, media_root, &folder, id, &files, &mut written).await?;
+        super::events::record_followup(&mut tx, Some(actor.id), tid, id, &changed).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -250,12 +270,16 @@ pub async fn update(
 ) -> Result<FollowUp, AppError> {
     require_staff(actor)?;
     debug_assert!(input.mode != WriteMode::Create);
-    let old = find(pool, id).await?;
+    find(pool, id).await?;
     let patch = FollowUpPatch::parse(&input.body)?;
+    // One transaction: the change, the ticket's version and the change's event (issue 14.3),
+    // with the old values read inside it so that a concurrent edit is not written back.
+    let mut tx = super::db::begin_write(pool).await?;
+    let old = find_on(&mut tx, id).await?;
     let old_seconds: Option<i64> =
         sqlx::query_scalar("select time_spent from followups where id = ?")
             .bind(id)
-            .fetch_one(pool)
+            .fetch_one(&mut *tx)
             .await?;
     sqlx::query(
         "update followups set title = ?, comment = ?, public = ?, time_spent = ? where id = ?",
@@ -265,12 +289,13 @@ pub async fn update(
     .bind(patch.public.unwrap_or(old.public))
     .bind(patch.time_spent.unwrap_or(old_seconds))
     .bind(id)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
     // The ticket's content changed: a form drawn before is stale (issue 11.1).
-    let mut conn = pool.acquire().await?;
-    super::tickets::bump_version(&mut conn, old.ticket).await?;
-    pool.committed();
+    super::tickets::bump_version(&mut tx, old.ticket).await?;
+    let change = super::events::Change::FollowupUpdated(id);
+    super::events::record(&mut tx, Some(actor.id), change).await?;
+    let _turn = tx.commit_keeping_turn().await?;
     find(pool, id).await
 }
 
@@ -295,6 +320,9 @@ pub async fn delete(
     .bind(id)
     .execute(&mut *tx)
     .await?;
+    // Its attachments go with it: one event for the lot.
+    let change = super::events::Change::FollowupDeleted(id);
+    super::events::record(&mut tx, Some(actor.id), change).await?;
     let done = sqlx::query("delete from followups where id = ?")
         .bind(id)
         .execute(&mut *tx)

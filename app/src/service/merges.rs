@@ -60,16 +60,16 @@ pub(crate) async fn link(
         .bind(id)
         .fetch_one(&mut *conn)
         .await?;
-    sqlx::query(
+    let followup: i64 = sqlx::query_scalar(
         "insert into followups (ticket, date, title, comment, public, user) \
-         values (?, ?, ?, ?, 0, ?)",
+         values (?, ?, ?, ?, 0, ?) returning id",
     )
     .bind(target)
     .bind(now)
     .bind(format!("Ticket #{id} merged into this ticket"))
     .bind(format!("#{id} {title} was merged into this ticket."))
     .bind(actor.id)
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
     if let Some(email) = submitter.map(str::trim).filter(|e| !e.is_empty()) {
         // Not when it is the target's own submitter: they hear of it anyway.
@@ -83,7 +83,9 @@ pub(crate) async fn link(
         .execute(&mut *conn)
         .await?;
     }
-    super::tickets::touch(conn, target, now).await
+    super::tickets::touch(conn, target, now).await?;
+    let change = super::events::Change::FollowupCreated(followup);
+    super::events::record(conn, Some(actor.id), change).await
 }
 
 /// The addresses copied on ticket `id`, in the order they were added.

@@ -9,6 +9,7 @@ pub mod cache;
 pub mod credentials;
 pub mod custom_fields;
 pub mod db;
+pub mod events;
 pub mod followups;
 pub mod merges;
 pub mod password;

@@ -11,6 +11,7 @@ use crate::domain::attachment::UploadedFile;
 use crate::domain::ticket::{NewTicket, Ticket, TicketInput, TicketRefs, TicketStatus};
 use crate::domain::user::CurrentUser;
 use crate::error::{AppError, ErrorBag};
+use crate::service::events::{self, Change};
 use crate::service::{attachments, custom_fields, require_staff, users};
 
 fn new_secret_key() -> String {
@@ -101,6 +102,10 @@ pub async fn create(
         .await?;
         let folder = attachments::ticket_folder(&slug, id, &secret);
         attachments::store(&mut tx, media_root, &folder, followup, &files, &mut written).await?;
+        let by = Some(actor.id);
+        events::record(&mut tx, by, Change::TicketCreated(id)).await?;
+        events::record(&mut tx, by, Change::FollowupCreated(followup)).await?;
+        events::record_attachments_of(&mut tx, by, followup).await?;
         tx.commit().await?;
         Ok(id)
     }

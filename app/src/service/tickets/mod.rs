@@ -70,8 +70,19 @@ async fn build_with(
     rows: Vec<TicketRow>,
     with_followups: bool,
 ) -> Result<Vec<Ticket>, AppError> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let defs = custom_fields::all_cached(pool).await?;
+    let mut conn = pool.acquire().await?;
+    build_on(&mut conn, &defs, rows, with_followups).await
+}
+
+/// `build_with` on one connection, with the custom field definitions given.
+async fn build_on(
+    conn: &mut sqlx::SqliteConnection,
+    defs: &[crate::domain::custom_field::CustomField],
+    rows: Vec<TicketRow>,
+    with_followups: bool,
+) -> Result<Vec<Ticket>, AppError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut values: HashMap<(i64, i64), Option<String>> = HashMap::new();
     if !ids.is_empty() && !defs.is_empty() {
         let found: Vec<(i64, i64, Option<String>)> = sqlx::query_as(
@@ -79,14 +90,14 @@ async fn build_with(
              where ticket in (select value from json_each(?))",
         )
         .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await?;
         for (t, f, v) in found {
             values.insert((t, f), v);
         }
     }
     let mut fups = if with_followups {
-        followups::for_tickets(pool, &ids).await?
+        followups::for_tickets(conn, &ids).await?
     } else {
         HashMap::new()
     };
@@ -133,6 +144,26 @@ async fn find_row(pool: &Db, id: i64) -> Result<TicketRow, AppError> {
 async fn find(pool: &Db, id: i64) -> Result<Ticket, AppError> {
     let row = find_row(pool, id).await?;
     build(pool, vec![row])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)
+}
+
+/// One ticket as the API shows it, read on `conn`: inside a write transaction, what that
+/// write has made of it (the change feed's snapshot). The custom field definitions are read
+/// on `conn` too, uncached.
+pub(crate) async fn find_on(
+    conn: &mut sqlx::SqliteConnection,
+    id: i64,
+) -> Result<Ticket, AppError> {
+    let row =
+        sqlx::query_as::<_, TicketRow>(&format!("select {COLUMNS} from tickets where id = ?"))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    let defs = custom_fields::all(&mut *conn).await?;
+    build_on(conn, &defs, vec![row], true)
         .await?
         .pop()
         .ok_or(AppError::NotFound)
@@ -274,6 +305,13 @@ pub async fn delete(
         media_root,
         "followup in (select id from followups where ticket = ?)",
         id,
+    )
+    .await?;
+    // Its followups and attachments go with it: one event for the lot.
+    super::events::record(
+        &mut tx,
+        Some(actor.id),
+        super::events::Change::TicketDeleted(id),
     )
     .await?;
     let done = sqlx::query("delete from tickets where id = ?")

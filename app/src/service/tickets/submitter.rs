@@ -90,7 +90,7 @@ pub async fn get_for_submitter(
         .fetch_optional(pool)
         .await?
         .unwrap_or_default();
-    let public: Vec<_> = followups::for_tickets(pool, &[id])
+    let public: Vec<_> = followups::for_tickets(&mut *pool.acquire().await?, &[id])
         .await?
         .remove(&id)
         .unwrap_or_default()
@@ -177,23 +177,33 @@ pub async fn comment_as_submitter(
     .bind(reopened)
     .fetch_one(&mut *tx)
     .await?;
+    let mut changed = Vec::new();
     if let Some(new) = reopened {
         sqlx::query("update tickets set status = ? where id = ?")
             .bind(new)
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        let change = (
+            "status".to_owned(),
+            Some(i64::from(status).to_string()),
+            Some(i64::from(new).to_string()),
+        );
         sqlx::query(
             "insert into ticket_changes (followup, field, old_value, new_value) \
-             values (?, 'status', ?, ?)",
+             values (?, ?, ?, ?)",
         )
         .bind(followup)
-        .bind(i64::from(status).to_string())
-        .bind(i64::from(new).to_string())
+        .bind(&change.0)
+        .bind(&change.1)
+        .bind(&change.2)
         .execute(&mut *tx)
         .await?;
+        changed.push(change);
     }
     touch(&mut tx, id, &now).await?;
+    crate::service::events::record_followup(&mut tx, Some(actor.id), id, followup, &changed)
+        .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -10,6 +10,7 @@ use crate::domain::Timestamp;
 use crate::domain::ticket::{Ticket, TicketInput, TicketPatch, TicketRefs, TicketStatus};
 use crate::domain::user::CurrentUser;
 use crate::error::{AppError, ErrorBag};
+use crate::service::events::{self, Change};
 use crate::service::followups::parse_db_time;
 use crate::service::{custom_fields, require_staff, users};
 
@@ -256,7 +257,7 @@ pub(super) async fn apply(
     .bind(status_changed.then_some(new.status))
     .fetch_one(&mut *tx)
     .await?;
-    for (field, a, b) in changes {
+    for (field, a, b) in &changes {
         sqlx::query(
             "insert into ticket_changes (followup, field, old_value, new_value) values (?, ?, ?, ?)",
         )
@@ -267,6 +268,9 @@ pub(super) async fn apply(
         .execute(&mut *tx)
         .await?;
     }
+    let by = Some(actor.id);
+    events::record(&mut tx, by, Change::TicketUpdated(id, &changes)).await?;
+    events::record(&mut tx, by, Change::FollowupCreated(followup)).await?;
     if let Some(target) = merging {
         let submitter = new.submitter_email.as_deref();
         crate::service::merges::link(&mut tx, actor, id, submitter, target, &now).await?;

@@ -357,7 +357,6 @@ pub async fn redeliver(
 ///
 /// # Errors
 /// The database error (the caller rolls back).
-#[allow(dead_code)] // until the event log (branch `feed`) is merged and calls it
 pub(crate) async fn enqueue(
     conn: &mut SqliteConnection,
     event: i64,

@@ -149,7 +149,7 @@ async fn attempt(db: &Db, client: &reqwest::Client, d: &Due) -> Outcome {
     if let Err(reason) = super::check_url(&d.url, db.allow_private_webhooks()).await {
         return Outcome::Failed(None, reason);
     }
-    let body = match body_of(db, d.event).await {
+    let body = match crate::service::events::body_of(db, d.event).await {
         Ok(Some(body)) => body,
         Ok(None) => return Outcome::Failed(None, "the event is no longer retained".into()),
         Err(e) => return Outcome::Failed(None, format!("the event could not be read: {e}")),
@@ -177,42 +177,6 @@ async fn attempt(db: &Db, client: &reqwest::Client, d: &Due) -> Outcome {
         // query, which reqwest's own message would repeat.
         Err(e) => Outcome::Failed(None, error_chain(&e.without_url())),
     }
-}
-
-/// The event as the change feed shows it, the body of its deliveries.
-async fn body_of(db: &Db, event: i64) -> Result<Option<String>, AppError> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        id: i64,
-        r#type: String,
-        at: String,
-        actor: Option<i64>,
-        ticket: i64,
-        data: String,
-        changes: Option<String>,
-    }
-    let Some(r) = sqlx::query_as::<_, Row>(
-        "select id, type, at, actor, ticket, data, changes from events where id = ?",
-    )
-    .bind(event)
-    .fetch_optional(db)
-    .await?
-    else {
-        return Ok(None);
-    };
-    let parse = |raw: &str| serde_json::from_str::<serde_json::Value>(raw).ok();
-    let mut v = serde_json::json!({
-        "id": r.id,
-        "type": r.r#type,
-        "at": Timestamp::from_db(&r.at).map(|t| t.to_api()).unwrap_or(r.at),
-        "actor": r.actor,
-        "ticket": r.ticket,
-        "data": parse(&r.data),
-    });
-    if let Some(changes) = r.changes.as_deref().and_then(parse) {
-        v["changes"] = changes;
-    }
-    Ok(Some(v.to_string()))
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
