@@ -198,7 +198,7 @@ async fn every_event_arrives_signed_through_errors_downtime_and_a_sigkill() {
     let id = endpoint["id"].as_i64().unwrap();
     let (status, page) = send(app.admin(
         Method::GET,
-        &format!("/api/webhooks/{id}/deliveries/?page_size=1000"),
+        &format!("/api/webhooks/{id}/deliveries/?page_size=100"),
     ))
     .await;
     assert_eq!(status, 200, "{page}");
