@@ -65,6 +65,8 @@ enum Target {
     FreshQueue,
     FreshCustomField,
     FreshUser,
+    Webhook,
+    FreshWebhook,
 }
 
 #[derive(Clone, Debug)]
@@ -168,6 +170,16 @@ fn table() -> Vec<Row> {
         row("POST", "/api/users/", None, Json(json!({"username": "u{n}", "password": USER_PASSWORD})), STAFF_CREATE),
         row("GET", "/api/user_tickets/", None, NoBody, ANY_USER),
         row("GET", "/api/changes/", None, NoBody, STAFF),
+        // Webhooks: superusers only. 192.0.2.1 (TEST-NET-1) is a public address that needs no DNS.
+        row("GET", "/api/webhooks/", None, NoBody, SUPER),
+        row("POST", "/api/webhooks/", None, Json(json!({"url": "http://192.0.2.1/h{n}", "events": ["*"]})), SUPER_CREATE),
+        row("GET", "/api/webhooks/{id}/", Webhook, NoBody, SUPER),
+        row("PUT", "/api/webhooks/{id}/", Webhook, Json(json!({"url": "http://192.0.2.1/hook", "events": ["ticket.created"]})), SUPER),
+        row("PATCH", "/api/webhooks/{id}/", Webhook, Json(json!({"description": "d"})), SUPER),
+        row("DELETE", "/api/webhooks/{id}/", FreshWebhook, NoBody, SUPER_DELETE),
+        row("POST", "/api/webhooks/{id}/rotate-secret/", Webhook, NoBody, SUPER),
+        row("GET", "/api/webhooks/{id}/deliveries/", Webhook, NoBody, SUPER),
+        row("POST", "/api/webhooks/{id}/deliveries/{delivery}/redeliver/", Webhook, NoBody, SUPER_CREATE),
         // The API's contract is public: it describes endpoints, it holds no data.
         row("GET", "/api/openapi.json", None, NoBody, [200; 6]),
         // --- Pages ---------------------------------------------------------------------------
@@ -240,6 +252,9 @@ struct World {
     attachment: i64,
     custom_field: i64,
     user: i64,
+    webhook: i64,
+    /// A delivery of `webhook` (of the shared ticket's creation).
+    delivery: i64,
     cookies: BTreeMap<Caller, String>,
     bare: reqwest::Client,
     n: std::sync::atomic::AtomicU64,
@@ -291,6 +306,13 @@ async fn followup_with_file(app: &TestApp, ticket: i64) -> (i64, i64) {
 }
 
 async fn world(app: &TestApp) -> World {
+    // Before the shared ticket, so that its creation has a delivery.
+    let webhook = created_id(
+        app,
+        "/api/webhooks/",
+        json!({"url": "http://192.0.2.1/hook", "events": ["ticket.created"]}),
+    )
+    .await;
     let queue = make_queue(app, "desk").await;
     let ticket = make_ticket(
         app,
@@ -300,6 +322,15 @@ async fn world(app: &TestApp) -> World {
         .as_i64()
         .unwrap();
     let (followup, attachment) = followup_with_file(app, ticket).await;
+    let (s, page) = admin_json(
+        app,
+        Method::GET,
+        &format!("/api/webhooks/{webhook}/deliveries/"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{page}");
+    let delivery = page["results"][0]["id"].as_i64().expect("a delivery");
     let custom_field = created_id(
         app,
         "/api/custom_fields/",
@@ -339,6 +370,8 @@ async fn world(app: &TestApp) -> World {
         attachment,
         custom_field,
         user,
+        webhook,
+        delivery,
         cookies,
         bare,
         n: Default::default(),
@@ -385,6 +418,15 @@ async fn target_id(app: &TestApp, w: &World, target: Target) -> Option<i64> {
             .await
         }
         Target::FreshUser => make_user(app, &format!("target{n}"), false).await,
+        Target::Webhook => w.webhook,
+        Target::FreshWebhook => {
+            created_id(
+                app,
+                "/api/webhooks/",
+                json!({"url": "http://192.0.2.1/doomed", "events": ["*"]}),
+            )
+            .await
+        }
     })
 }
 
@@ -395,6 +437,7 @@ fn fill(text: &str, w: &World, id: Option<i64>, caller: Caller, n: u64) -> Strin
         .replace("{queue}", &w.queue.to_string())
         .replace("{ticket}", &w.ticket.to_string())
         .replace("{followup}", &w.followup.to_string())
+        .replace("{delivery}", &w.delivery.to_string())
         .replace("{n}", &n.to_string())
         .replace("{username}", user)
         .replace("{password}", password)
