@@ -62,10 +62,16 @@ fn host_and_port(url: &str) -> Result<(String, u16), String> {
 async fn resolve_checked(host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
     let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
         Ok(ip) => vec![SocketAddr::new(ip, port)],
-        Err(_) => tokio::net::lookup_host((host, port))
-            .await
-            .map_err(|_| format!("The host \"{host}\" could not be resolved."))?
-            .collect(),
+        // A resolver that does not answer must not hold a save or the worker for long.
+        Err(_) => tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            tokio::net::lookup_host((host, port)),
+        )
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .ok_or_else(|| format!("The host \"{host}\" could not be resolved."))?
+        .collect(),
     };
     if addrs.is_empty() {
         return Err(format!("The host \"{host}\" could not be resolved."));
