@@ -11,6 +11,8 @@
 pub mod components;
 pub mod domain;
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod multipart;
 pub mod pages;
 pub mod server_fns;
 #[cfg(feature = "ssr")]
