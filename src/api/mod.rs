@@ -15,7 +15,7 @@ pub mod user_tickets;
 pub mod users;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Request};
+use axum::extract::{FromRequestParts, Path, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::middleware::Next;
@@ -62,7 +62,7 @@ pub mod paths {
     ];
 }
 
-pub fn router(state: AppState) -> Router<AppState> {
+pub fn router() -> Router<AppState> {
     Router::new()
         .merge(queues::router())
         .merge(tickets::router())
@@ -73,7 +73,6 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(user_tickets::router())
         .merge(openapi::router())
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
         .layer(axum::middleware::from_fn(method_not_allowed_as_json))
 }
 

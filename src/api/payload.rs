@@ -1,7 +1,7 @@
 //! Reading a request body the way Django REST framework's parsers do: a JSON object, or a
 //! `multipart/form-data` form (text parts as strings, file parts kept aside), or nothing.
-//! The size limit (`Settings.max_body_bytes`) is enforced by `DefaultBodyLimit` in
-//! `api::router`, so an oversized body is refused with 413 before it is all in memory.
+//! The size limit (`Settings.max_body_bytes`) is enforced by `security::request_limits`, so an
+//! oversized body is refused with 413 before it is all in memory.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
