@@ -67,9 +67,10 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     resp
 }
 
-/// Refuses, before any handler runs: a query string over `MAX_QUERY_BYTES` (414) and a body
-/// whose declared length is over the limit (413). Bodies without a declared length are cut
-/// off at the limit by `RequestBodyLimitLayer`.
+/// The one place the request limits are enforced, before any handler runs: a query string over
+/// `MAX_QUERY_BYTES` (414), a body whose declared length is over the limit (413), and any other
+/// body cut off at the limit as it is read (`Limited`; the reader then answers 413). Extractors
+/// add no limit of their own: `build_app` turns axum's `DefaultBodyLimit` off.
 pub async fn request_limits(
     State(max_body_bytes): State<usize>,
     req: Request,
@@ -96,6 +97,8 @@ pub async fn request_limits(
     if declared.is_some_and(|n| n > max_body_bytes as u64) {
         return AppError::PayloadTooLarge.into_response();
     }
+    let req =
+        req.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, max_body_bytes)));
     next.run(req).await
 }
 

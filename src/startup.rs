@@ -74,7 +74,7 @@ pub fn build_app(
     let max_body_bytes = state.settings.max_body_bytes;
     let mut router = Router::new();
     if state.settings.api_enabled {
-        router = router.nest("/api", crate::api::router(state.clone()));
+        router = router.nest("/api", crate::api::router());
     }
     let router = router
         .leptos_routes_with_context(
@@ -126,9 +126,7 @@ pub fn build_app(
             state.leptos_options.hash_files,
             cache_assets,
         ))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            max_body_bytes,
-        ))
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn_with_state(
             max_body_bytes,
             crate::security::request_limits,

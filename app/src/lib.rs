@@ -11,6 +11,8 @@
 pub mod components;
 pub mod domain;
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod multipart;
 pub mod pages;
 pub mod server_fns;
 #[cfg(feature = "ssr")]
@@ -22,6 +24,9 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use components::layout::PageTitle;
+use domain::custom_field::CustomField;
+use domain::queue::Queue;
+use pages::admin_config::{edit_page, list_page};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -66,10 +71,10 @@ pub fn App() -> impl IntoView {
                         path=path!("/settings/password")
                         view=|| view! { <PageTitle text="Settings" /> <pages::settings_password::SettingsPassword /> }
                     />
-                    <Route path=path!("/admin/queues") view=|| view! { <PageTitle text="Queues" /> <pages::admin_config::AdminQueues /> } ssr=SsrMode::Async />
-                    <Route path=path!("/admin/queues/:id") view=|| view! { <PageTitle text="Queue" /> <pages::admin_config::AdminQueueEdit /> } ssr=SsrMode::Async />
-                    <Route path=path!("/admin/custom-fields") view=|| view! { <PageTitle text="Custom fields" /> <pages::admin_config::AdminCustomFields /> } ssr=SsrMode::Async />
-                    <Route path=path!("/admin/custom-fields/:id") view=|| view! { <PageTitle text="Custom field" /> <pages::admin_config::AdminCustomFieldEdit /> } ssr=SsrMode::Async />
+                    <Route path=path!("/admin/queues") view=|| view! { <PageTitle text="Queues" /> {list_page::<Queue>()} } ssr=SsrMode::Async />
+                    <Route path=path!("/admin/queues/:id") view=|| view! { <PageTitle text="Queue" /> {edit_page::<Queue>()} } ssr=SsrMode::Async />
+                    <Route path=path!("/admin/custom-fields") view=|| view! { <PageTitle text="Custom fields" /> {list_page::<CustomField>()} } ssr=SsrMode::Async />
+                    <Route path=path!("/admin/custom-fields/:id") view=|| view! { <PageTitle text="Custom field" /> {edit_page::<CustomField>()} } ssr=SsrMode::Async />
                     <Route path=path!("/admin/users") view=|| view! { <PageTitle text="Users" /> <pages::admin_users::AdminUsers /> } ssr=SsrMode::Async />
                     <Route path=path!("/admin/users/:id") view=|| view! { <PageTitle text="User" /> <pages::admin_users::AdminUserEdit /> } ssr=SsrMode::Async />
                 </Routes>

@@ -17,7 +17,7 @@ pub mod users;
 pub mod webhooks;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Request};
+use axum::extract::{FromRequestParts, Path, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::middleware::Next;
@@ -76,7 +76,7 @@ pub mod paths {
     ];
 }
 
-pub fn router(state: AppState) -> Router<AppState> {
+pub fn router() -> Router<AppState> {
     Router::new()
         .merge(queues::router())
         .merge(tickets::router())
@@ -89,7 +89,6 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(openapi::router())
         .merge(changes::router())
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
         .layer(axum::middleware::from_fn(method_not_allowed_as_json))
 }
 

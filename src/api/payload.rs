@@ -1,10 +1,10 @@
 //! Reading a request body the way Django REST framework's parsers do: a JSON object, or a
 //! `multipart/form-data` form (text parts as strings, file parts kept aside), or nothing.
-//! The size limit (`Settings.max_body_bytes`) is enforced by `DefaultBodyLimit` in
-//! `api::router`, so an oversized body is refused with 413 before it is all in memory.
+//! The size limit (`Settings.max_body_bytes`) is enforced by `security::request_limits`, so an
+//! oversized body is refused with 413 before it is all in memory.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Multipart, Request};
+use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use serde_json::Value;
@@ -80,7 +80,7 @@ impl FromRequest<AppState> for Payload {
                 if empty_declared {
                     return Ok(Payload::default());
                 }
-                read_multipart(req, state).await
+                read_multipart(req, &content_type).await
             }
             "" | "application/json" => {
                 let bytes = Bytes::from_request(req, state).await.map_err(|r| {
@@ -126,40 +126,31 @@ impl FromRequest<AppState> for Payload {
     }
 }
 
-async fn read_multipart(req: Request, state: &AppState) -> Result<Payload, AppError> {
+/// Reads a multipart body with the reader the web forms use (`app::multipart`), worded as DRF's
+/// MultiPartParser words its errors.
+async fn read_multipart(req: Request, content_type: &str) -> Result<Payload, AppError> {
+    use app::multipart::MultipartError;
     let parse_error =
         |detail: String| AppError::BadRequest(format!("Multipart form parse error - {detail}"));
-    let mut multipart = Multipart::from_request(req, state)
+    let form = app::multipart::read_body(req.into_body(), content_type)
         .await
-        .map_err(|r| too_large_or(r.status(), || parse_error(r.body_text())))?;
-    let mut payload = Payload::default();
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => return Err(too_large_or(e.status(), || parse_error(e.body_text()))),
-        };
-        let name = field.name().unwrap_or("").to_owned();
-        let filename = field.file_name().map(str::to_owned);
-        let content_type = field.content_type().unwrap_or("").to_owned();
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|e| too_large_or(e.status(), || parse_error(e.body_text())))?;
-        match filename {
-            Some(filename) => payload.files.push(UploadedFile {
-                field: name,
-                filename,
-                content_type,
-                bytes: bytes.to_vec(),
-            }),
-            None => {
-                let text = String::from_utf8(bytes.to_vec())
-                    .map_err(|_| parse_error(format!("the field \"{name}\" is not valid UTF-8")))?;
-                // As Django's QueryDict.get: the last of repeated text parts wins.
-                payload.body.insert(name, Value::String(text));
+        .map_err(|e| match e {
+            e if e.is_too_large() => AppError::PayloadTooLarge,
+            MultipartError::NoBoundary => {
+                parse_error("Invalid `boundary` for `multipart/form-data` request".to_owned())
             }
-        }
+            MultipartError::Read(e) => parse_error(e.to_string()),
+            MultipartError::NotUtf8(name) => {
+                parse_error(format!("the field \"{name}\" is not valid UTF-8"))
+            }
+        })?;
+    let mut payload = Payload {
+        files: form.files,
+        ..Payload::default()
+    };
+    // As Django's QueryDict.get: the last of repeated text parts wins.
+    for (name, text) in form.fields {
+        payload.body.insert(name, Value::String(text));
     }
     Ok(payload)
 }

@@ -134,3 +134,49 @@ async fn attachments_are_stored_listed_downloaded_by_staff_only_and_deleted() {
     assert_eq!(count(&app, "followup_attachments").await, 0);
     assert!(!app.media_root().join(&files[1]).exists());
 }
+
+/// A browser sends a file input left empty as a part with an empty file name and no bytes.
+/// Both front doors read multipart bodies with one reader (`app::multipart`), so such a part
+/// is no file at either: not an error, and not an empty attachment.
+#[tokio::test]
+async fn an_empty_file_name_is_no_file_for_the_api_and_for_the_reply_form() {
+    let app = spawn_app().await;
+    let t = a_ticket(&app).await;
+    let form = |comment: &str| {
+        Form::new()
+            .text("ticket", t.to_string())
+            .text("comment", comment.to_owned())
+            .part(
+                "attachments",
+                Part::bytes(Vec::new())
+                    .file_name("")
+                    .mime_str("application/octet-stream")
+                    .unwrap(),
+            )
+    };
+    let followups = count(&app, "followups").await;
+    let (s, f) = send(
+        app.admin(Method::POST, "/api/followups/")
+            .multipart(form("by API")),
+    )
+    .await;
+    assert_eq!(s, 201, "{f}");
+    assert_eq!(f["followupattachment_set"], json!([]), "{f}");
+    sign_in(&app, ADMIN, ADMIN_PASSWORD).await;
+    let resp = app
+        .client
+        .post(app.url("/sfn/reply_ticket"))
+        .header("origin", app.base.clone())
+        .multipart(form("by web form"))
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    assert!(
+        status.as_u16() < 400,
+        "{status}: {}",
+        resp.text().await.unwrap()
+    );
+    assert_eq!(count(&app, "followups").await, followups + 2);
+    assert_eq!(count(&app, "followup_attachments").await, 0);
+}

@@ -263,3 +263,81 @@ async fn missing_or_malformed_server_function_arguments_are_400_not_500() {
         );
     }
 }
+
+/// Posts `body` as the admin with `Transfer-Encoding: chunked`: no declared length, so only
+/// the cut-off while the body streams can stop it. Returns the status and the response body.
+fn post_chunked(base: &str, path: &str, content_type: &str, body: &[u8]) -> (u16, String) {
+    use base64::Engine;
+    use std::io::{Read, Write};
+    let addr = base.trim_start_matches("http://").to_owned();
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let auth =
+        base64::engine::general_purpose::STANDARD.encode(format!("{ADMIN}:{ADMIN_PASSWORD}"));
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Basic {auth}\r\n\
+         Content-Type: {content_type}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    let mut sent = head.into_bytes();
+    for chunk in body.chunks(1000) {
+        sent.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        sent.extend_from_slice(chunk);
+        sent.extend_from_slice(b"\r\n");
+    }
+    sent.extend_from_slice(b"0\r\n\r\n");
+    // The server may answer before it has read everything.
+    let _ = stream.write_all(&sent);
+    let mut out = Vec::new();
+    let _ = stream.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[tokio::test]
+async fn a_streamed_body_over_the_limit_is_413_for_json_and_for_multipart() {
+    let app = spawn_app_with(&[("HELPDESK_MAX_BODY_BYTES", "10000")]).await;
+    let q = make_queue(&app, "desk").await;
+    let t = make_ticket(&app, json!({"queue": q, "title": "T"})).await["id"]
+        .as_i64()
+        .unwrap();
+    let before = rows(&app).await;
+    let big = "x".repeat(12_000);
+    let json_body = json!({"queue": q, "title": "Big", "description": big}).to_string();
+    let multipart_body = format!(
+        "--XyZ\r\nContent-Disposition: form-data; name=\"ticket\"\r\n\r\n{t}\r\n\
+         --XyZ\r\nContent-Disposition: form-data; name=\"comment\"\r\n\r\n{big}\r\n--XyZ--\r\n"
+    );
+    for (path, content_type, body) in [
+        ("/api/tickets/", "application/json", json_body),
+        (
+            "/api/followups/",
+            "multipart/form-data; boundary=XyZ",
+            multipart_body,
+        ),
+    ] {
+        let (base, path2) = (app.base.clone(), path.to_owned());
+        let ct = content_type.to_owned();
+        let (s, b) =
+            tokio::task::spawn_blocking(move || post_chunked(&base, &path2, &ct, body.as_bytes()))
+                .await
+                .unwrap();
+        assert_eq!(s, 413, "{path}: {b}");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&b).ok(),
+            Some(json!({"detail": "Request body is too large."})),
+            "{path}: {b}"
+        );
+    }
+    assert_eq!(rows(&app).await, before);
+}

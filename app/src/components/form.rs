@@ -2,7 +2,8 @@
 
 use base64::Engine;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
+use leptos::server_fn::ServerFn;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::banner::{Banner, BannerKind};
 use crate::error::AppError;
@@ -20,6 +21,36 @@ pub fn url_error(server_fn_path: &'static str) -> Memo<Option<AppError>> {
         let bytes = base64::engine::general_purpose::URL_SAFE.decode(raw).ok()?;
         serde_json::from_slice(&bytes).ok()
     })
+}
+
+/// What the last run of `action` failed with, or else the error a plain form post to the same
+/// server function came back with (see [`url_error`]).
+pub fn action_error<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let from_url = url_error(S::PATH);
+    Signal::derive(move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| from_url.get())
+    })
+}
+
+/// The page's `:id` route parameter; 0 when it is not a number, which the server answers
+/// with "not found" like any other unknown id.
+pub fn id_param() -> impl Fn() -> i64 + Copy + Send + Sync + 'static {
+    let params = use_params_map();
+    move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(0)
+    }
 }
 
 /// The messages for one field, shown next to it (and tied to it by `aria-describedby`).

@@ -1,9 +1,8 @@
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
 use crate::components::banner::Banner;
 use crate::components::error::ErrorMessage;
-use crate::components::form::{FieldError, FormAlert, url_error};
+use crate::components::form::{FieldError, FormAlert, action_error, id_param};
 use crate::domain::user::User;
 use crate::server_fns::users::{CreateUser, SetUserPassword, UpdateUser, get_user, list_users};
 
@@ -16,14 +15,7 @@ fn yes_no(b: bool) -> &'static str {
 pub fn AdminUsers() -> impl IntoView {
     let create = ServerAction::<CreateUser>::new();
     let users = Resource::new(move || create.version().get(), |_| list_users());
-    let from_url = url_error("/sfn/create_user");
-    let error = Signal::derive(move || {
-        create
-            .value()
-            .get()
-            .and_then(Result::err)
-            .or_else(|| from_url.get())
-    });
+    let error = action_error(create);
     let created = move || create.value().get().and_then(Result::ok);
     let pending = create.pending();
     view! {
@@ -125,36 +117,15 @@ fn UserTable(users: Vec<User>) -> impl IntoView {
 /// Superusers: edit one user's profile and rights, deactivate them, set a new password.
 #[component]
 pub fn AdminUserEdit() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|s| s.parse::<i64>().ok())
-            .unwrap_or(0)
-    };
+    let id = id_param();
     let update = ServerAction::<UpdateUser>::new();
     let set_pw = ServerAction::<SetUserPassword>::new();
     let user = Resource::new(
         move || (id(), update.version().get()),
         |(id, _)| get_user(id),
     );
-    let update_url = url_error("/sfn/update_user");
-    let pw_url = url_error("/sfn/set_user_password");
-    let update_error = Signal::derive(move || {
-        update
-            .value()
-            .get()
-            .and_then(Result::err)
-            .or_else(|| update_url.get())
-    });
-    let pw_error = Signal::derive(move || {
-        set_pw
-            .value()
-            .get()
-            .and_then(Result::err)
-            .or_else(|| pw_url.get())
-    });
+    let update_error = action_error(update);
+    let pw_error = action_error(set_pw);
     let saved = move || matches!(update.value().get(), Some(Ok(_)));
     let pw_saved = move || matches!(set_pw.value().get(), Some(Ok(())));
     view! {

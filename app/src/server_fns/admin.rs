@@ -23,136 +23,117 @@ fn all_rows() -> crate::domain::page::PageRequest {
     }
 }
 
-#[server(prefix = "/sfn", endpoint = "list_queues")]
-pub async fn list_queues() -> Result<Vec<Queue>, AppError> {
-    respond(
-        async {
-            let page =
-                crate::service::queues::list(&pool()?, &require_user().await?, all_rows()).await?;
-            Ok(page.items)
+/// The five server functions of one kind of record: list, get, create, update, delete (which
+/// then goes back to the list). The two kinds differ only in names: their record and input
+/// types, their service module, their list page and their endpoints, which `#[server]` needs
+/// written out as literals (so one generic function cannot serve both).
+macro_rules! admin_server_fns {
+    (
+        record: $record:ty,
+        input: $input:ty,
+        service: $service:ident,
+        list_page: $list_page:tt,
+        $list:ident = $list_ep:tt,
+        $get:ident = $get_ep:tt,
+        $create:ident = $create_ep:tt,
+        $update:ident = $update_ep:tt,
+        $delete:ident = $delete_ep:tt $(,)?
+    ) => {
+        pub use $service::*;
+
+        /// Its own module, so that each kind has its own `save`.
+        mod $service {
+            use super::*;
+
+            #[server(prefix = "/sfn", endpoint = $list_ep)]
+            pub async fn $list() -> Result<Vec<$record>, AppError> {
+                respond(
+                    async {
+                        let (pool, actor) = (pool()?, require_user().await?);
+                        let page =
+                            crate::service::$service::list(&pool, &actor, all_rows()).await?;
+                        Ok(page.items)
+                    }
+                    .await,
+                )
+            }
+
+            #[server(prefix = "/sfn", endpoint = $get_ep)]
+            pub async fn $get(id: i64) -> Result<$record, AppError> {
+                respond(
+                    async {
+                        let (pool, actor) = (pool()?, require_user().await?);
+                        crate::service::$service::get(&pool, &actor, id).await
+                    }
+                    .await,
+                )
+            }
+
+            #[server(prefix = "/sfn", endpoint = $create_ep)]
+            pub async fn $create(
+                f: BTreeMap<String, String>,
+                bools: Option<String>,
+            ) -> Result<$record, AppError> {
+                respond(save(None, f, bools).await)
+            }
+
+            #[server(prefix = "/sfn", endpoint = $update_ep)]
+            pub async fn $update(
+                id: i64,
+                f: BTreeMap<String, String>,
+                bools: Option<String>,
+            ) -> Result<$record, AppError> {
+                respond(save(Some(id), f, bools).await)
+            }
+
+            /// Creates a record, or with an id updates that one.
+            #[cfg(feature = "ssr")]
+            async fn save(
+                id: Option<i64>,
+                f: BTreeMap<String, String>,
+                bools: Option<String>,
+            ) -> Result<$record, AppError> {
+                use crate::domain::input::WriteMode;
+                let actor = require_user().await?;
+                let mode = if id.is_some() {
+                    WriteMode::Update
+                } else {
+                    WriteMode::Create
+                };
+                let input = <$input>::from_json(&form_body(f, bools), mode);
+                match id {
+                    None => crate::service::$service::create(&pool()?, &actor, input).await,
+                    Some(id) => crate::service::$service::update(&pool()?, &actor, id, input).await,
+                }
+            }
+
+            #[server(prefix = "/sfn", endpoint = $delete_ep)]
+            pub async fn $delete(id: i64) -> Result<(), AppError> {
+                respond(
+                    async {
+                        let (pool, actor) = (pool()?, require_user().await?);
+                        crate::service::$service::delete(&pool, &actor, id).await?;
+                        leptos_axum::redirect(concat!($list_page, "?deleted=1"));
+                        Ok(())
+                    }
+                    .await,
+                )
+            }
         }
-        .await,
-    )
+    };
 }
 
-#[server(prefix = "/sfn", endpoint = "get_queue")]
-pub async fn get_queue(id: i64) -> Result<Queue, AppError> {
-    respond(async { crate::service::queues::get(&pool()?, &require_user().await?, id).await }.await)
+admin_server_fns! {
+    record: Queue, input: crate::domain::queue::QueueInput, service: queues,
+    list_page: "/admin/queues", list_queues = "list_queues", get_queue = "get_queue",
+    create_queue = "create_queue", update_queue = "update_queue", delete_queue = "delete_queue",
 }
 
-#[server(prefix = "/sfn", endpoint = "create_queue")]
-pub async fn create_queue(
-    f: BTreeMap<String, String>,
-    bools: Option<String>,
-) -> Result<Queue, AppError> {
-    respond(
-        async {
-            use crate::domain::input::WriteMode;
-            use crate::domain::queue::QueueInput;
-            let actor = require_user().await?;
-            let input = QueueInput::from_json(&form_body(f, bools), WriteMode::Create);
-            crate::service::queues::create(&pool()?, &actor, input).await
-        }
-        .await,
-    )
-}
-
-#[server(prefix = "/sfn", endpoint = "update_queue")]
-pub async fn update_queue(
-    id: i64,
-    f: BTreeMap<String, String>,
-    bools: Option<String>,
-) -> Result<Queue, AppError> {
-    respond(
-        async {
-            use crate::domain::input::WriteMode;
-            use crate::domain::queue::QueueInput;
-            let actor = require_user().await?;
-            let input = QueueInput::from_json(&form_body(f, bools), WriteMode::Update);
-            crate::service::queues::update(&pool()?, &actor, id, input).await
-        }
-        .await,
-    )
-}
-
-/// Deletes an empty queue, then goes to the list.
-#[server(prefix = "/sfn", endpoint = "delete_queue")]
-pub async fn delete_queue(id: i64) -> Result<(), AppError> {
-    respond(
-        async {
-            crate::service::queues::delete(&pool()?, &require_user().await?, id).await?;
-            leptos_axum::redirect("/admin/queues?deleted=1");
-            Ok(())
-        }
-        .await,
-    )
-}
-
-#[server(prefix = "/sfn", endpoint = "list_custom_fields")]
-pub async fn list_custom_fields() -> Result<Vec<CustomField>, AppError> {
-    respond(
-        async {
-            let page =
-                crate::service::custom_fields::list(&pool()?, &require_user().await?, all_rows())
-                    .await?;
-            Ok(page.items)
-        }
-        .await,
-    )
-}
-
-#[server(prefix = "/sfn", endpoint = "get_custom_field")]
-pub async fn get_custom_field(id: i64) -> Result<CustomField, AppError> {
-    respond(
-        async { crate::service::custom_fields::get(&pool()?, &require_user().await?, id).await }
-            .await,
-    )
-}
-
-#[server(prefix = "/sfn", endpoint = "create_custom_field")]
-pub async fn create_custom_field(
-    f: BTreeMap<String, String>,
-    bools: Option<String>,
-) -> Result<CustomField, AppError> {
-    respond(
-        async {
-            use crate::domain::custom_field::CustomFieldInput;
-            use crate::domain::input::WriteMode;
-            let actor = require_user().await?;
-            let input = CustomFieldInput::from_json(&form_body(f, bools), WriteMode::Create);
-            crate::service::custom_fields::create(&pool()?, &actor, input).await
-        }
-        .await,
-    )
-}
-
-#[server(prefix = "/sfn", endpoint = "update_custom_field")]
-pub async fn update_custom_field(
-    id: i64,
-    f: BTreeMap<String, String>,
-    bools: Option<String>,
-) -> Result<CustomField, AppError> {
-    respond(
-        async {
-            use crate::domain::custom_field::CustomFieldInput;
-            use crate::domain::input::WriteMode;
-            let actor = require_user().await?;
-            let input = CustomFieldInput::from_json(&form_body(f, bools), WriteMode::Update);
-            crate::service::custom_fields::update(&pool()?, &actor, id, input).await
-        }
-        .await,
-    )
-}
-
-/// Deletes a custom field and every ticket's value for it, then goes to the list.
-#[server(prefix = "/sfn", endpoint = "delete_custom_field")]
-pub async fn delete_custom_field(id: i64) -> Result<(), AppError> {
-    respond(
-        async {
-            crate::service::custom_fields::delete(&pool()?, &require_user().await?, id).await?;
-            leptos_axum::redirect("/admin/custom-fields?deleted=1");
-            Ok(())
-        }
-        .await,
-    )
+// Deleting a custom field also removes every ticket's value for it.
+admin_server_fns! {
+    record: CustomField, input: crate::domain::custom_field::CustomFieldInput,
+    service: custom_fields, list_page: "/admin/custom-fields",
+    list_custom_fields = "list_custom_fields", get_custom_field = "get_custom_field",
+    create_custom_field = "create_custom_field", update_custom_field = "update_custom_field",
+    delete_custom_field = "delete_custom_field",
 }

@@ -10,22 +10,12 @@ pub use actions::TicketDelete;
 pub use form::{TicketEdit, TicketNew};
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
 use crate::components::error::ErrorMessage;
 use crate::error::AppError;
 use view::StaffTicketPage;
 
-fn ticket_id() -> impl Fn() -> i64 + Copy + Send + Sync + 'static {
-    let params = use_params_map();
-    move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|s| s.parse::<i64>().ok())
-            .unwrap_or(0)
-    }
-}
+use crate::components::form::id_param as ticket_id;
 
 fn error_view(e: AppError) -> AnyView {
     view! { <section class="card"><ErrorMessage error=e missing="ticket" /></section> }.into_any()

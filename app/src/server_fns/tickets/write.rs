@@ -78,7 +78,7 @@ async fn create_inner(data: MultipartData) -> Result<i64, AppError> {
     }
 }
 
-/// The text fields and the files of a multipart form post.
+/// The text fields and the files of a multipart form post (read as the REST API reads them).
 #[cfg(feature = "ssr")]
 pub(super) async fn read_multipart(
     data: MultipartData,
@@ -89,33 +89,11 @@ pub(super) async fn read_multipart(
     ),
     AppError,
 > {
-    use crate::domain::attachment::UploadedFile;
-    let bad = |_| AppError::BadRequest("The form could not be read.".to_owned());
-    let mut multipart = data.into_inner().ok_or(AppError::Internal)?;
-    let mut fields = Vec::new();
-    let mut files = Vec::new();
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
-        let name = field.name().unwrap_or_default().to_owned();
-        match field.file_name().map(ToOwned::to_owned) {
-            Some(filename) => {
-                let content_type = field
-                    .content_type()
-                    .map_or_else(|| "application/octet-stream".to_owned(), |m| m.to_string());
-                let bytes = field.bytes().await.map_err(bad)?;
-                // An empty file input still sends a part without a name or bytes.
-                if !filename.is_empty() {
-                    files.push(UploadedFile {
-                        field: name,
-                        filename,
-                        content_type,
-                        bytes: bytes.to_vec(),
-                    });
-                }
-            }
-            None => fields.push((name, field.text().await.map_err(bad)?)),
-        }
-    }
-    Ok((fields, files))
+    let multipart = data.into_inner().ok_or(AppError::Internal)?;
+    let form = crate::multipart::read(multipart)
+        .await
+        .map_err(|_| AppError::BadRequest("The form could not be read.".to_owned()))?;
+    Ok((form.fields, form.files))
 }
 
 /// Saves the edit form, then goes back to the ticket. `o` holds the form's original values and
