@@ -50,6 +50,9 @@ pub enum AppError {
     /// 409: the ticket changed since the form or request was based on it (issue 11.1).
     #[error("This ticket was changed by {} at {}.", .0.by, .0.at.to_display())]
     Conflict(Box<crate::domain::ticket::EditConflict>),
+    /// 412: an `If-Match` precondition failed; carries the resource's current ETag.
+    #[error("The resource has changed since it was read.")]
+    PreconditionFailed { etag: String },
     /// Anything else; the cause has been logged where it happened (500).
     #[error("Internal server error.")]
     Internal,
@@ -104,6 +107,7 @@ impl AppError {
             AppError::UriTooLong(_) => 414,
             AppError::TooManyRequests { .. } => 429,
             AppError::Conflict(_) => 409,
+            AppError::PreconditionFailed { .. } => 412,
             AppError::Unavailable => 503,
             AppError::Internal | AppError::ServerFn(_) => 500,
         }
@@ -256,6 +260,11 @@ impl axum::response::IntoResponse for AppError {
         if matches!(self, AppError::Unavailable) {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        }
+        if let AppError::PreconditionFailed { etag } = &self
+            && let Ok(v) = header::HeaderValue::from_str(etag)
+        {
+            resp.headers_mut().insert(header::ETAG, v);
         }
         if matches!(self, AppError::Unauthorized(_)) {
             resp.headers_mut().insert(

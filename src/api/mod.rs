@@ -4,6 +4,7 @@
 //! before routing, so both forms reach the same handler.
 
 pub mod attachments;
+pub mod conditional;
 pub mod custom_fields;
 pub mod followups;
 pub mod openapi;
@@ -73,6 +74,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(user_tickets::router())
         .merge(openapi::router())
         .fallback(not_found)
+        // Inner to `idempotency`, so that a stored answer keeps its ETag.
+        .layer(axum::middleware::from_fn(conditional::etags))
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
         .layer(axum::middleware::from_fn(method_not_allowed_as_json))
 }

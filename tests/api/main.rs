@@ -6,6 +6,7 @@ mod authz_matrix;
 mod backup;
 mod caching;
 mod concurrency;
+mod conditional;
 mod crash;
 mod csrf;
 mod custom_fields;

@@ -15,6 +15,7 @@ use crate::domain::ticket::{
 use crate::domain::user::CurrentUser;
 use crate::domain::{Timestamp, invalid_pk};
 use crate::error::{AppError, ErrorBag};
+use crate::service::preconditions::IfMatch;
 use crate::service::{attachments, require_staff};
 
 #[derive(sqlx::FromRow)]
@@ -241,21 +242,40 @@ pub async fn create(
 ///
 /// # Errors
 /// `Forbidden` for non-staff; `NotFound`; `Validation`.
-#[tracing::instrument(skip(pool, actor, input))]
 pub async fn update(
     pool: &SqlitePool,
     actor: &CurrentUser,
     id: i64,
     input: FollowUpInput,
 ) -> Result<FollowUp, AppError> {
+    update_if_match(pool, actor, id, input, None).await
+}
+
+/// `update`, only if the followup's current ETag matches `if_match` (when given). The old
+/// values are read, and the precondition checked, inside the write.
+///
+/// # Errors
+/// As `update`; `PreconditionFailed` with the current ETag; nothing is written then.
+#[tracing::instrument(skip(pool, actor, input))]
+pub async fn update_if_match(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    id: i64,
+    input: FollowUpInput,
+    if_match: Option<&IfMatch>,
+) -> Result<FollowUp, AppError> {
     require_staff(actor)?;
     debug_assert!(input.mode != WriteMode::Create);
-    let old = find(pool, id).await?;
+    find(pool, id).await?;
     let patch = FollowUpPatch::parse(&input.body)?;
+    let mut tx = super::db::begin_write(pool).await?;
+    // Read through the pool while the lock is held: exactly what this write changes.
+    let old = find(pool, id).await?;
+    super::preconditions::check(if_match, std::future::ready(Ok(&old))).await?;
     let old_seconds: Option<i64> =
         sqlx::query_scalar("select time_spent from followups where id = ?")
             .bind(id)
-            .fetch_one(pool)
+            .fetch_one(&mut *tx)
             .await?;
     sqlx::query(
         "update followups set title = ?, comment = ?, public = ?, time_spent = ? where id = ?",
@@ -265,12 +285,11 @@ pub async fn update(
     .bind(patch.public.unwrap_or(old.public))
     .bind(patch.time_spent.unwrap_or(old_seconds))
     .bind(id)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
     // The ticket's content changed: a form drawn before is stale (issue 11.1).
-    let mut conn = pool.acquire().await?;
-    super::tickets::bump_version(&mut conn, old.ticket).await?;
-    super::cache::committed();
+    super::tickets::bump_version(&mut tx, old.ticket).await?;
+    let _turn = tx.commit_keeping_turn().await?;
     find(pool, id).await
 }
 
@@ -278,15 +297,31 @@ pub async fn update(
 ///
 /// # Errors
 /// `Forbidden` for non-staff, `NotFound`.
-#[tracing::instrument(skip(pool, actor, media_root))]
 pub async fn delete(
     pool: &SqlitePool,
     actor: &CurrentUser,
     media_root: &Path,
     id: i64,
 ) -> Result<(), AppError> {
+    delete_if_match(pool, actor, media_root, id, None).await
+}
+
+/// `delete`, only if the followup's current ETag matches `if_match` (when given), checked
+/// inside the write.
+///
+/// # Errors
+/// As `delete`; `PreconditionFailed` with the current ETag; nothing is deleted then.
+#[tracing::instrument(skip(pool, actor, media_root))]
+pub async fn delete_if_match(
+    pool: &SqlitePool,
+    actor: &CurrentUser,
+    media_root: &Path,
+    id: i64,
+    if_match: Option<&IfMatch>,
+) -> Result<(), AppError> {
     require_staff(actor)?;
     let mut tx = super::db::begin_write(pool).await?;
+    super::preconditions::check(if_match, find(pool, id)).await?;
     let files = attachments::files_where(&mut tx, media_root, "followup = ?", id).await?;
     sqlx::query(
         "update tickets set version = version + 1 \

@@ -12,6 +12,7 @@ pub mod db;
 pub mod followups;
 pub mod merges;
 pub mod password;
+pub mod preconditions;
 pub mod queues;
 pub mod seed;
 pub mod sessions;
