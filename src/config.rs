@@ -138,6 +138,15 @@ pub struct Settings {
         value_parser = Checked::new(parse_number::<u64>)
     )]
     pub login_window_seconds: u64,
+    /// How long an Idempotency-Key's answer is kept for retries
+    #[arg(
+        long,
+        env = "HELPDESK_IDEMPOTENCY_HOURS",
+        default_value_t = 24,
+        value_name = "HOURS",
+        value_parser = Checked::new(parse_number::<u32>)
+    )]
+    pub idempotency_hours: u32,
     /// The site's address as users reach it, such as https://help.example.com: the base of
     /// the API's absolute links (else the request's Host header)
     #[arg(

@@ -53,6 +53,12 @@ pub enum AppError {
     /// 412: an `If-Match` precondition failed; carries the resource's current ETag.
     #[error("The resource has changed since it was read.")]
     PreconditionFailed { etag: String },
+    /// 422: an `Idempotency-Key` was used before with another request.
+    #[error("This Idempotency-Key was used with a different request.")]
+    IdempotencyKeyReused,
+    /// 409: the first request with this `Idempotency-Key` has not finished yet.
+    #[error("A request with this Idempotency-Key is still being processed.")]
+    IdempotencyKeyInFlight,
     /// Anything else; the cause has been logged where it happened (500).
     #[error("Internal server error.")]
     Internal,
@@ -106,8 +112,9 @@ impl AppError {
             AppError::PayloadTooLarge | AppError::TooLarge(_) => 413,
             AppError::UriTooLong(_) => 414,
             AppError::TooManyRequests { .. } => 429,
-            AppError::Conflict(_) => 409,
+            AppError::Conflict(_) | AppError::IdempotencyKeyInFlight => 409,
             AppError::PreconditionFailed { .. } => 412,
+            AppError::IdempotencyKeyReused => 422,
             AppError::Unavailable => 503,
             AppError::Internal | AppError::ServerFn(_) => 500,
         }

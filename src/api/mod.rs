@@ -7,6 +7,7 @@ pub mod attachments;
 pub mod conditional;
 pub mod custom_fields;
 pub mod followups;
+pub mod idempotency;
 pub mod openapi;
 pub mod pagination;
 pub mod payload;
@@ -76,6 +77,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .fallback(not_found)
         // Inner to `idempotency`, so that a stored answer keeps its ETag.
         .layer(axum::middleware::from_fn(conditional::etags))
+        // Inner to the body limit, whose setting it reads when it parses the body.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::idempotency,
+        ))
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
         .layer(axum::middleware::from_fn(method_not_allowed_as_json))
 }

@@ -15,6 +15,7 @@ mod followups;
 mod foundation;
 mod hardening;
 mod helpers;
+mod idempotency;
 mod limits;
 mod load;
 mod openapi;

@@ -10,6 +10,7 @@ pub mod credentials;
 pub mod custom_fields;
 pub mod db;
 pub mod followups;
+pub mod idempotency;
 pub mod merges;
 pub mod password;
 pub mod preconditions;
