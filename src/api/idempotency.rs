@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 
 use app::error::AppError;
 use app::service::idempotency::{self, Answer, Scope, Stored};
+use app::service::preconditions::etag_of_bytes;
 
 use super::payload::Payload;
 use crate::auth::basic::ApiUser;
@@ -122,13 +123,14 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
     match idempotency::lookup(&state.pool, user.id, &key, &print).await {
         Ok(Stored::Nothing) => {}
         Ok(Stored::OtherRequest) => return AppError::IdempotencyKeyReused.into_response(),
-        // The write was made; its answer was lost with the process that made it.
-        Ok(Stored::AnswerLost) => return AppError::IdempotencyKeyInFlight.into_response(),
+        Ok(Stored::AnswerLost(created)) => {
+            let scope = Scope::new(user.id, key, print, hours(&state));
+            return recover(&state, &user, &scope, created).await;
+        }
         Ok(Stored::Answer(answer)) => return replay(answer),
         Err(e) => return e.into_response(),
     }
-    let hours = state.settings.idempotency_hours.min(MAX_HOURS);
-    let scope = Scope::new(user.id, key, print, hours);
+    let scope = Scope::new(user.id, key, print, hours(&state));
     let req = Request::from_parts(parts, Body::from(bytes));
     let resp = idempotency::run(scope.clone(), next.run(req)).await;
     if scope.taken() {
@@ -159,6 +161,67 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
         tracing::error!(error = %e, "could not store an idempotent answer");
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+fn hours(state: &AppState) -> u32 {
+    state.settings.idempotency_hours.min(MAX_HOURS)
+}
+
+/// A retry of a request whose write committed but whose answer was never stored (the
+/// process stopped in between): answered, and stored, from what the write created as it is
+/// now. Without a record of what it created, 409, never a second write.
+async fn recover(
+    state: &AppState,
+    user: &app::domain::user::CurrentUser,
+    scope: &Scope,
+    created: Option<(String, i64)>,
+) -> Response {
+    let Some((kind, id)) = created else {
+        return AppError::IdempotencyKeyInFlight.into_response();
+    };
+    let body = match current(state, user, &kind, id).await {
+        Ok(body) => body,
+        Err(e) => return e.into_response(),
+    };
+    let answer = Answer {
+        status: StatusCode::CREATED.as_u16(),
+        headers: vec![
+            (
+                header::CONTENT_TYPE.to_string(),
+                "application/json".to_owned(),
+            ),
+            (header::ETAG.to_string(), etag_of_bytes(&body)),
+        ],
+        body,
+    };
+    if let Err(e) = idempotency::store_answer(&state.pool, scope, &answer).await {
+        tracing::error!(error = %e, "could not store a recovered idempotent answer");
+    }
+    replay(answer)
+}
+
+/// The JSON of what a POST created, as its GET (or, for users, its POST) shows it.
+async fn current(
+    state: &AppState,
+    user: &app::domain::user::CurrentUser,
+    kind: &str,
+    id: i64,
+) -> Result<Vec<u8>, AppError> {
+    use app::service::{attachments, custom_fields, followups, queues, tickets, users};
+    let pool = &state.pool;
+    let json = match kind {
+        "tickets" => serde_json::to_vec(&tickets::get(pool, user, id).await?),
+        "followups" => serde_json::to_vec(&followups::get(pool, user, id).await?),
+        "followups-attachments" => serde_json::to_vec(&attachments::get(pool, user, id).await?),
+        "queues" => serde_json::to_vec(&queues::get(pool, user, id).await?),
+        "custom_fields" => serde_json::to_vec(&custom_fields::get(pool, user, id).await?),
+        "users" => serde_json::to_vec(&users::get_user(pool, id).await?),
+        _ => return Err(AppError::IdempotencyKeyInFlight),
+    };
+    json.map_err(|e| {
+        tracing::error!(error = %e, "could not serialize a recovered answer");
+        AppError::Internal
+    })
 }
 
 /// The stored answer again, marked as a replay.

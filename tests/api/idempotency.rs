@@ -282,3 +282,38 @@ async fn records_expire_after_the_configured_hours_and_are_deleted() {
     // The expired record was deleted by the next write; only the new one is left.
     assert_eq!(count(&app, "idempotency_keys").await, 1);
 }
+
+/// The server died after the write committed (with its key) but before the answer was
+/// stored: the retry is answered from the created ticket, and nothing is written again.
+#[tokio::test]
+async fn a_retry_after_the_answer_was_lost_is_answered_from_what_was_created() {
+    let app = spawn_app().await;
+    let queue = make_queue(&app, "desk").await;
+    let body = json!({"queue": queue, "title": "Crash"});
+    let first = post(ticket_post(&app, "lost", &body)).await;
+    assert_eq!(first.status, 201);
+    let id = first.body["id"].as_i64().unwrap();
+    let resource = query_strings(&app, "select resource from idempotency_keys").await;
+    assert_eq!(resource, vec![Some(format!("tickets/{id}"))]);
+    // What a crash between the commit and the answer leaves.
+    let pool = sqlx::SqlitePool::connect(&app.db_url()).await.unwrap();
+    sqlx::query("update idempotency_keys set status = null, headers = null, body = null")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let again = post(ticket_post(&app, "lost", &body)).await;
+    assert_eq!(
+        (again.status, again.replayed.as_deref()),
+        (201, Some("true"))
+    );
+    assert_eq!(again.body, first.body);
+    assert_eq!(again.etag, first.etag);
+    assert_eq!(count(&app, "tickets").await, 1);
+    let stored = query_strings(&app, "select cast(status as text) from idempotency_keys").await;
+    assert_eq!(
+        stored,
+        vec![Some("201".to_owned())],
+        "stored again for later retries"
+    );
+}

@@ -445,6 +445,7 @@ pub async fn create(
                 .fetch_one(&mut *tx)
                 .await?;
         super::tickets::bump_version(&mut tx, owner.ticket).await?;
+        super::idempotency::created("followups-attachments", id);
         tx.commit().await?;
         Ok(id)
     }

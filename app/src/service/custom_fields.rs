@@ -260,6 +260,9 @@ async fn write(
         .await;
     match result {
         Ok(row) => {
+            if id.is_none() {
+                super::idempotency::created("custom_fields", row.id);
+            }
             tx.commit().await?;
             Ok(row.into())
         }

@@ -225,6 +225,7 @@ pub async fn create(
         }
         let folder = attachments::ticket_folder(&info.slug, tid, &info.secret_key);
         attachments::store(&mut tx, media_root, &folder, id, &files, &mut written).await?;
+        super::idempotency::created("followups", id);
         tx.commit().await?;
         Ok(id)
     }

@@ -8,8 +8,10 @@
 //! and `WriteTx::commit` calls `record_in` just before COMMIT: the key and the request's
 //! fingerprint are inserted by the very transaction that writes the ticket. The answer is
 //! only known after that commit (it is read back through the pool), so it is added to the
-//! record right after (`store_answer`); a record without an answer means "done, answer lost"
-//! (the process died in between) and a retry is told so rather than writing again.
+//! record right after (`store_answer`). To close that last gap, each create names what it
+//! created (`created`) before its commit, and the record carries it: a retry that finds a
+//! record without an answer (the process died in between) is answered from the resource as
+//! it is now, and the write is never made twice.
 //! This module must not know about HTTP beyond status codes and header pairs.
 
 use std::future::Future;
@@ -31,6 +33,8 @@ pub struct Scope {
     pub hours: u32,
     recorded: AtomicBool,
     taken: AtomicBool,
+    /// What the write created, as `<resource>/<id>`.
+    resource: std::sync::Mutex<Option<String>>,
 }
 
 impl Scope {
@@ -42,6 +46,7 @@ impl Scope {
             hours,
             recorded: AtomicBool::new(false),
             taken: AtomicBool::new(false),
+            resource: std::sync::Mutex::new(None),
         })
     }
 
@@ -66,6 +71,14 @@ pub async fn run<F: Future>(scope: Arc<Scope>, fut: F) -> F::Output {
     SCOPE.scope(scope, fut).await
 }
 
+/// Names what the current write creates (`kind` as the API's path names it, such as
+/// `tickets`), before its commit; a no-op outside a request with a key.
+pub(crate) fn created(kind: &str, id: i64) {
+    let _ = SCOPE.try_with(|scope| {
+        *scope.resource.lock().unwrap_or_else(|e| e.into_inner()) = Some(format!("{kind}/{id}"));
+    });
+}
+
 /// Inside a write transaction, just before COMMIT (`WriteTx::commit`): inserts the key's
 /// record when this task handles a request with a key, once per request; deletes expired
 /// records on the way (an indexed range delete, cheap at every write).
@@ -84,14 +97,20 @@ pub(crate) async fn record_in(conn: &mut sqlx::SqliteConnection) -> Result<(), s
     sqlx::query("delete from idempotency_keys where expires_at <= datetime('now')")
         .execute(&mut *conn)
         .await?;
+    let resource = scope
+        .resource
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
     let done = sqlx::query(
-        "insert into idempotency_keys (user, key, fingerprint, created_at, expires_at) \
-         values (?, ?, ?, datetime('now'), datetime('now', ?)) on conflict do nothing",
+        "insert into idempotency_keys (user, key, fingerprint, created_at, expires_at, resource) \
+         values (?, ?, ?, datetime('now'), datetime('now', ?), ?) on conflict do nothing",
     )
     .bind(scope.user)
     .bind(&scope.key)
     .bind(&scope.fingerprint)
     .bind(format!("+{} hours", scope.hours))
+    .bind(resource)
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
@@ -146,8 +165,9 @@ pub enum Stored {
     Nothing,
     /// The key was used with another request.
     OtherRequest,
-    /// The write was made but its answer not stored (the process stopped in between).
-    AnswerLost,
+    /// The write was made but its answer not stored (the process stopped in between); what
+    /// it created, as `(kind, id)`, when known.
+    AnswerLost(Option<(String, i64)>),
     /// The answer to give again.
     Answer(Answer),
 }
@@ -162,9 +182,15 @@ pub async fn lookup(
     key: &str,
     fingerprint: &str,
 ) -> Result<Stored, AppError> {
-    type Row = (String, Option<i64>, Option<String>, Option<Vec<u8>>);
+    type Row = (
+        String,
+        Option<i64>,
+        Option<String>,
+        Option<Vec<u8>>,
+        Option<String>,
+    );
     let row: Option<Row> = sqlx::query_as(
-        "select fingerprint, status, headers, body from idempotency_keys \
+        "select fingerprint, status, headers, body, resource from idempotency_keys \
          where user = ? and key = ? and expires_at > datetime('now')",
     )
     .bind(user)
@@ -174,14 +200,17 @@ pub async fn lookup(
     Ok(match row {
         None => Stored::Nothing,
         Some((stored, ..)) if stored != fingerprint => Stored::OtherRequest,
-        Some((_, Some(status), headers, body)) => Stored::Answer(Answer {
+        Some((_, Some(status), headers, body, _)) => Stored::Answer(Answer {
             status: u16::try_from(status).unwrap_or(500),
             headers: headers
                 .and_then(|h| serde_json::from_str(&h).ok())
                 .unwrap_or_default(),
             body: body.unwrap_or_default(),
         }),
-        Some(_) => Stored::AnswerLost,
+        Some((.., resource)) => Stored::AnswerLost(resource.and_then(|r| {
+            let (kind, id) = r.split_once('/')?;
+            Some((kind.to_owned(), id.parse().ok()?))
+        })),
     })
 }
 

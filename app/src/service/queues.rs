@@ -164,6 +164,7 @@ pub async fn create(
     .fetch_one(&mut *tx)
     .await
     .map_err(slug_race)?;
+    super::idempotency::created("queues", row.id);
     tx.commit().await?;
     Ok(row.into())
 }

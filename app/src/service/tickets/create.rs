@@ -101,6 +101,7 @@ pub async fn create(
         .await?;
         let folder = attachments::ticket_folder(&slug, id, &secret);
         attachments::store(&mut tx, media_root, &folder, followup, &files, &mut written).await?;
+        crate::service::idempotency::created("tickets", id);
         tx.commit().await?;
         Ok(id)
     }

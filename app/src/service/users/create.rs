@@ -177,6 +177,7 @@ async fn insert_user(pool: &SqlitePool, new: NewUser) -> Result<User, AppError> 
     .await;
     match result {
         Ok(row) => {
+            crate::service::idempotency::created("users", row.id);
             tx.commit().await?;
             Ok(row.into())
         }
