@@ -148,6 +148,15 @@ pub struct Settings {
         value_parser = Checked::new(parse_number::<u32>)
     )]
     pub changes_retention_days: u32,
+    /// How long an Idempotency-Key's answer is kept for retries
+    #[arg(
+        long,
+        env = "HELPDESK_IDEMPOTENCY_HOURS",
+        default_value_t = 24,
+        value_name = "HOURS",
+        value_parser = Checked::new(parse_number::<u32>)
+    )]
+    pub idempotency_hours: u32,
     /// The site's address as users reach it, such as https://help.example.com: the base of
     /// the API's absolute links (else the request's Host header)
     #[arg(

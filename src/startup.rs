@@ -74,7 +74,7 @@ pub fn build_app(
     let max_body_bytes = state.settings.max_body_bytes;
     let mut router = Router::new();
     if state.settings.api_enabled {
-        router = router.nest("/api", crate::api::router());
+        router = router.nest("/api", crate::api::router(state.clone()));
     }
     let router = router
         .leptos_routes_with_context(

@@ -54,6 +54,15 @@ pub enum AppError {
     /// 409: the ticket changed since the form or request was based on it (issue 11.1).
     #[error("This ticket was changed by {} at {}.", .0.by, .0.at.to_display())]
     Conflict(Box<crate::domain::ticket::EditConflict>),
+    /// 412: an `If-Match` precondition failed; carries the resource's current ETag.
+    #[error("The resource has changed since it was read.")]
+    PreconditionFailed { etag: String },
+    /// 422: an `Idempotency-Key` was used before with another request.
+    #[error("This Idempotency-Key was used with a different request.")]
+    IdempotencyKeyReused,
+    /// 409: the first request with this `Idempotency-Key` has not finished yet.
+    #[error("A request with this Idempotency-Key is still being processed.")]
+    IdempotencyKeyInFlight,
     /// Anything else; the cause has been logged where it happened (500).
     #[error("Internal server error.")]
     Internal,
@@ -108,7 +117,9 @@ impl AppError {
             AppError::PayloadTooLarge | AppError::TooLarge(_) => 413,
             AppError::UriTooLong(_) => 414,
             AppError::TooManyRequests { .. } => 429,
-            AppError::Conflict(_) => 409,
+            AppError::Conflict(_) | AppError::IdempotencyKeyInFlight => 409,
+            AppError::PreconditionFailed { .. } => 412,
+            AppError::IdempotencyKeyReused => 422,
             AppError::Unavailable => 503,
             AppError::Internal | AppError::ServerFn(_) => 500,
         }
@@ -261,6 +272,11 @@ impl axum::response::IntoResponse for AppError {
         if matches!(self, AppError::Unavailable) {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        }
+        if let AppError::PreconditionFailed { etag } = &self
+            && let Ok(v) = header::HeaderValue::from_str(etag)
+        {
+            resp.headers_mut().insert(header::ETAG, v);
         }
         if matches!(self, AppError::Unauthorized(_)) {
             resp.headers_mut().insert(

@@ -12,6 +12,7 @@ use app::domain::attachment::{Attachment, AttachmentInput};
 use app::error::AppError;
 use app::service::attachments;
 
+use super::conditional::IfMatchHeader;
 use super::pagination::ListQuery;
 use super::payload::Payload;
 use super::{ApiStaff, Id, created, no_content, paths};
@@ -64,8 +65,10 @@ async fn delete_attachment(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Id(id): Id,
+    IfMatchHeader(if_match): IfMatchHeader,
 ) -> Result<Response, AppError> {
-    attachments::delete(&state.pool, &user, &state.settings.media_root, id).await?;
+    let media = &state.settings.media_root;
+    attachments::delete_if_match(&state.pool, &user, media, id, if_match.as_ref()).await?;
     Ok(no_content())
 }
 

@@ -11,6 +11,7 @@ use app::domain::input::WriteMode;
 use app::error::AppError;
 use app::service::custom_fields;
 
+use super::conditional::IfMatchHeader;
 use super::pagination::ListQuery;
 use super::payload::Payload;
 use super::{ApiStaff, Id, created, no_content, paths};
@@ -64,11 +65,13 @@ async fn replace_custom_field(
     State(state): State<AppState>,
     ApiStaff(user): ApiStaff,
     Id(id): Id,
+    IfMatchHeader(if_match): IfMatchHeader,
     payload: Payload,
 ) -> Result<Json<CustomField>, AppError> {
     let input = CustomFieldInput::from_json(&payload.body, WriteMode::Replace);
+    let m = if_match.as_ref();
     Ok(Json(
-        custom_fields::update(&state.pool, &user, id, input).await?,
+        custom_fields::update_if_match(&state.pool, &user, id, input, m).await?,
     ))
 }
 
@@ -76,11 +79,13 @@ async fn update_custom_field(
     State(state): State<AppState>,
     ApiStaff(user): ApiStaff,
     Id(id): Id,
+    IfMatchHeader(if_match): IfMatchHeader,
     payload: Payload,
 ) -> Result<Json<CustomField>, AppError> {
     let input = CustomFieldInput::from_json(&payload.body, WriteMode::Update);
+    let m = if_match.as_ref();
     Ok(Json(
-        custom_fields::update(&state.pool, &user, id, input).await?,
+        custom_fields::update_if_match(&state.pool, &user, id, input, m).await?,
     ))
 }
 
@@ -88,7 +93,8 @@ async fn delete_custom_field(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Id(id): Id,
+    IfMatchHeader(if_match): IfMatchHeader,
 ) -> Result<Response, AppError> {
-    custom_fields::delete(&state.pool, &user, id).await?;
+    custom_fields::delete_if_match(&state.pool, &user, id, if_match.as_ref()).await?;
     Ok(no_content())
 }

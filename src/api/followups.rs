@@ -12,6 +12,7 @@ use app::domain::ticket::{FollowUp, FollowUpInput};
 use app::error::AppError;
 use app::service::followups;
 
+use super::conditional::IfMatchHeader;
 use super::pagination::ListQuery;
 use super::payload::Payload;
 use super::{ApiStaff, Id, created, no_content, paths};
@@ -68,11 +69,13 @@ async fn replace_followup(
     State(state): State<AppState>,
     ApiStaff(user): ApiStaff,
     Id(id): Id,
+    IfMatchHeader(if_match): IfMatchHeader,
     payload: Payload,
 ) -> Result<Json<FollowUp>, AppError> {
     let input = FollowUpInput::from_json(&payload.body, WriteMode::Replace);
+    let m = if_match.as_ref();
     Ok(Json(
-        followups::update(&state.pool, &user, id, input).await?,
+        followups::update_if_match(&state.pool, &user, id, input, m).await?,
     ))
 }
 
@@ -80,11 +83,13 @@ async fn update_followup(
     State(state): State<AppState>,
     ApiStaff(user): ApiStaff,
     Id(id): Id,
+    IfMatchHeader(if_match): IfMatchHeader,
     payload: Payload,
 ) -> Result<Json<FollowUp>, AppError> {
     let input = FollowUpInput::from_json(&payload.body, WriteMode::Update);
+    let m = if_match.as_ref();
     Ok(Json(
-        followups::update(&state.pool, &user, id, input).await?,
+        followups::update_if_match(&state.pool, &user, id, input, m).await?,
     ))
 }
 
@@ -92,7 +97,9 @@ async fn delete_followup(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Id(id): Id,
+    IfMatchHeader(if_match): IfMatchHeader,
 ) -> Result<Response, AppError> {
-    followups::delete(&state.pool, &user, &state.settings.media_root, id).await?;
+    let media = &state.settings.media_root;
+    followups::delete_if_match(&state.pool, &user, media, id, if_match.as_ref()).await?;
     Ok(no_content())
 }

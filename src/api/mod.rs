@@ -5,8 +5,10 @@
 
 pub mod attachments;
 pub mod changes;
+pub mod conditional;
 pub mod custom_fields;
 pub mod followups;
+pub mod idempotency;
 pub mod openapi;
 pub mod pagination;
 pub mod payload;
@@ -76,7 +78,7 @@ pub mod paths {
     ];
 }
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .merge(queues::router())
         .merge(tickets::router())
@@ -89,6 +91,13 @@ pub fn router() -> Router<AppState> {
         .merge(openapi::router())
         .merge(changes::router())
         .fallback(not_found)
+        // Inner to `idempotency`, so that a stored answer keeps its ETag.
+        .layer(axum::middleware::from_fn(conditional::etags))
+        // The body it reads is capped by `security::request_limits`, outside the router.
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            idempotency::idempotency,
+        ))
         .layer(axum::middleware::from_fn(method_not_allowed_as_json))
 }
 

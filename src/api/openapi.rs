@@ -65,6 +65,18 @@ fn errors(extra: &[&str]) -> Map<String, Value> {
                 Some(r("Detail")),
             ),
             "413" => resp("Request body too large.", Some(r("Detail"))),
+            "409" => resp(
+                "A request with this Idempotency-Key is still being processed.",
+                Some(r("Detail")),
+            ),
+            "412" => resp(
+                "If-Match does not match the current ETag (sent in the ETag header); nothing was written.",
+                Some(r("Detail")),
+            ),
+            "422" => resp(
+                "This Idempotency-Key was used with a different request.",
+                Some(r("Detail")),
+            ),
             "415" => resp("Unsupported media type.", Some(r("Detail"))),
             _ => continue,
         };
@@ -246,6 +258,95 @@ fn schemas() -> Value {
     })
 }
 
+fn header_param(name: &str, description: &str, schema: Value) -> Value {
+    json!({"name": name, "in": "header", "required": false, "description": description, "schema": schema})
+}
+
+fn etag_header() -> Value {
+    json!({"ETag": {"description": "Strong entity tag of this representation (issue 14.1).", "schema": {"type": "string"}}})
+}
+
+/// The conditional and idempotency headers (issue 14): `Idempotency-Key` on every POST,
+/// `If-None-Match` on reading one object, `If-Match` on changing or deleting one.
+fn add_integrator_headers(p: &mut Map<String, Value>) {
+    for (path, item) in p.iter_mut() {
+        let detail = item.get("parameters").is_some() && !path.ends_with("/download/");
+        let Some(ops) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, op) in ops.iter_mut() {
+            let (param, extra): (Value, &[&str]) = match method.as_str() {
+                "post" => (
+                    header_param(
+                        "Idempotency-Key",
+                        "Processes the POST once: a retry with the same key, body and path gets the stored answer with Idempotent-Replayed: true.",
+                        json!({"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"}),
+                    ),
+                    &["400", "409", "422"],
+                ),
+                "get" if detail => (
+                    header_param(
+                        "If-None-Match",
+                        "304 without a body when the current ETag is listed.",
+                        json!({"type": "string"}),
+                    ),
+                    &[],
+                ),
+                "put" | "patch" | "delete" if detail => (
+                    header_param(
+                        "If-Match",
+                        "Writes only if the current ETag is listed (or `*`); else 412.",
+                        json!({"type": "string"}),
+                    ),
+                    &["400", "412"],
+                ),
+                _ => continue,
+            };
+            let Some(op) = op.as_object_mut() else {
+                continue;
+            };
+            match op.get_mut("parameters").and_then(Value::as_array_mut) {
+                Some(list) => list.push(param),
+                None => {
+                    op.insert("parameters".into(), json!([param]));
+                }
+            }
+            let responses = op
+                .entry("responses")
+                .or_insert_with(|| json!({}))
+                .as_object_mut()
+                .expect("responses is an object");
+            for (code, v) in errors(extra) {
+                responses.entry(code).or_insert(v);
+            }
+            match method.as_str() {
+                "get" => {
+                    responses.insert(
+                        "304".into(),
+                        json!({"description": "Not modified: If-None-Match lists the current ETag.", "headers": etag_header()}),
+                    );
+                    if let Some(ok) = responses.get_mut("200") {
+                        ok["headers"] = etag_header();
+                    }
+                }
+                "post" => {
+                    if let Some(ok) = responses.get_mut("201") {
+                        let mut headers = etag_header();
+                        headers["Idempotent-Replayed"] = json!({"description": "`true` on an answer replayed for an Idempotency-Key.", "schema": {"type": "string", "enum": ["true"]}});
+                        ok["headers"] = headers;
+                    }
+                }
+                "put" | "patch" => {
+                    if let Some(ok) = responses.get_mut("200") {
+                        ok["headers"] = etag_header();
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
 /// The whole document.
 pub fn document() -> Value {
     let mut p = Map::new();
@@ -372,6 +473,7 @@ pub fn document() -> Value {
     p.insert(documented_path(paths::OPENAPI), json!({
         "get": {"tags": ["openapi"], "summary": "This document.", "responses": {"200": resp("OpenAPI 3 document.", None)}},
     }));
+    add_integrator_headers(&mut p);
     json!({
         "openapi": "3.0.3",
         "info": {

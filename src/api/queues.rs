@@ -11,6 +11,7 @@ use app::domain::queue::{Queue, QueueInput};
 use app::error::AppError;
 use app::service::queues;
 
+use super::conditional::IfMatchHeader;
 use super::pagination::ListQuery;
 use super::payload::Payload;
 use super::{ApiStaff, Id, created, no_content, paths};
@@ -59,27 +60,36 @@ async fn replace_queue(
     State(state): State<AppState>,
     ApiStaff(user): ApiStaff,
     Id(id): Id,
+    IfMatchHeader(if_match): IfMatchHeader,
     payload: Payload,
 ) -> Result<Json<Queue>, AppError> {
     let input = QueueInput::from_json(&payload.body, WriteMode::Replace);
-    Ok(Json(queues::update(&state.pool, &user, id, input).await?))
+    let m = if_match.as_ref();
+    Ok(Json(
+        queues::update_if_match(&state.pool, &user, id, input, m).await?,
+    ))
 }
 
 async fn update_queue(
     State(state): State<AppState>,
     ApiStaff(user): ApiStaff,
     Id(id): Id,
+    IfMatchHeader(if_match): IfMatchHeader,
     payload: Payload,
 ) -> Result<Json<Queue>, AppError> {
     let input = QueueInput::from_json(&payload.body, WriteMode::Update);
-    Ok(Json(queues::update(&state.pool, &user, id, input).await?))
+    let m = if_match.as_ref();
+    Ok(Json(
+        queues::update_if_match(&state.pool, &user, id, input, m).await?,
+    ))
 }
 
 async fn delete_queue(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Id(id): Id,
+    IfMatchHeader(if_match): IfMatchHeader,
 ) -> Result<Response, AppError> {
-    queues::delete(&state.pool, &user, id).await?;
+    queues::delete_if_match(&state.pool, &user, id, if_match.as_ref()).await?;
     Ok(no_content())
 }

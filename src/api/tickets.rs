@@ -1,5 +1,5 @@
 //! `/api/tickets/`: staff list, read, create (JSON or multipart with `attachment`), replace,
-//! change and delete tickets.
+//! change and delete tickets. `If-Match` makes a change or a deletion conditional.
 
 use axum::extract::State;
 use axum::response::Response;
@@ -12,6 +12,9 @@ use app::domain::ticket::{Ticket, TicketFilter, TicketInput};
 use app::error::AppError;
 use app::service::tickets;
 
+use app::service::preconditions::IfMatch;
+
+use super::conditional::IfMatchHeader;
 use super::pagination::ListQuery;
 use super::payload::Payload;
 use super::{ApiStaff, Id, created, no_content, paths};
@@ -69,27 +72,49 @@ async fn replace_ticket(
     State(state): State<AppState>,
     ApiStaff(user): ApiStaff,
     Id(id): Id,
+    IfMatchHeader(if_match): IfMatchHeader,
     payload: Payload,
 ) -> Result<Json<Ticket>, AppError> {
     let input = TicketInput::from_json(&payload.body, WriteMode::Replace);
-    Ok(Json(tickets::update(&state.pool, &user, id, input).await?))
+    Ok(Json(
+        write_ticket(&state, &user, id, input, if_match).await?,
+    ))
 }
 
 async fn update_ticket(
     State(state): State<AppState>,
     ApiStaff(user): ApiStaff,
     Id(id): Id,
+    IfMatchHeader(if_match): IfMatchHeader,
     payload: Payload,
 ) -> Result<Json<Ticket>, AppError> {
     let input = TicketInput::from_json(&payload.body, WriteMode::Update);
-    Ok(Json(tickets::update(&state.pool, &user, id, input).await?))
+    Ok(Json(
+        write_ticket(&state, &user, id, input, if_match).await?,
+    ))
+}
+
+/// PUT and PATCH: with `If-Match`, only while the ticket is as the client read it.
+async fn write_ticket(
+    state: &AppState,
+    user: &app::domain::user::CurrentUser,
+    id: i64,
+    input: TicketInput,
+    if_match: Option<IfMatch>,
+) -> Result<Ticket, AppError> {
+    match if_match {
+        Some(m) => tickets::update_if_match(&state.pool, user, id, input, &m).await,
+        None => tickets::update(&state.pool, user, id, input).await,
+    }
 }
 
 async fn delete_ticket(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Id(id): Id,
+    IfMatchHeader(if_match): IfMatchHeader,
 ) -> Result<Response, AppError> {
-    tickets::delete(&state.pool, &user, &state.settings.media_root, id).await?;
+    let media = &state.settings.media_root;
+    tickets::delete_if_match(&state.pool, &user, media, id, if_match.as_ref()).await?;
     Ok(no_content())
 }

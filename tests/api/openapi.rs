@@ -52,3 +52,43 @@ async fn the_api_can_be_switched_off() {
         .unwrap();
     assert_eq!(resp.status(), 404);
 }
+
+/// Issue 14: the integrator headers are in the document, so the fuzzer sends them.
+#[tokio::test]
+async fn the_openapi_document_describes_the_conditional_and_idempotency_headers() {
+    let app = spawn_app().await;
+    let (_, doc) = admin_json(&app, Method::GET, "/api/openapi.json", None).await;
+    let names = |path: &str, method: &str| -> Vec<String> {
+        doc["paths"][path][method]["parameters"]
+            .as_array()
+            .map(|ps| {
+                ps.iter()
+                    .filter(|p| p["in"] == "header")
+                    .map(|p| p["name"].as_str().unwrap().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for path in [
+        "/api/tickets/",
+        "/api/followups/",
+        "/api/followups-attachments/",
+        "/api/queues/",
+        "/api/custom_fields/",
+        "/api/users/",
+    ] {
+        assert_eq!(names(path, "post"), ["Idempotency-Key"], "{path}");
+        let responses = &doc["paths"][path]["post"]["responses"];
+        for code in ["409", "422"] {
+            assert!(responses[code].is_object(), "{path} {code}");
+        }
+    }
+    let ticket = "/api/tickets/{id}/";
+    assert_eq!(names(ticket, "get"), ["If-None-Match"]);
+    assert!(doc["paths"][ticket]["get"]["responses"]["304"].is_object());
+    for method in ["put", "patch", "delete"] {
+        assert_eq!(names(ticket, method), ["If-Match"], "{method}");
+        assert!(doc["paths"][ticket][method]["responses"]["412"].is_object());
+    }
+    assert!(names("/api/followups-attachments/{id}/download/", "get").is_empty());
+}

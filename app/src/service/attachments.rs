@@ -444,6 +444,7 @@ pub async fn create(
         super::tickets::bump_version(&mut tx, owner.ticket).await?;
         let change = super::events::Change::AttachmentCreated(id);
         super::events::record(&mut tx, Some(actor.id), change).await?;
+        super::idempotency::created("followups-attachments", id);
         tx.commit().await?;
         Ok(id)
     }
@@ -461,15 +462,31 @@ pub async fn create(
 ///
 /// # Errors
 /// `Forbidden` for non-staff, `NotFound`.
-#[tracing::instrument(skip(pool, actor, media_root))]
 pub async fn delete(
     pool: &Db,
     actor: &CurrentUser,
     media_root: &Path,
     id: i64,
 ) -> Result<(), AppError> {
+    delete_if_match(pool, actor, media_root, id, None).await
+}
+
+/// `delete`, only if the attachment's current ETag matches `if_match` (when given), checked
+/// inside the write.
+///
+/// # Errors
+/// As `delete`; `PreconditionFailed` with the current ETag; nothing is deleted then.
+#[tracing::instrument(skip(pool, actor, media_root))]
+pub async fn delete_if_match(
+    pool: &Db,
+    actor: &CurrentUser,
+    media_root: &Path,
+    id: i64,
+    if_match: Option<&super::preconditions::IfMatch>,
+) -> Result<(), AppError> {
     require_staff(actor)?;
     let mut tx = super::db::begin_write(pool).await?;
+    super::preconditions::check(if_match, get(pool, actor, id)).await?;
     let files = files_where(&mut tx, media_root, "id = ?", id).await?;
     // The ticket's content changes: a form drawn before is stale (issue 11.1).
     sqlx::query(

@@ -8,6 +8,7 @@ use crate::domain::page::{Page, PageRequest};
 use crate::domain::user::CurrentUser;
 use crate::domain::{NOT_BLANK, REQUIRED};
 use crate::error::AppError;
+use crate::service::preconditions::IfMatch;
 use crate::service::{require_staff, require_superuser};
 
 #[derive(sqlx::FromRow)]
@@ -208,10 +209,28 @@ pub async fn create(
             },
         ));
     }
-    write(pool, f, None).await
+    write(pool, f, None, None).await
 }
 
-async fn write(pool: &Db, f: CustomField, id: Option<i64>) -> Result<CustomField, AppError> {
+/// Inserts `f` (no `id`) or stores it over field `id`. `expect` is the update's `If-Match`
+/// and the stored field `f` was merged onto: checked inside the write.
+async fn write(
+    pool: &Db,
+    f: CustomField,
+    id: Option<i64>,
+    expect: Option<(&IfMatch, &CustomField)>,
+) -> Result<CustomField, AppError> {
+    let mut tx = super::db::begin_write(pool).await?;
+    if let (Some(id), Some((if_match, old))) = (id, expect) {
+        let current = find(pool, id).await?;
+        super::preconditions::check(Some(if_match), std::future::ready(Ok(&current))).await?;
+        // Changed between the merge and the lock (the tag matched the newer one): refused
+        // rather than written over with the older values.
+        if &current != old {
+            let etag = super::preconditions::etag_of(&current);
+            return Err(AppError::PreconditionFailed { etag });
+        }
+    }
     let sql = match id {
         None => format!(
             "insert into custom_fields (name, label, help_text, data_type, max_length, \
@@ -237,11 +256,16 @@ async fn write(pool: &Db, f: CustomField, id: Option<i64>) -> Result<CustomField
         .bind(f.staff_only)
         .bind(f.ordering)
         .bind(id)
-        .fetch_one(pool)
+        .fetch_one(&mut *tx)
         .await;
-    pool.committed();
     match result {
-        Ok(row) => Ok(row.into()),
+        Ok(row) => {
+            if id.is_none() {
+                super::idempotency::created("custom_fields", row.id);
+            }
+            tx.commit().await?;
+            Ok(row.into())
+        }
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
             Err(AppError::field("name", NAME_TAKEN))
         }
@@ -253,33 +277,64 @@ async fn write(pool: &Db, f: CustomField, id: Option<i64>) -> Result<CustomField
 ///
 /// # Errors
 /// `Forbidden` unless superuser; `NotFound`; `Validation`.
-#[tracing::instrument(skip(pool, actor, input))]
 pub async fn update(
     pool: &Db,
     actor: &CurrentUser,
     id: i64,
     input: CustomFieldInput,
 ) -> Result<CustomField, AppError> {
+    update_if_match(pool, actor, id, input, None).await
+}
+
+/// `update`, only if the definition's current ETag matches `if_match` (when given), checked
+/// inside the write.
+///
+/// # Errors
+/// As `update`; `PreconditionFailed` with the current ETag; nothing is written then.
+#[tracing::instrument(skip(pool, actor, input))]
+pub async fn update_if_match(
+    pool: &Db,
+    actor: &CurrentUser,
+    id: i64,
+    input: CustomFieldInput,
+    if_match: Option<&IfMatch>,
+) -> Result<CustomField, AppError> {
     require_superuser(actor)?;
     let old = find(pool, id).await?;
-    let f = merge(pool, input, old).await?;
-    write(pool, f, Some(id)).await
+    let f = merge(pool, input, old.clone()).await?;
+    write(pool, f, Some(id), if_match.map(|m| (m, &old))).await
 }
 
 /// Removes a definition and every ticket's value for it.
 ///
 /// # Errors
 /// `Forbidden` unless superuser; `NotFound`.
-#[tracing::instrument(skip(pool, actor))]
 pub async fn delete(pool: &Db, actor: &CurrentUser, id: i64) -> Result<(), AppError> {
+    delete_if_match(pool, actor, id, None).await
+}
+
+/// `delete`, only if the definition's current ETag matches `if_match` (when given), checked
+/// inside the write.
+///
+/// # Errors
+/// As `delete`; `PreconditionFailed` with the current ETag; nothing is deleted then.
+#[tracing::instrument(skip(pool, actor))]
+pub async fn delete_if_match(
+    pool: &Db,
+    actor: &CurrentUser,
+    id: i64,
+    if_match: Option<&IfMatch>,
+) -> Result<(), AppError> {
     require_superuser(actor)?;
+    let mut tx = super::db::begin_write(pool).await?;
+    super::preconditions::check(if_match, find(pool, id)).await?;
     let done = sqlx::query("delete from custom_fields where id = ?")
         .bind(id)
-        .execute(pool)
+        .execute(&mut *tx)
         .await?;
-    pool.committed();
     if done.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
+    tx.commit().await?;
     Ok(())
 }

@@ -17,6 +17,7 @@ use crate::domain::ticket::{
 use crate::domain::user::CurrentUser;
 use crate::domain::{Timestamp, invalid_pk};
 use crate::error::{AppError, ErrorBag};
+use crate::service::preconditions::IfMatch;
 use crate::service::{attachments, require_staff};
 
 #[derive(sqlx::FromRow)]
@@ -244,6 +245,7 @@ pub async fn create(
         let folder = attachments::ticket_folder(&info.slug, tid, &info.secret_key);
         attachments::store(&mut tx, media_root, &folder, id, &files, &mut written).await?;
         super::events::record_followup(&mut tx, Some(actor.id), tid, id, &changed).await?;
+        super::idempotency::created("followups", id);
         tx.commit().await?;
         Ok(id)
     }
@@ -261,21 +263,37 @@ pub async fn create(
 ///
 /// # Errors
 /// `Forbidden` for non-staff; `NotFound`; `Validation`.
-#[tracing::instrument(skip(pool, actor, input))]
 pub async fn update(
     pool: &Db,
     actor: &CurrentUser,
     id: i64,
     input: FollowUpInput,
 ) -> Result<FollowUp, AppError> {
+    update_if_match(pool, actor, id, input, None).await
+}
+
+/// `update`, only if the followup's current ETag matches `if_match` (when given). The old
+/// values are read, and the precondition checked, inside the write.
+///
+/// # Errors
+/// As `update`; `PreconditionFailed` with the current ETag; nothing is written then.
+#[tracing::instrument(skip(pool, actor, input))]
+pub async fn update_if_match(
+    pool: &Db,
+    actor: &CurrentUser,
+    id: i64,
+    input: FollowUpInput,
+    if_match: Option<&IfMatch>,
+) -> Result<FollowUp, AppError> {
     require_staff(actor)?;
     debug_assert!(input.mode != WriteMode::Create);
     find(pool, id).await?;
     let patch = FollowUpPatch::parse(&input.body)?;
-    // One transaction: the change, the ticket's version and the change's event (issue 14.3),
-    // with the old values read inside it so that a concurrent edit is not written back.
     let mut tx = super::db::begin_write(pool).await?;
+    // Read inside the write (the lock held): exactly what this write changes, checked against
+    // the request's If-Match, and the old values its event and audit compare with.
     let old = find_on(&mut tx, id).await?;
+    super::preconditions::check(if_match, std::future::ready(Ok(&old))).await?;
     let old_seconds: Option<i64> =
         sqlx::query_scalar("select time_spent from followups where id = ?")
             .bind(id)
@@ -303,15 +321,31 @@ pub async fn update(
 ///
 /// # Errors
 /// `Forbidden` for non-staff, `NotFound`.
-#[tracing::instrument(skip(pool, actor, media_root))]
 pub async fn delete(
     pool: &Db,
     actor: &CurrentUser,
     media_root: &Path,
     id: i64,
 ) -> Result<(), AppError> {
+    delete_if_match(pool, actor, media_root, id, None).await
+}
+
+/// `delete`, only if the followup's current ETag matches `if_match` (when given), checked
+/// inside the write.
+///
+/// # Errors
+/// As `delete`; `PreconditionFailed` with the current ETag; nothing is deleted then.
+#[tracing::instrument(skip(pool, actor, media_root))]
+pub async fn delete_if_match(
+    pool: &Db,
+    actor: &CurrentUser,
+    media_root: &Path,
+    id: i64,
+    if_match: Option<&IfMatch>,
+) -> Result<(), AppError> {
     require_staff(actor)?;
     let mut tx = super::db::begin_write(pool).await?;
+    super::preconditions::check(if_match, find(pool, id)).await?;
     let files = attachments::files_where(&mut tx, media_root, "followup = ?", id).await?;
     sqlx::query(
         "update tickets set version = version + 1 \

@@ -8,6 +8,7 @@ use crate::domain::invalid_pk;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::queue::{NewQueue, Queue, QueueInput, QueuePatch, QueueRefs};
 use crate::error::{AppError, ErrorBag};
+use crate::service::preconditions::IfMatch;
 use crate::service::{require_staff, require_superuser};
 
 #[derive(sqlx::FromRow)]
@@ -148,6 +149,8 @@ pub async fn create(
     let parsed = NewQueue::parse(&input.body);
     let checked = check(pool, &QueueRefs::read(&input.body), None).await?;
     let new = ErrorBag::combine(parsed, checked)?;
+    // A write transaction, which also records an Idempotency-Key with it (`idempotency`).
+    let mut tx = super::db::begin_write(pool).await?;
     let row = sqlx::query_as::<_, QueueRow>(&format!(
         "insert into queues (title, slug, email_address, allow_public_submission, default_owner) \
          values (?, ?, ?, ?, ?) returning {COLUMNS}"
@@ -157,10 +160,12 @@ pub async fn create(
     .bind(new.email_address.map(|e| e.into_inner()))
     .bind(new.allow_public_submission)
     .bind(new.default_owner)
-    .fetch_one(pool)
-    .await;
-    pool.committed();
-    Ok(row.map_err(slug_race)?.into())
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(slug_race)?;
+    super::idempotency::created("queues", row.id);
+    tx.commit().await?;
+    Ok(row.into())
 }
 
 fn slug_race(e: sqlx::Error) -> AppError {
@@ -176,19 +181,37 @@ fn slug_race(e: sqlx::Error) -> AppError {
 ///
 /// # Errors
 /// `Forbidden` unless superuser; `NotFound`; `Validation`.
-#[tracing::instrument(skip(pool, actor, input))]
 pub async fn update(
     pool: &Db,
     actor: &crate::domain::user::CurrentUser,
     id: i64,
     input: QueueInput,
 ) -> Result<Queue, AppError> {
+    update_if_match(pool, actor, id, input, None).await
+}
+
+/// `update`, only if the queue's current ETag matches `if_match` (when given). With one, the
+/// old values are read and compared inside a write transaction.
+///
+/// # Errors
+/// As `update`; `PreconditionFailed` with the current ETag; nothing is written then.
+#[tracing::instrument(skip(pool, actor, input))]
+pub async fn update_if_match(
+    pool: &Db,
+    actor: &crate::domain::user::CurrentUser,
+    id: i64,
+    input: QueueInput,
+    if_match: Option<&IfMatch>,
+) -> Result<Queue, AppError> {
     require_superuser(actor)?;
-    let old = find(pool, id).await?;
+    find(pool, id).await?;
     debug_assert!(input.mode != WriteMode::Create);
     let parsed = QueuePatch::parse(&input.body, input.mode);
     let checked = check(pool, &QueueRefs::read(&input.body), Some(id)).await?;
     let patch = ErrorBag::combine(parsed, checked)?;
+    let mut tx = super::db::begin_write(pool).await?;
+    let old = find(pool, id).await?;
+    super::preconditions::check(if_match, std::future::ready(Ok(&old))).await?;
     let row = sqlx::query_as::<_, QueueRow>(&format!(
         "update queues set title = ?, slug = ?, email_address = ?, allow_public_submission = ?, \
          default_owner = ? where id = ? returning {COLUMNS}"
@@ -206,10 +229,11 @@ pub async fn update(
     )
     .bind(patch.default_owner.unwrap_or(old.default_owner))
     .bind(id)
-    .fetch_one(pool)
-    .await;
-    pool.committed();
-    Ok(row.map_err(slug_race)?.into())
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(slug_race)?;
+    tx.commit().await?;
+    Ok(row.into())
 }
 
 pub const HAS_TICKETS: &str =
@@ -219,28 +243,43 @@ pub const HAS_TICKETS: &str =
 ///
 /// # Errors
 /// `Forbidden` unless superuser; `NotFound`; `BadRequest` when tickets are filed in it.
-#[tracing::instrument(skip(pool, actor))]
 pub async fn delete(
     pool: &Db,
     actor: &crate::domain::user::CurrentUser,
     id: i64,
 ) -> Result<(), AppError> {
+    delete_if_match(pool, actor, id, None).await
+}
+
+/// `delete`, only if the queue's current ETag matches `if_match` (when given), checked
+/// inside the write.
+///
+/// # Errors
+/// As `delete`; `PreconditionFailed` with the current ETag; nothing is deleted then.
+#[tracing::instrument(skip(pool, actor))]
+pub async fn delete_if_match(
+    pool: &Db,
+    actor: &crate::domain::user::CurrentUser,
+    id: i64,
+    if_match: Option<&IfMatch>,
+) -> Result<(), AppError> {
     require_superuser(actor)?;
     find(pool, id).await?;
+    let mut tx = super::db::begin_write(pool).await?;
+    super::preconditions::check(if_match, find(pool, id)).await?;
     let tickets: i64 = sqlx::query_scalar("select count(*) from tickets where queue = ?")
         .bind(id)
-        .fetch_one(pool)
+        .fetch_one(&mut *tx)
         .await?;
     if tickets > 0 {
         return Err(AppError::BadRequest(HAS_TICKETS.to_owned()));
     }
     let result = sqlx::query("delete from queues where id = ?")
         .bind(id)
-        .execute(pool)
+        .execute(&mut *tx)
         .await;
-    pool.committed();
     match result {
-        Ok(_) => Ok(()),
+        Ok(_) => Ok(tx.commit().await?),
         // A ticket filed between the count and the delete: the foreign key refuses.
         Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => {
             Err(AppError::BadRequest(HAS_TICKETS.to_owned()))

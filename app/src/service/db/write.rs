@@ -37,7 +37,9 @@ impl std::ops::DerefMut for WriteTx {
 impl WriteTx {
     /// # Errors
     /// The database error of the commit.
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        // The request's Idempotency-Key, if any, commits with its write (see `idempotency`).
+        crate::service::idempotency::record_in(&mut self.tx).await?;
         let result = self.tx.commit().await;
         // Also on failure: whether a failed COMMIT applied anything is not known here.
         self.data.committed();
@@ -50,7 +52,8 @@ impl WriteTx {
     ///
     /// # Errors
     /// The database error of the commit.
-    pub async fn commit_keeping_turn(self) -> Result<WriteTurn, sqlx::Error> {
+    pub async fn commit_keeping_turn(mut self) -> Result<WriteTurn, sqlx::Error> {
+        crate::service::idempotency::record_in(&mut self.tx).await?;
         let result = self.tx.commit().await;
         self.data.committed();
         result?;

@@ -2,7 +2,7 @@
 
 use crate::service::db::Db;
 
-use super::update::apply;
+use super::update::{Expect, apply};
 use super::{find_row, missing_refs};
 use crate::domain::ticket::{QuickAction, Ticket};
 use crate::domain::user::CurrentUser;
@@ -26,5 +26,5 @@ pub async fn quick_action(
     let parsed = action.patch();
     let refs = parsed.as_ref().map(|p| p.refs()).unwrap_or_default();
     let patch = ErrorBag::combine(parsed, missing_refs(pool, refs).await?)?;
-    apply(pool, actor, id, patch, None).await
+    apply(pool, actor, id, patch, Expect::Nothing).await
 }

@@ -106,6 +106,7 @@ pub async fn create(
         events::record(&mut tx, by, Change::TicketCreated(id)).await?;
         events::record(&mut tx, by, Change::FollowupCreated(followup)).await?;
         events::record_attachments_of(&mut tx, by, followup).await?;
+        crate::service::idempotency::created("tickets", id);
         tx.commit().await?;
         Ok(id)
     }

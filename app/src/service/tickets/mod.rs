@@ -18,7 +18,7 @@ pub use create::create;
 pub use dashboard::counts;
 pub use query::{list, list_summaries};
 pub use submitter::{comment_as_submitter, get_for_submitter, list_for_submitter};
-pub use update::{patch, update, update_checked};
+pub use update::{patch, update, update_checked, update_if_match};
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -291,15 +291,31 @@ pub async fn choices(pool: &Db, actor: &CurrentUser) -> Result<TicketChoices, Ap
 ///
 /// # Errors
 /// `Forbidden` for non-staff, `NotFound`.
-#[tracing::instrument(skip(pool, actor, media_root))]
 pub async fn delete(
     pool: &Db,
     actor: &CurrentUser,
     media_root: &Path,
     id: i64,
 ) -> Result<(), AppError> {
+    delete_if_match(pool, actor, media_root, id, None).await
+}
+
+/// `delete`, only if the ticket's current ETag matches `if_match` (when given), checked
+/// inside the write.
+///
+/// # Errors
+/// As `delete`; `PreconditionFailed` with the current ETag; nothing is deleted then.
+#[tracing::instrument(skip(pool, actor, media_root))]
+pub async fn delete_if_match(
+    pool: &Db,
+    actor: &CurrentUser,
+    media_root: &Path,
+    id: i64,
+    if_match: Option<&super::preconditions::IfMatch>,
+) -> Result<(), AppError> {
     require_staff(actor)?;
     let mut tx = super::db::begin_write(pool).await?;
+    super::preconditions::check(if_match, find(pool, id)).await?;
     let files = attachments::files_where(
         &mut tx,
         media_root,

@@ -12,6 +12,7 @@ use crate::domain::user::CurrentUser;
 use crate::error::{AppError, ErrorBag};
 use crate::service::events::{self, Change};
 use crate::service::followups::parse_db_time;
+use crate::service::preconditions::{self, IfMatch};
 use crate::service::{custom_fields, require_staff, users};
 
 fn opt<T: ToString>(v: &Option<T>) -> Option<String> {
@@ -46,13 +47,51 @@ pub async fn update_checked(
     input: TicketInput,
     expected_version: Option<i64>,
 ) -> Result<Ticket, AppError> {
+    let patch = parse_patch(pool, actor, id, input).await?;
+    let expect = expected_version.map_or(Expect::Nothing, Expect::Version);
+    apply(pool, actor, id, patch, expect).await
+}
+
+/// `update`, only if the ticket's current ETag matches `if_match` (the API's `If-Match`),
+/// checked inside the write as `update_checked` checks the version.
+///
+/// # Errors
+/// As `update`; `PreconditionFailed` with the current ETag when it does not match; nothing
+/// is written then.
+#[tracing::instrument(skip(pool, actor, input))]
+pub async fn update_if_match(
+    pool: &Db,
+    actor: &CurrentUser,
+    id: i64,
+    input: TicketInput,
+    if_match: &IfMatch,
+) -> Result<Ticket, AppError> {
+    let patch = parse_patch(pool, actor, id, input).await?;
+    apply(pool, actor, id, patch, Expect::Tag(if_match)).await
+}
+
+/// The change `input` asks of ticket `id`, every field checked.
+async fn parse_patch(
+    pool: &Db,
+    actor: &CurrentUser,
+    id: i64,
+    input: TicketInput,
+) -> Result<TicketPatch, AppError> {
     require_staff(actor)?;
     find_row(pool, id).await?;
     let defs = custom_fields::all_cached(pool).await?;
     let parsed = TicketPatch::parse(&input.body, input.mode, &defs);
     let missing = missing_refs(pool, TicketRefs::read(&input.body)).await?;
-    let patch = ErrorBag::combine(parsed, missing)?;
-    apply(pool, actor, id, patch, expected_version).await
+    ErrorBag::combine(parsed, missing)
+}
+
+/// What a change expects the ticket to be at, checked inside its write.
+pub(super) enum Expect<'a> {
+    Nothing,
+    /// The version a form was drawn from (a stale one is a `Conflict`).
+    Version(i64),
+    /// The API's `If-Match` (a mismatch is `PreconditionFailed`).
+    Tag(&'a IfMatch),
 }
 
 /// Applies a change built in the server rather than parsed from a request (the quick and
@@ -72,17 +111,17 @@ pub async fn patch(
     find_row(pool, id).await?;
     let missing = missing_refs(pool, patch.refs()).await?;
     let patch = ErrorBag::combine(Ok(patch), missing)?;
-    apply(pool, actor, id, patch, None).await
+    apply(pool, actor, id, patch, Expect::Nothing).await
 }
 
-/// Writes `patch` to ticket `id` with its audit trail, if the ticket is still at
-/// `expected_version` (when given).
+/// Writes `patch` to ticket `id` with its audit trail, if the ticket is still as `expect`
+/// says.
 pub(super) async fn apply(
     pool: &Db,
     actor: &CurrentUser,
     id: i64,
     patch: TicketPatch,
-    expected_version: Option<i64>,
+    expect: Expect<'_>,
 ) -> Result<Ticket, AppError> {
     // The old values are read inside the write transaction: read before it, two concurrent
     // changes would each write back the other's stale fields (a lost update) and record
@@ -94,11 +133,14 @@ pub(super) async fn apply(
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(AppError::NotFound)?;
-    if let Some(expected) = expected_version
-        && expected != old.version
-    {
-        drop(tx);
-        return Err(conflict(pool, id, old.version).await);
+    match expect {
+        Expect::Version(expected) if expected != old.version => {
+            drop(tx);
+            return Err(conflict(pool, id, old.version).await);
+        }
+        // The representation read through the pool is this transaction's: we hold the lock.
+        Expect::Tag(if_match) => preconditions::check(Some(if_match), find(pool, id)).await?,
+        _ => {}
     }
     let mut new = old.clone();
     if let Some(q) = patch.queue {

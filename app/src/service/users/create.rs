@@ -157,6 +157,8 @@ async fn insert_user(pool: &Db, new: NewUser) -> Result<User, AppError> {
         ));
     }
     let hash = hash_password(new.password).await?;
+    // A write transaction, which also records an Idempotency-Key with it (`idempotency`).
+    let mut tx = crate::service::db::begin_write(pool).await?;
     let result = sqlx::query_as::<_, UserRow>(&format!(
         "insert into users (username, email, first_name, last_name, password_hash, is_active, \
          is_staff, is_superuser, date_joined) values (?, ?, ?, ?, ?, ?, ?, ?, ?) \
@@ -171,11 +173,14 @@ async fn insert_user(pool: &Db, new: NewUser) -> Result<User, AppError> {
     .bind(new.is_staff)
     .bind(new.is_superuser)
     .bind(Timestamp::now().to_db())
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await;
-    pool.committed();
     match result {
-        Ok(row) => Ok(row.into()),
+        Ok(row) => {
+            crate::service::idempotency::created("users", row.id);
+            tx.commit().await?;
+            Ok(row.into())
+        }
         // Two requests raced for the same name: the unique index decides.
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(AppError::field(
             "username",
