@@ -275,6 +275,7 @@ pub async fn serve(settings: Settings) -> Result<(), RunError> {
         settings: Arc::new(settings),
         credentials: Default::default(),
         throttle,
+        idempotency_keys: Default::default(),
     };
     let app = build_app(state, sessions);
     let shutdown = shutdown_signal();

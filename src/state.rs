@@ -21,4 +21,6 @@ pub struct AppState {
     pub credentials: app::service::credentials::CredentialCache,
     /// Failed sign-ins by username and address (see `app::service::throttle`).
     pub throttle: app::service::throttle::LoginThrottle,
+    /// Idempotency keys whose request this server is processing (see `api::idempotency`).
+    pub idempotency_keys: crate::api::idempotency::KeysInFlight,
 }

@@ -5,6 +5,7 @@
 //! header passes through untouched.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::sync::Mutex;
 
 use axum::body::{Body, Bytes};
@@ -30,28 +31,27 @@ const KEPT_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, h
 /// The longest a record is kept, whatever the setting says (SQLite's date arithmetic).
 const MAX_HOURS: u32 = 24 * 365 * 10;
 
-/// Keys being processed by this process, per user: a second request with one of them gets
-/// 409 at once instead of waiting for the first.
-static IN_FLIGHT: Mutex<Option<HashSet<(i64, String)>>> = Mutex::new(None);
+/// Keys being processed by this server, per user: a second request with one of them gets
+/// 409 at once instead of waiting for the first. In `AppState`; another server's request
+/// with the same key is caught by the record's unique insert instead.
+#[derive(Clone, Default)]
+pub struct KeysInFlight(Arc<Mutex<HashSet<(i64, String)>>>);
 
 /// Takes `(user, key)` off the in-flight set when the request ends, however it ends.
-struct InFlight(i64, String);
+struct InFlight(KeysInFlight, i64, String);
 
 impl InFlight {
-    fn enter(user: i64, key: &str) -> Option<Self> {
-        let mut set = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
-        set.get_or_insert_with(HashSet::new)
-            .insert((user, key.to_owned()))
-            .then(|| InFlight(user, key.to_owned()))
+    fn enter(keys: &KeysInFlight, user: i64, key: &str) -> Option<Self> {
+        let mut set = keys.0.lock().unwrap_or_else(|e| e.into_inner());
+        set.insert((user, key.to_owned()))
+            .then(|| InFlight(keys.clone(), user, key.to_owned()))
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        let mut set = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(set) = set.as_mut() {
-            set.remove(&(self.0, std::mem::take(&mut self.1)));
-        }
+        let mut set = self.0.0.lock().unwrap_or_else(|e| e.into_inner());
+        set.remove(&(self.1, std::mem::take(&mut self.2)));
     }
 }
 
@@ -117,7 +117,7 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
         &payload.body,
         &payload.files,
     );
-    let Some(_in_flight) = InFlight::enter(user.id, &key) else {
+    let Some(_in_flight) = InFlight::enter(&state.idempotency_keys, user.id, &key) else {
         return AppError::IdempotencyKeyInFlight.into_response();
     };
     match idempotency::lookup(&state.pool, user.id, &key, &print).await {
