@@ -46,6 +46,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                                             <li><a href="/admin/users">"Users"</a></li>
                                             <li><a href="/admin/queues">"Queues"</a></li>
                                             <li><a href="/admin/custom-fields">"Custom fields"</a></li>
+                                            <li><a href="/admin/webhooks">"Webhooks"</a></li>
                                         </Show>
                                         <Show when=move || !staff>
                                             <li><a href="/my-tickets">"My tickets"</a></li>

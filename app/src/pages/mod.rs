@@ -2,6 +2,7 @@
 
 pub mod admin_config;
 pub mod admin_users;
+pub mod admin_webhooks;
 pub mod dashboard;
 pub mod login;
 pub mod my_tickets;

@@ -7,6 +7,7 @@ pub mod forms;
 pub mod settings;
 pub mod tickets;
 pub mod users;
+pub mod webhooks;
 
 #[cfg(feature = "ssr")]
 pub mod context {
