@@ -15,8 +15,9 @@ use super::context::{pool, require_user, respond};
 #[cfg(feature = "ssr")]
 use super::tickets::form_body;
 
+/// Every row a list page shows: the first page at the largest size.
 #[cfg(feature = "ssr")]
-fn all_rows() -> crate::domain::page::PageRequest {
+pub(crate) fn all_rows() -> crate::domain::page::PageRequest {
     crate::domain::page::PageRequest {
         page: 1,
         page_size: crate::domain::page::MAX_PAGE_SIZE,

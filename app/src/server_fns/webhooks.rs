@@ -13,12 +13,7 @@ use crate::error::AppError;
 use super::context::{pool, require_user, respond};
 
 #[cfg(feature = "ssr")]
-fn all_rows() -> crate::domain::page::PageRequest {
-    crate::domain::page::PageRequest {
-        page: 1,
-        page_size: crate::domain::page::MAX_PAGE_SIZE,
-    }
-}
+use super::admin::all_rows;
 
 /// The form's fields as the API's JSON: `events` becomes a list.
 #[cfg(feature = "ssr")]

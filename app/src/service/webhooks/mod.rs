@@ -66,6 +66,15 @@ fn new_secret() -> String {
     format!("whsec_{}", STANDARD.encode(key))
 }
 
+/// `NotFound` when a write by id touched no row (the endpoint is gone).
+fn found(rows: u64) -> Result<(), AppError> {
+    if rows == 0 {
+        Err(AppError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
 async fn find(db: &Db, id: i64) -> Result<(Webhook, String), AppError> {
     sqlx::query_as::<_, Row>(&format!(
         "select {COLUMNS} from webhook_endpoints where id = ?"
@@ -187,9 +196,7 @@ pub async fn update(
     .await?
     .rows_affected();
     tx.commit().await?;
-    if changed == 0 {
-        return Err(AppError::NotFound);
-    }
+    found(changed)?;
     Ok(find(db, id).await?.0)
 }
 
@@ -206,9 +213,7 @@ pub async fn delete(db: &Db, actor: &CurrentUser, id: i64) -> Result<(), AppErro
         .await?
         .rows_affected();
     tx.commit().await?;
-    if gone == 0 {
-        return Err(AppError::NotFound);
-    }
+    found(gone)?;
     Ok(())
 }
 
@@ -231,9 +236,7 @@ pub async fn rotate_secret(
         .await?
         .rows_affected();
     tx.commit().await?;
-    if changed == 0 {
-        return Err(AppError::NotFound);
-    }
+    found(changed)?;
     let (webhook, secret) = find(db, id).await?;
     Ok(WebhookWithSecret { webhook, secret })
 }
