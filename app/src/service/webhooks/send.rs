@@ -106,6 +106,18 @@ async fn claim(db: &Db) -> Result<Vec<Due>, AppError> {
     let lease = Timestamp::from_utc(
         now.inner() + chrono::Duration::from_std(LEASE).unwrap_or(chrono::Duration::zero()),
     );
+    // A plain read first: the worker asks every second, and taking the write lock (whose
+    // commit also drops every read cache) when nothing is due would cost every request.
+    let any: Option<i64> = sqlx::query_scalar(
+        "select d.id from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint \
+         where d.next_attempt_at <= ? and e.active = 1 limit 1",
+    )
+    .bind(now.to_db())
+    .fetch_optional(db)
+    .await?;
+    if any.is_none() {
+        return Ok(Vec::new());
+    }
     let mut tx = crate::service::db::begin_write(db).await?;
     let due: Vec<Due> = sqlx::query_as(
         "select d.id, d.endpoint, e.url, e.secret, d.event, d.attempts + 1 as attempts, d.created \
