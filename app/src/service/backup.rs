@@ -283,7 +283,7 @@ pub async fn restore(
             .map_err(|e| fail(&format!("cannot read {}", source.display()), e))?;
         let mut conn = open_file(&work, false).await?;
         check_integrity(&mut conn, source).await?;
-        sqlx::migrate!("../migrations")
+        sqlx::migrate!("../migrations/sqlite")
             .run(&mut conn)
             .await
             .map_err(|e| fail("the backup's schema cannot be brought up to date", e))?;

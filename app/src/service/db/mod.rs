@@ -201,7 +201,7 @@ pub async fn connect_and_migrate(url: &str) -> Result<Db, DbError> {
 /// # Errors
 /// `DbError::Migrate` when a migration fails or the database is newer than this binary.
 pub async fn migrate(pool: &Db, url: &str) -> Result<(), DbError> {
-    sqlx::migrate!("../migrations")
+    sqlx::migrate!("../migrations/sqlite")
         .run(pool.sqlite())
         .await
         .map_err(|e| DbError::Migrate {

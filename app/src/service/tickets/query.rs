@@ -248,7 +248,7 @@ mod tests {
             .collect()
     }
 
-    #[sqlx::test(migrations = "../migrations")]
+    #[sqlx::test(migrations = "../migrations/sqlite")]
     async fn no_list_query_reads_the_whole_ticket_table(pool: sqlx::SqlitePool) {
         let pool = crate::service::db::Db::from_pool(pool);
         let filters: Vec<Vec<(&str, &str)>> = vec![

@@ -34,7 +34,7 @@ async fn rows(pool: &Db, table: &str) -> i64 {
         .unwrap()
 }
 
-#[sqlx::test(migrations = "../migrations")]
+#[sqlx::test(migrations = "../migrations/sqlite")]
 async fn creating_a_ticket_opens_it_with_a_first_followup(pool: sqlx::SqlitePool) {
     let pool = crate::service::db::Db::from_pool(pool);
     let (admin, q) = setup(&pool).await;
@@ -50,7 +50,7 @@ async fn creating_a_ticket_opens_it_with_a_first_followup(pool: sqlx::SqlitePool
     assert_eq!(t.followup_set[0].user, Some(admin.id));
 }
 
-#[sqlx::test(migrations = "../migrations")]
+#[sqlx::test(migrations = "../migrations/sqlite")]
 async fn a_failed_validation_writes_nothing_and_reports_every_field(pool: sqlx::SqlitePool) {
     let pool = crate::service::db::Db::from_pool(pool);
     let (admin, _) = setup(&pool).await;
@@ -66,7 +66,7 @@ async fn a_failed_validation_writes_nothing_and_reports_every_field(pool: sqlx::
     assert_eq!(rows(&pool, "followups").await, 0);
 }
 
-#[sqlx::test(migrations = "../migrations")]
+#[sqlx::test(migrations = "../migrations/sqlite")]
 async fn non_staff_are_refused_before_their_input_is_looked_at(pool: sqlx::SqlitePool) {
     let pool = crate::service::db::Db::from_pool(pool);
     let (mut admin, _) = setup(&pool).await;
@@ -85,7 +85,7 @@ async fn non_staff_are_refused_before_their_input_is_looked_at(pool: sqlx::Sqlit
     assert_eq!(err.status_code(), 403);
 }
 
-#[sqlx::test(migrations = "../migrations")]
+#[sqlx::test(migrations = "../migrations/sqlite")]
 async fn an_update_records_each_changed_field_on_one_followup(pool: sqlx::SqlitePool) {
     let pool = crate::service::db::Db::from_pool(pool);
     let (admin, q) = setup(&pool).await;
@@ -121,7 +121,7 @@ async fn an_update_records_each_changed_field_on_one_followup(pool: sqlx::Sqlite
     );
 }
 
-#[sqlx::test(migrations = "../migrations")]
+#[sqlx::test(migrations = "../migrations/sqlite")]
 async fn a_page_of_tickets_carries_each_tickets_followups(pool: sqlx::SqlitePool) {
     let pool = crate::service::db::Db::from_pool(pool);
     let (admin, q) = setup(&pool).await;
@@ -145,7 +145,7 @@ async fn a_page_of_tickets_carries_each_tickets_followups(pool: sqlx::SqlitePool
     );
 }
 
-#[sqlx::test(migrations = "../migrations")]
+#[sqlx::test(migrations = "../migrations/sqlite")]
 async fn detail_lists_the_changes_and_counts_follow_the_statuses(pool: sqlx::SqlitePool) {
     let pool = crate::service::db::Db::from_pool(pool);
     let (admin, q) = setup(&pool).await;
@@ -205,7 +205,7 @@ async fn detail_lists_the_changes_and_counts_follow_the_statuses(pool: sqlx::Sql
     assert_eq!(ch.staff.len(), 1);
 }
 
-#[sqlx::test(migrations = "../migrations")]
+#[sqlx::test(migrations = "../migrations/sqlite")]
 async fn a_submitter_reads_and_comments_only_on_their_own_tickets(pool: sqlx::SqlitePool) {
     let pool = crate::service::db::Db::from_pool(pool);
     let (admin, q) = setup(&pool).await;
@@ -261,7 +261,7 @@ fn moved(seen: &mut i64, now: i64, what: &str) {
 
 /// Issue 11.1: every write that changes a ticket or what hangs on it moves its version, and
 /// a change based on an older version is refused with nothing written.
-#[sqlx::test(migrations = "../migrations")]
+#[sqlx::test(migrations = "../migrations/sqlite")]
 async fn every_write_moves_the_version_and_a_stale_one_is_refused(pool: sqlx::SqlitePool) {
     let pool = crate::service::db::Db::from_pool(pool);
     use crate::domain::attachment::{AttachmentInput, UploadedFile};
@@ -362,7 +362,7 @@ async fn every_write_moves_the_version_and_a_stale_one_is_refused(pool: sqlx::Sq
     moved(&mut seen, version(&pool, &admin, t.id).await, "a change");
 }
 
-#[sqlx::test(migrations = "../migrations")]
+#[sqlx::test(migrations = "../migrations/sqlite")]
 async fn a_bulk_action_changes_or_deletes_every_selected_ticket(pool: sqlx::SqlitePool) {
     let pool = crate::service::db::Db::from_pool(pool);
     let (admin, q) = setup(&pool).await;
@@ -420,7 +420,7 @@ async fn a_bulk_action_changes_or_deletes_every_selected_ticket(pool: sqlx::Sqli
 /// Issue 12.4: a stored status or priority that is none of ours (a bad import, a newer
 /// version's value) is an error when read, never shown as another value (it once read as
 /// Open).
-#[sqlx::test(migrations = "../migrations")]
+#[sqlx::test(migrations = "../migrations/sqlite")]
 async fn an_unknown_stored_status_or_priority_is_an_error_not_open(pool: sqlx::SqlitePool) {
     let pool = crate::service::db::Db::from_pool(pool);
     let (admin, q) = setup(&pool).await;
