@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod security;
+pub mod session_store;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -10,7 +10,8 @@ use tower::Layer;
 use tower_http::normalize_path::NormalizePathLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
+
+use crate::session_store::Store;
 
 use crate::RunError;
 use crate::config::Settings;
@@ -65,7 +66,7 @@ async fn cache_assets(
 /// `/api/tickets/7/` and `/api/tickets/7` reach the same handler.
 pub fn build_app(
     state: AppState,
-    sessions: SessionManagerLayer<SqliteStore>,
+    sessions: SessionManagerLayer<Store>,
 ) -> tower_http::normalize_path::NormalizePath<Router> {
     let routes = generate_route_list(app::App);
     let pool = state.pool.clone();
@@ -176,8 +177,7 @@ const INTERNAL_ERROR_PAGE: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta 
 <p><a href=\"/\">Go to the dashboard</a></p></section></main></body></html>";
 
 /// Session cookies: HttpOnly, SameSite=Lax, Secure behind HTTPS, expiring after idle time.
-pub fn session_layer(pool: &Db, settings: &Settings) -> SessionManagerLayer<SqliteStore> {
-    let store = SqliteStore::new(pool.sqlite().clone());
+pub fn session_layer(store: Store, settings: &Settings) -> SessionManagerLayer<Store> {
     SessionManagerLayer::new(store)
         .with_name("helpdesk_session")
         .with_http_only(true)
@@ -191,7 +191,7 @@ pub fn session_layer(pool: &Db, settings: &Settings) -> SessionManagerLayer<Sqli
 /// Deletes expired sessions now and then, so that the table does not grow with every visitor
 /// that never comes back. A failure is logged and retried at the next round (tower-sessions'
 /// own loop would stop at the first one).
-async fn delete_expired_sessions(store: SqliteStore, idle_seconds: i64) {
+async fn delete_expired_sessions(store: Store, idle_seconds: i64) {
     use tower_sessions::session_store::ExpiredDeletion;
     // Often enough for short test timeouts, at most hourly.
     let period = std::time::Duration::from_secs(idle_seconds.clamp(1, 3600) as u64);
@@ -248,14 +248,17 @@ pub async fn serve(settings: Settings) -> Result<(), RunError> {
         addr: settings.addr.to_string(),
         reason: e.to_string(),
     })?;
-    let sessions = session_layer(&pool, &settings);
+    let store = Store::open(&pool)
+        .await
+        .map_err(|e| RunError::Command(format!("cannot set up the session table: {e}")))?;
+    let sessions = session_layer(store.clone(), &settings);
     purge_events_once(&pool, settings.changes_retention_days).await;
     tokio::spawn(purge_old_events(
         pool.clone(),
         settings.changes_retention_days,
     ));
     tokio::spawn(delete_expired_sessions(
-        SqliteStore::new(pool.sqlite().clone()),
+        store,
         settings.session_idle_seconds,
     ));
     // Pending webhook deliveries are in the database: the worker resumes them after a restart.

@@ -6,11 +6,11 @@
 //! half-written file, even after a crash or a power cut; files are removed only after the
 //! transaction that deletes their rows has committed.
 
-use crate::service::db::Db;
+use crate::service::db::{Db, dialect};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::domain::attachment::{
     Attachment, AttachmentInput, NewAttachment, UploadedFile, safe_filename,
@@ -103,7 +103,7 @@ fn io_error(e: std::io::Error) -> AppError {
 /// The attachments of the given followups, each list ordered by filename. On a connection,
 /// so that a write transaction can read what it has written (the change feed's snapshots).
 pub(crate) async fn for_followups(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     followup_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<Attachment>>, AppError> {
     let mut out: HashMap<i64, Vec<Attachment>> = HashMap::new();
@@ -113,7 +113,8 @@ pub(crate) async fn for_followups(
     let ids = serde_json::to_string(followup_ids).unwrap_or_else(|_| "[]".into());
     let rows = sqlx::query_as::<_, AttachmentRow>(&format!(
         "select {COLUMNS} from followup_attachments \
-         where followup in (select value from json_each(?)) order by followup, filename, id"
+         where followup in ({}) order by followup, filename, id",
+        dialect::json_ints(dialect::of(conn), "$1")
     ))
     .bind(ids)
     .fetch_all(conn)
@@ -132,7 +133,7 @@ pub(crate) fn ticket_folder(queue_slug: &str, ticket_id: i64, secret_key: &str) 
 /// Writes `files` for followup `followup_id` and records them in the transaction `conn`.
 /// Every file written is pushed onto `written`, for the caller to remove if it rolls back.
 pub(crate) async fn store(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     media_root: &Path,
     folder: &str,
     followup_id: i64,
@@ -171,7 +172,7 @@ pub(crate) async fn store(
         };
         sqlx::query(
             "insert into followup_attachments (followup, file, filename, mime_type, size) \
-             values (?, ?, ?, ?, ?)",
+             values ($1, $2, $3, $4, $5)",
         )
         .bind(followup_id)
         .bind(format!("{rel_dir}/{name}"))
@@ -247,7 +248,7 @@ pub(crate) async fn remove_files(media_root: &Path, paths: &[PathBuf]) {
 
 /// The absolute paths of the files stored for the followups matched by `where_sql`.
 pub(crate) async fn files_where(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     media_root: &Path,
     where_sql: &str,
     id: i64,
@@ -291,12 +292,12 @@ pub async fn list(
     })
 }
 
-async fn find<'e, E: sqlx::SqliteExecutor<'e>>(
+async fn find<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     executor: E,
     id: i64,
 ) -> Result<AttachmentRow, AppError> {
     sqlx::query_as::<_, AttachmentRow>(&format!(
-        "select {COLUMNS} from followup_attachments where id = ?"
+        "select {COLUMNS} from followup_attachments where id = $1"
     ))
     .bind(id)
     .fetch_optional(executor)
@@ -305,7 +306,7 @@ async fn find<'e, E: sqlx::SqliteExecutor<'e>>(
 }
 
 /// One attachment as the API shows it, read on `conn` (inside a write: the change feed).
-pub(crate) async fn find_on(conn: &mut SqliteConnection, id: i64) -> Result<Attachment, AppError> {
+pub(crate) async fn find_on(conn: &mut AnyConnection, id: i64) -> Result<Attachment, AppError> {
     find(conn, id).await.map(Into::into)
 }
 
@@ -331,7 +332,7 @@ async fn submitter_may_see(
     }
     let found: Option<(bool, Option<String>)> = sqlx::query_as(
         "select f.public, t.submitter_email from followups f join tickets t on t.id = f.ticket \
-         where f.id = ?",
+         where f.id = $1",
     )
     .bind(followup)
     .fetch_optional(pool)
@@ -397,7 +398,7 @@ pub async fn create(
     let owner = |fid: i64| {
         sqlx::query_as::<_, Owner>(
             "select t.id as ticket, q.slug, t.secret_key from followups f \
-             join tickets t on t.id = f.ticket join queues q on q.id = t.queue where f.id = ?",
+             join tickets t on t.id = f.ticket join queues q on q.id = t.queue where f.id = $1",
         )
         .bind(fid)
         .fetch_optional(pool)
@@ -420,7 +421,7 @@ pub async fn create(
     let result: Result<i64, AppError> = async {
         let mut tx = super::db::begin_write(pool).await?;
         // Checked again in the transaction: a followup deleted since would fail the insert.
-        let exists: Option<i64> = sqlx::query_scalar("select id from followups where id = ?")
+        let exists: Option<i64> = sqlx::query_scalar("select id from followups where id = $1")
             .bind(fid)
             .fetch_optional(&mut *tx)
             .await?;
@@ -437,7 +438,7 @@ pub async fn create(
         )
         .await?;
         let id: i64 =
-            sqlx::query_scalar("select max(id) from followup_attachments where followup = ?")
+            sqlx::query_scalar("select max(id) from followup_attachments where followup = $1")
                 .bind(fid)
                 .fetch_one(&mut *tx)
                 .await?;
@@ -492,14 +493,14 @@ pub async fn delete_if_match(
     sqlx::query(
         "update tickets set version = version + 1 where id = \
          (select f.ticket from followups f join followup_attachments a on a.followup = f.id \
-          where a.id = ?)",
+          where a.id = $1)",
     )
     .bind(id)
     .execute(&mut *tx)
     .await?;
     let change = super::events::Change::AttachmentDeleted(id);
     super::events::record(&mut tx, Some(actor.id), change).await?;
-    let done = sqlx::query("delete from followup_attachments where id = ?")
+    let done = sqlx::query("delete from followup_attachments where id = $1")
         .bind(id)
         .execute(&mut *tx)
         .await?;

@@ -38,6 +38,17 @@ pub struct BackupReport {
     pub files_missing: u64,
 }
 
+/// The SQLite pool: these commands copy SQLite files. PostgreSQL has its own tools.
+fn sqlite_only(pool: &Db) -> Result<&sqlx::SqlitePool, BackupError> {
+    pool.sqlite().ok_or_else(|| {
+        BackupError(
+            "this database is PostgreSQL: back up with pg_dump and restore with pg_restore \
+             (see the README, \"Running on PostgreSQL\")"
+                .to_owned(),
+        )
+    })
+}
+
 /// The file of the pool's main database.
 async fn database_file(pool: &Db) -> Result<PathBuf, BackupError> {
     let rows: Vec<(i64, String, String)> = sqlx::query_as("pragma database_list")
@@ -167,6 +178,7 @@ pub async fn backup(
     media_root: &Path,
     media: Option<&Path>,
 ) -> Result<BackupReport, BackupError> {
+    sqlite_only(pool)?;
     let live = absolute(&database_file(pool).await?)?;
     let target = absolute(target)?;
     if target == live {
@@ -265,6 +277,7 @@ pub async fn restore(
     media_root: &Path,
     media: Option<&Path>,
 ) -> Result<BackupReport, BackupError> {
+    sqlite_only(pool)?;
     if !source.is_file() {
         return Err(BackupError(format!("{} is not a file", source.display())));
     }
@@ -314,7 +327,8 @@ async fn replace_rows(pool: &Db, work: &Path) -> Result<(), BackupError> {
     // ATTACH cannot happen inside a transaction, so this takes the write turn itself and
     // uses one connection throughout.
     let _turn = super::db::write_turn(pool).await;
-    let mut conn = pool.acquire().await.map_err(db)?;
+    let native = sqlite_only(pool)?;
+    let mut conn = native.acquire().await.map_err(db)?;
     sqlx::query("attach database ? as backup")
         .bind(work.to_string_lossy().into_owned())
         .execute(&mut *conn)

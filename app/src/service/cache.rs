@@ -24,21 +24,16 @@ use crate::domain::user::User;
 /// How long an entry may be used at most, whatever the counters say.
 pub const MAX_AGE: Duration = Duration::from_secs(2);
 
-/// Tables whose changes leave every cached value true (sessions are written at sign-in).
-const IGNORED_TABLES: [&str; 1] = ["tower_sessions"];
-
 /// The state of the data as of now; compare with a later one to tell whether anything was
 /// written in between.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Version {
-    rows: u64,
     commits: u64,
 }
 
-/// One database's write counters (see the module's comment).
+/// One database's write counter (see the module's comment).
 #[derive(Debug, Default)]
 pub struct DataVersion {
-    rows: AtomicU64,
     commits: AtomicU64,
 }
 
@@ -46,18 +41,10 @@ impl DataVersion {
     pub fn now(&self) -> Version {
         Version {
             commits: self.commits.load(Ordering::Acquire),
-            rows: self.rows.load(Ordering::Acquire),
         }
     }
 
-    /// Called by SQLite for every row a statement changes, on the connection's thread.
-    pub(crate) fn row_changed(&self, table: &str) {
-        if !IGNORED_TABLES.contains(&table) {
-            self.rows.fetch_add(1, Ordering::AcqRel);
-        }
-    }
-
-    /// Called after a write transaction has committed (its changes are visible to readers).
+    /// Called after a write has committed (its changes are visible to readers).
     pub(crate) fn committed(&self) {
         self.commits.fetch_add(1, Ordering::AcqRel);
     }
@@ -76,13 +63,15 @@ pub struct Caches {
 }
 
 impl Caches {
-    pub fn new(data: &Arc<DataVersion>) -> Self {
+    /// Caches that keep nothing when not `enabled`.
+    pub fn new(data: &Arc<DataVersion>, enabled: bool) -> Self {
+        let size = |n: usize| if enabled { n } else { 0 };
         Self {
-            users: VersionedCache::new(1024, data.clone()),
-            staff: VersionedCache::new(1, data.clone()),
-            custom_fields: VersionedCache::new(1, data.clone()),
-            queues: VersionedCache::new(1, data.clone()),
-            ticket_counts: VersionedCache::new(256, data.clone()),
+            users: VersionedCache::new(size(1024), data.clone()),
+            staff: VersionedCache::new(size(1), data.clone()),
+            custom_fields: VersionedCache::new(size(1), data.clone()),
+            queues: VersionedCache::new(size(1), data.clone()),
+            ticket_counts: VersionedCache::new(size(256), data.clone()),
         }
     }
 }
@@ -138,7 +127,7 @@ impl<K: Eq + Hash, V: Clone> VersionedCache<K, V> {
 
     /// Stores `value` for `key` as read at `at` (taken with `version()` before the read).
     pub fn put(&self, key: K, at: Version, value: V) {
-        if at != self.version() {
+        if self.capacity == 0 || at != self.version() {
             return;
         }
         let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
@@ -163,23 +152,20 @@ mod tests {
     }
 
     #[test]
-    fn an_entry_is_used_until_a_write_and_sessions_do_not_count() {
+    fn an_entry_is_used_until_a_write() {
         let (data, cache) = cache();
         cache.put("k", data.now(), 1);
         assert_eq!(cache.get(&"k"), Some(1));
-        data.row_changed("tower_sessions");
-        assert_eq!(cache.get(&"k"), Some(1));
+        data.committed();
+        assert_eq!(cache.get(&"k"), None);
     }
 
     #[test]
-    fn any_row_change_or_commit_drops_an_entry() {
-        let (data, cache) = cache();
-        cache.put("k", data.now(), 1);
-        data.row_changed("tickets");
-        assert_eq!(cache.get(&"k"), None);
-        cache.put("k", data.now(), 2);
-        data.committed();
-        assert_eq!(cache.get(&"k"), None);
+    fn a_disabled_cache_keeps_nothing() {
+        let data = Arc::new(DataVersion::default());
+        let caches = Caches::new(&data, false);
+        caches.queues.put((), data.now(), Vec::new());
+        assert!(caches.queues.get(&()).is_none());
     }
 
     #[test]
@@ -197,7 +183,6 @@ mod tests {
         let (other, _) = self::cache();
         cache.put("k", data.now(), 1);
         other.committed();
-        other.row_changed("tickets");
         assert_eq!(cache.get(&"k"), Some(1));
     }
 }

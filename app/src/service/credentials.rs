@@ -176,7 +176,7 @@ async fn verify_and_remember(
     let Some(user) = super::users::authenticate(pool, username, password).await? else {
         return Ok(None);
     };
-    let hash: String = sqlx::query_scalar("select password_hash from users where id = ?")
+    let hash: String = sqlx::query_scalar("select password_hash from users where id = $1")
         .bind(user.id)
         .fetch_one(pool)
         .await?;
@@ -250,7 +250,7 @@ mod tests {
         let new_hash = super::super::password::hash_password("second-pass-2".into())
             .await
             .unwrap();
-        sqlx::query("update users set password_hash = ?")
+        sqlx::query("update users set password_hash = $1")
             .bind(new_hash)
             .execute(&pool)
             .await

@@ -57,7 +57,7 @@ pub const NAME_TAKEN: &str = "custom field with this name already exists.";
 /// `Internal` on a database failure.
 pub async fn all<'e, E>(executor: E) -> Result<Vec<CustomField>, AppError>
 where
-    E: sqlx::SqliteExecutor<'e>,
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     Ok(sqlx::query_as::<_, CustomFieldRow>(&format!(
         "select {COLUMNS} from custom_fields order by ordering is null, ordering, id"
@@ -102,7 +102,7 @@ pub async fn list(
 
 async fn find(pool: &Db, id: i64) -> Result<CustomField, AppError> {
     sqlx::query_as::<_, CustomFieldRow>(&format!(
-        "select {COLUMNS} from custom_fields where id = ?"
+        "select {COLUMNS} from custom_fields where id = $1"
     ))
     .bind(id)
     .fetch_optional(pool)
@@ -128,12 +128,13 @@ async fn merge(
     base: CustomField,
 ) -> Result<CustomField, AppError> {
     if let Some(name) = &input.name {
-        let other: Option<i64> =
-            sqlx::query_scalar("select id from custom_fields where name = ? and id is not ?")
-                .bind(name)
-                .bind(if base.id == 0 { None } else { Some(base.id) })
-                .fetch_optional(pool)
-                .await?;
+        let other: Option<i64> = sqlx::query_scalar(
+            "select id from custom_fields where name = $1 and id is distinct from $2",
+        )
+        .bind(name)
+        .bind(if base.id == 0 { None } else { Some(base.id) })
+        .fetch_optional(pool)
+        .await?;
         if other.is_some() {
             input.errors.add("name", NAME_TAKEN);
         }
@@ -235,12 +236,12 @@ async fn write(
         None => format!(
             "insert into custom_fields (name, label, help_text, data_type, max_length, \
              decimal_places, list_values, empty_selection_list, required, staff_only, ordering) \
-             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning {COLUMNS}"
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning {COLUMNS}"
         ),
         Some(_) => format!(
-            "update custom_fields set name = ?, label = ?, help_text = ?, data_type = ?, \
-             max_length = ?, decimal_places = ?, list_values = ?, empty_selection_list = ?, \
-             required = ?, staff_only = ?, ordering = ? where id = ? returning {COLUMNS}"
+            "update custom_fields set name = $1, label = $2, help_text = $3, data_type = $4, \
+             max_length = $5, decimal_places = $6, list_values = $7, empty_selection_list = $8, \
+             required = $9, staff_only = $10, ordering = $11 where id = $12 returning {COLUMNS}"
         ),
     };
     let result = sqlx::query_as::<_, CustomFieldRow>(&sql)
@@ -328,7 +329,7 @@ pub async fn delete_if_match(
     require_superuser(actor)?;
     let mut tx = super::db::begin_write(pool).await?;
     super::preconditions::check(if_match, find(pool, id)).await?;
-    let done = sqlx::query("delete from custom_fields where id = ?")
+    let done = sqlx::query("delete from custom_fields where id = $1")
         .bind(id)
         .execute(&mut *tx)
         .await?;

@@ -26,7 +26,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use serde_json::{Value, json};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::service::db::Db;
 
@@ -62,7 +62,7 @@ pub enum Change<'a> {
 /// `NotFound` when the object does not exist (the caller then rolls back); `Internal` on a
 /// database failure.
 pub(crate) async fn record(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     actor: Option<i64>,
     change: Change<'_>,
 ) -> Result<(), AppError> {
@@ -80,7 +80,7 @@ pub(crate) async fn record(
             ("ticket.updated", id, to_json(&t)?, Some(to_json(&changes)?))
         }
         Change::TicketDeleted(id) => {
-            let title: String = sqlx::query_scalar("select title from tickets where id = ?")
+            let title: String = sqlx::query_scalar("select title from tickets where id = $1")
                 .bind(id)
                 .fetch_optional(&mut *conn)
                 .await?
@@ -102,7 +102,7 @@ pub(crate) async fn record(
         }
         Change::FollowupDeleted(id) => {
             let (ticket, title): (i64, Option<String>) =
-                sqlx::query_as("select ticket, title from followups where id = ?")
+                sqlx::query_as("select ticket, title from followups where id = $1")
                     .bind(id)
                     .fetch_optional(&mut *conn)
                     .await?
@@ -122,7 +122,7 @@ pub(crate) async fn record(
         Change::AttachmentDeleted(id) => {
             // An attachment's title is its file name.
             let (followup, title): (i64, String) =
-                sqlx::query_as("select followup, filename from followup_attachments where id = ?")
+                sqlx::query_as("select followup, filename from followup_attachments where id = $1")
                     .bind(id)
                     .fetch_optional(&mut *conn)
                     .await?
@@ -137,7 +137,7 @@ pub(crate) async fn record(
         }
     };
     let id: i64 = sqlx::query_scalar(
-        "insert into events (type, at, actor, ticket, data, changes) values (?, ?, ?, ?, ?, ?) \
+        "insert into events (type, at, actor, ticket, data, changes) values ($1, $2, $3, $4, $5, $6) \
          returning id",
     )
     .bind(kind)
@@ -156,12 +156,12 @@ pub(crate) async fn record(
 /// `record` for each attachment of followup `followup`, in id order: the files a new ticket
 /// or followup brought.
 pub(crate) async fn record_attachments_of(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     actor: Option<i64>,
     followup: i64,
 ) -> Result<(), AppError> {
     let ids: Vec<i64> =
-        sqlx::query_scalar("select id from followup_attachments where followup = ? order by id")
+        sqlx::query_scalar("select id from followup_attachments where followup = $1 order by id")
             .bind(followup)
             .fetch_all(&mut *conn)
             .await?;
@@ -175,7 +175,7 @@ pub(crate) async fn record_attachments_of(
 /// `attachment.created` for each of its files, and `ticket.updated` when it changed the
 /// ticket (`changed`: the audit rows it wrote, such as a new status).
 pub(crate) async fn record_followup(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     actor: Option<i64>,
     ticket: i64,
     followup: i64,
@@ -189,8 +189,8 @@ pub(crate) async fn record_followup(
     Ok(())
 }
 
-async fn ticket_of_followup(conn: &mut SqliteConnection, followup: i64) -> Result<i64, AppError> {
-    sqlx::query_scalar("select ticket from followups where id = ?")
+async fn ticket_of_followup(conn: &mut AnyConnection, followup: i64) -> Result<i64, AppError> {
+    sqlx::query_scalar("select ticket from followups where id = $1")
         .bind(followup)
         .fetch_optional(&mut *conn)
         .await?
@@ -313,8 +313,8 @@ pub async fn list(
         None => purged,
     };
     let mut rows: Vec<Row> = sqlx::query_as(
-        "select id, type, at, actor, ticket, data, changes from events where id > ? \
-         order by id limit ?",
+        "select id, type, at, actor, ticket, data, changes from events where id > $1 \
+         order by id limit $2",
     )
     .bind(start)
     .bind(i64::from(limit) + 1)
@@ -368,7 +368,7 @@ fn event((id, kind, at, actor, ticket, data, changes): Row) -> Event {
 /// `Internal` on a database failure.
 pub(crate) async fn body_of(pool: &Db, id: i64) -> Result<Option<String>, AppError> {
     let row: Option<Row> = sqlx::query_as(
-        "select id, type, at, actor, ticket, data, changes from events where id = ?",
+        "select id, type, at, actor, ticket, data, changes from events where id = $1",
     )
     .bind(id)
     .fetch_optional(pool)
@@ -391,7 +391,7 @@ const PURGE_BATCH: i64 = 1000;
 pub async fn purge(pool: &Db, retention_days: u32) -> Result<u64, AppError> {
     let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::from(retention_days));
     let cutoff = Timestamp::from_utc(cutoff).to_db();
-    let Some(through): Option<i64> = sqlx::query_scalar("select max(id) from events where at < ?")
+    let Some(through): Option<i64> = sqlx::query_scalar("select max(id) from events where at < $1")
         .bind(&cutoff)
         .fetch_one(pool)
         .await?
@@ -402,7 +402,7 @@ pub async fn purge(pool: &Db, retention_days: u32) -> Result<u64, AppError> {
     loop {
         let mut tx = super::db::begin_write(pool).await?;
         let last: Option<i64> = sqlx::query_scalar(
-            "select max(id) from (select id from events where id <= ? order by id limit ?)",
+            "select max(id) from (select id from events where id <= $1 order by id limit $2)",
         )
         .bind(through)
         .bind(PURGE_BATCH)
@@ -411,14 +411,17 @@ pub async fn purge(pool: &Db, retention_days: u32) -> Result<u64, AppError> {
         let Some(last) = last else {
             break;
         };
-        let done = sqlx::query("delete from events where id <= ?")
+        let done = sqlx::query("delete from events where id <= $1")
             .bind(last)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("update events_purged set through_id = max(through_id, ?) where id = 1")
-            .bind(last)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "update events_purged set through_id = \
+             case when through_id > $1 then through_id else $1 end where id = 1",
+        )
+        .bind(last)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         deleted += done.rows_affected();
         if last >= through {

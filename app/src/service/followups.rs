@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
-use crate::service::db::Db;
+use crate::service::db::{Db, dialect};
 
 use crate::domain::attachment::UploadedFile;
 use crate::domain::input::WriteMode;
@@ -35,7 +35,7 @@ struct FollowUpRow {
 }
 
 const COLUMNS: &str =
-    "id, ticket, date, title, comment, public, user, new_status, time_spent, message_id";
+    "id, ticket, date, title, comment, public, \"user\", new_status, time_spent, message_id";
 
 pub(crate) fn parse_db_time(s: &str) -> Timestamp {
     Timestamp::from_db(s).unwrap_or_else(|| {
@@ -45,7 +45,7 @@ pub(crate) fn parse_db_time(s: &str) -> Timestamp {
 }
 
 async fn build(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     rows: Vec<FollowUpRow>,
 ) -> Result<Vec<FollowUp>, AppError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
@@ -71,7 +71,7 @@ async fn build(
 /// The followups of the given tickets, each list ordered by date: two queries in all. On a
 /// connection, so that a write transaction can read what it has written.
 pub(crate) async fn for_tickets(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ticket_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<FollowUp>>, AppError> {
     let mut out: HashMap<i64, Vec<FollowUp>> = HashMap::new();
@@ -79,8 +79,8 @@ pub(crate) async fn for_tickets(
         return Ok(out);
     }
     let rows = sqlx::query_as::<_, FollowUpRow>(&format!(
-        "select {COLUMNS} from followups where ticket in (select value from json_each(?)) \
-         order by ticket, date, id"
+        "select {COLUMNS} from followups where ticket in ({}) order by ticket, date, id",
+        dialect::json_ints(dialect::of(conn), "$1")
     ))
     .bind(serde_json::to_string(ticket_ids).unwrap_or_else(|_| "[]".into()))
     .fetch_all(&mut *conn)
@@ -122,9 +122,9 @@ async fn find(pool: &Db, id: i64) -> Result<FollowUp, AppError> {
 }
 
 /// One followup as the API shows it, read on `conn` (inside a write: the change feed).
-pub(crate) async fn find_on(conn: &mut SqliteConnection, id: i64) -> Result<FollowUp, AppError> {
+pub(crate) async fn find_on(conn: &mut AnyConnection, id: i64) -> Result<FollowUp, AppError> {
     let row =
-        sqlx::query_as::<_, FollowUpRow>(&format!("select {COLUMNS} from followups where id = ?"))
+        sqlx::query_as::<_, FollowUpRow>(&format!("select {COLUMNS} from followups where id = $1"))
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?
@@ -166,7 +166,7 @@ pub async fn create(
     let info = |tid: i64| {
         sqlx::query_as::<_, TicketInfo>(
             "select q.slug, t.secret_key from tickets t join queues q on q.id = t.queue \
-             where t.id = ?",
+             where t.id = $1",
         )
         .bind(tid)
         .fetch_optional(pool)
@@ -193,7 +193,7 @@ pub async fn create(
         // The status as it is now, inside the transaction: the audit trail records the
         // change from the current value, whatever was written since the check above.
         let current: Option<TicketStatus> =
-            sqlx::query_scalar("select status from tickets where id = ?")
+            sqlx::query_scalar("select status from tickets where id = $1")
                 .bind(tid)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -201,8 +201,8 @@ pub async fn create(
             return Err(AppError::field("ticket", invalid_pk(tid)));
         };
         let id: i64 = sqlx::query_scalar(
-            "insert into followups (ticket, date, title, comment, public, user, new_status, \
-             time_spent) values (?, ?, ?, ?, ?, ?, ?, ?) returning id",
+            "insert into followups (ticket, date, title, comment, public, \"user\", new_status, \
+             time_spent) values ($1, $2, $3, $4, $5, $6, $7, $8) returning id",
         )
         .bind(tid)
         .bind(&now)
@@ -220,7 +220,7 @@ pub async fn create(
         if let Some(status) = new_status
             && status != current
         {
-            sqlx::query("update tickets set status = ? where id = ?")
+            sqlx::query("update tickets set status = $1 where id = $2")
                 .bind(status)
                 .bind(tid)
                 .execute(&mut *tx)
@@ -232,7 +232,7 @@ pub async fn create(
             );
             sqlx::query(
                 "insert into ticket_changes (followup, field, old_value, new_value) \
-                 values (?, ?, ?, ?)",
+                 values ($1, $2, $3, $4)",
             )
             .bind(id)
             .bind(&change.0)
@@ -295,12 +295,12 @@ pub async fn update_if_match(
     let old = find_on(&mut tx, id).await?;
     super::preconditions::check(if_match, std::future::ready(Ok(&old))).await?;
     let old_seconds: Option<i64> =
-        sqlx::query_scalar("select time_spent from followups where id = ?")
+        sqlx::query_scalar("select time_spent from followups where id = $1")
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
     sqlx::query(
-        "update followups set title = ?, comment = ?, public = ?, time_spent = ? where id = ?",
+        "update followups set title = $1, comment = $2, public = $3, time_spent = $4 where id = $5",
     )
     .bind(patch.title.unwrap_or(old.title))
     .bind(patch.comment.unwrap_or(old.comment))
@@ -349,7 +349,7 @@ pub async fn delete_if_match(
     let files = attachments::files_where(&mut tx, media_root, "followup = ?", id).await?;
     sqlx::query(
         "update tickets set version = version + 1 \
-         where id = (select ticket from followups where id = ?)",
+         where id = (select ticket from followups where id = $1)",
     )
     .bind(id)
     .execute(&mut *tx)
@@ -357,7 +357,7 @@ pub async fn delete_if_match(
     // Its attachments go with it: one event for the lot.
     let change = super::events::Change::FollowupDeleted(id);
     super::events::record(&mut tx, Some(actor.id), change).await?;
-    let done = sqlx::query("delete from followups where id = ?")
+    let done = sqlx::query("delete from followups where id = $1")
         .bind(id)
         .execute(&mut *tx)
         .await?;

@@ -18,6 +18,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::domain::datetime::Timestamp;
 use crate::service::db::Db;
 
 use crate::error::AppError;
@@ -87,14 +88,23 @@ pub(crate) fn created(kind: &str, id: i64) {
 /// The database error; `RowNotFound` when the key is already stored (by another process:
 /// this one lets a key in flight through only once), with `Scope::taken` set, so that the
 /// transaction is rolled back and the HTTP layer answers 409.
-pub(crate) async fn record_in(conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
+/// Now, and `hours` from now, as stored.
+fn times(hours: u32) -> (String, String) {
+    let now = Timestamp::now();
+    let expires = now.inner() + chrono::Duration::hours(i64::from(hours));
+    (now.to_db(), Timestamp::from_utc(expires).to_db())
+}
+
+pub(crate) async fn record_in(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
     let Ok(scope) = SCOPE.try_with(Arc::clone) else {
         return Ok(());
     };
     if scope.recorded() {
         return Ok(());
     }
-    sqlx::query("delete from idempotency_keys where expires_at <= datetime('now')")
+    let (now, expires) = times(scope.hours);
+    sqlx::query("delete from idempotency_keys where expires_at <= $1")
+        .bind(&now)
         .execute(&mut *conn)
         .await?;
     let resource = scope
@@ -103,13 +113,14 @@ pub(crate) async fn record_in(conn: &mut sqlx::SqliteConnection) -> Result<(), s
         .unwrap_or_else(|e| e.into_inner())
         .clone();
     let done = sqlx::query(
-        "insert into idempotency_keys (user, key, fingerprint, created_at, expires_at, resource) \
-         values (?, ?, ?, datetime('now'), datetime('now', ?), ?) on conflict do nothing",
+        "insert into idempotency_keys (\"user\", key, fingerprint, created_at, expires_at, resource) \
+         values ($1, $2, $3, $4, $5, $6) on conflict do nothing",
     )
     .bind(scope.user)
     .bind(&scope.key)
     .bind(&scope.fingerprint)
-    .bind(format!("+{} hours", scope.hours))
+    .bind(&now)
+    .bind(&expires)
     .bind(resource)
     .execute(&mut *conn)
     .await?;
@@ -191,10 +202,11 @@ pub async fn lookup(
     );
     let row: Option<Row> = sqlx::query_as(
         "select fingerprint, status, headers, body, resource from idempotency_keys \
-         where user = ? and key = ? and expires_at > datetime('now')",
+         where \"user\" = $1 and key = $2 and expires_at > $3",
     )
     .bind(user)
     .bind(key)
+    .bind(Timestamp::now().to_db())
     .fetch_optional(pool)
     .await?;
     Ok(match row {
@@ -225,19 +237,20 @@ pub async fn store_answer(pool: &Db, scope: &Scope, answer: &Answer) -> Result<(
     let mut tx = super::db::begin_write(pool).await?;
     if !scope.recorded() {
         sqlx::query(
-            "insert into idempotency_keys (user, key, fingerprint, created_at, expires_at) \
-             values (?, ?, ?, datetime('now'), datetime('now', ?)) on conflict do nothing",
+            "insert into idempotency_keys (\"user\", key, fingerprint, created_at, expires_at) \
+             values ($1, $2, $3, $4, $5) on conflict do nothing",
         )
         .bind(scope.user)
         .bind(&scope.key)
         .bind(&scope.fingerprint)
-        .bind(format!("+{} hours", scope.hours))
+        .bind(times(scope.hours).0)
+        .bind(times(scope.hours).1)
         .execute(&mut *tx)
         .await?;
     }
     sqlx::query(
-        "update idempotency_keys set status = ?, headers = ?, body = ? \
-         where user = ? and key = ? and fingerprint = ?",
+        "update idempotency_keys set status = $1, headers = $2, body = $3 \
+         where \"user\" = $4 and key = $5 and fingerprint = $6",
     )
     .bind(i64::from(answer.status))
     .bind(headers)

@@ -6,17 +6,18 @@
 //! own followup is the change's) and copies the merged ticket's submitter to the target's CC
 //! list. This module must not commit: the caller's transaction does.
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::domain::user::CurrentUser;
 use crate::error::AppError;
+use crate::service::db::dialect;
 
 /// Refuses a merge of ticket `id` (now merged into `current`, if anywhere) into `target`.
 ///
 /// # Errors
 /// `Validation` on `merged_to` saying why.
 pub(crate) async fn check(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: i64,
     current: Option<i64>,
     target: i64,
@@ -30,11 +31,12 @@ pub(crate) async fn check(
             "This ticket is already merged into #{into}; it cannot be merged again."
         ));
     }
-    let target_into: Option<i64> = sqlx::query_scalar("select merged_to from tickets where id = ?")
-        .bind(target)
-        .fetch_optional(&mut *conn)
-        .await?
-        .flatten();
+    let target_into: Option<i64> =
+        sqlx::query_scalar("select merged_to from tickets where id = $1")
+            .bind(target)
+            .fetch_optional(&mut *conn)
+            .await?
+            .flatten();
     match target_into {
         Some(back) if back == id => refuse(format!(
             "Ticket #{target} is merged into this ticket; merging back would make a loop."
@@ -49,20 +51,20 @@ pub(crate) async fn check(
 /// What a merge of `id` into `target` adds beside the change itself: a public followup on the
 /// target naming the merged ticket, and the merged ticket's submitter on the target's CC list.
 pub(crate) async fn link(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     actor: &CurrentUser,
     id: i64,
     submitter: Option<&str>,
     target: i64,
     now: &str,
 ) -> Result<(), AppError> {
-    let title: String = sqlx::query_scalar("select title from tickets where id = ?")
+    let title: String = sqlx::query_scalar("select title from tickets where id = $1")
         .bind(id)
         .fetch_one(&mut *conn)
         .await?;
     let followup: i64 = sqlx::query_scalar(
-        "insert into followups (ticket, date, title, comment, public, user) \
-         values (?, ?, ?, ?, 0, ?) returning id",
+        "insert into followups (ticket, date, title, comment, public, \"user\") \
+         values ($1, $2, $3, $4, 0, $5) returning id",
     )
     .bind(target)
     .bind(now)
@@ -73,11 +75,11 @@ pub(crate) async fn link(
     .await?;
     if let Some(email) = submitter.map(str::trim).filter(|e| !e.is_empty()) {
         // Not when it is the target's own submitter: they hear of it anyway.
-        sqlx::query(
-            "insert into ticket_cc (ticket, email) select ?1, ?2 where not exists \
-             (select 1 from tickets where id = ?1 and submitter_email = ?2 collate nocase) \
-             on conflict do nothing",
-        )
+        sqlx::query(&format!(
+            "insert into ticket_cc (ticket, email) select $1, $2 where not exists \
+             (select 1 from tickets where id = $1 and {}) on conflict do nothing",
+            dialect::eq_nocase(dialect::of(conn), "submitter_email", "$2")
+        ))
         .bind(target)
         .bind(email)
         .execute(&mut *conn)
@@ -94,7 +96,7 @@ pub(crate) async fn cc_list(
     id: i64,
 ) -> Result<Vec<String>, AppError> {
     Ok(
-        sqlx::query_scalar("select email from ticket_cc where ticket = ? order by id")
+        sqlx::query_scalar("select email from ticket_cc where ticket = $1 order by id")
             .bind(id)
             .fetch_all(pool)
             .await?,

@@ -57,7 +57,7 @@ pub async fn list(
 }
 
 async fn find(pool: &Db, id: i64) -> Result<Queue, AppError> {
-    sqlx::query_as::<_, QueueRow>(&format!("select {COLUMNS} from queues where id = ?"))
+    sqlx::query_as::<_, QueueRow>(&format!("select {COLUMNS} from queues where id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await?
@@ -92,7 +92,7 @@ pub async fn all(pool: &Db) -> Result<Vec<Queue>, AppError> {
 /// `Internal` on a database failure.
 pub async fn exists(pool: &Db, id: i64) -> Result<bool, AppError> {
     Ok(
-        sqlx::query_scalar::<_, i64>("select id from queues where id = ?")
+        sqlx::query_scalar::<_, i64>("select id from queues where id = $1")
             .bind(id)
             .fetch_optional(pool)
             .await?
@@ -118,7 +118,7 @@ async fn check(pool: &Db, refs: &QueueRefs, id: Option<i64>) -> Result<ErrorBag,
     let mut errors = ErrorBag::new();
     if let Some(slug) = &refs.slug {
         let other: Option<i64> =
-            sqlx::query_scalar("select id from queues where slug = ? and id is not ?")
+            sqlx::query_scalar("select id from queues where slug = $1 and id is distinct from $2")
                 .bind(slug.as_ref())
                 .bind(id)
                 .fetch_optional(pool)
@@ -153,7 +153,7 @@ pub async fn create(
     let mut tx = super::db::begin_write(pool).await?;
     let row = sqlx::query_as::<_, QueueRow>(&format!(
         "insert into queues (title, slug, email_address, allow_public_submission, default_owner) \
-         values (?, ?, ?, ?, ?) returning {COLUMNS}"
+         values ($1, $2, $3, $4, $5) returning {COLUMNS}"
     ))
     .bind(new.title)
     .bind(new.slug.as_ref())
@@ -213,8 +213,8 @@ pub async fn update_if_match(
     let old = find(pool, id).await?;
     super::preconditions::check(if_match, std::future::ready(Ok(&old))).await?;
     let row = sqlx::query_as::<_, QueueRow>(&format!(
-        "update queues set title = ?, slug = ?, email_address = ?, allow_public_submission = ?, \
-         default_owner = ? where id = ? returning {COLUMNS}"
+        "update queues set title = $1, slug = $2, email_address = $3, allow_public_submission = $4, \
+         default_owner = $5 where id = $6 returning {COLUMNS}"
     ))
     .bind(patch.title.unwrap_or(old.title))
     .bind(patch.slug.map_or(old.slug, |s| s.into_inner()))
@@ -267,14 +267,14 @@ pub async fn delete_if_match(
     find(pool, id).await?;
     let mut tx = super::db::begin_write(pool).await?;
     super::preconditions::check(if_match, find(pool, id)).await?;
-    let tickets: i64 = sqlx::query_scalar("select count(*) from tickets where queue = ?")
+    let tickets: i64 = sqlx::query_scalar("select count(*) from tickets where queue = $1")
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
     if tickets > 0 {
         return Err(AppError::BadRequest(HAS_TICKETS.to_owned()));
     }
-    let result = sqlx::query("delete from queues where id = ?")
+    let result = sqlx::query("delete from queues where id = $1")
         .bind(id)
         .execute(&mut *tx)
         .await;

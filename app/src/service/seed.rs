@@ -70,7 +70,7 @@ pub async fn seed(
     for i in 1..=3 {
         let id: i64 = sqlx::query_scalar(
             "insert into users (username, email, first_name, last_name, password_hash, \
-             is_active, is_staff, is_superuser, date_joined) values (?, ?, 'Agent', ?, ?, 1, 1, 0, ?) \
+             is_active, is_staff, is_superuser, date_joined) values ($1, $2, 'Agent', $3, $4, 1, 1, 0, $5) \
              on conflict (username) do update set is_staff = 1 returning id",
         )
         .bind(format!("agent{i}"))
@@ -85,7 +85,7 @@ pub async fn seed(
     let mut queues = Vec::new();
     for slug in ["support", "billing", "it"] {
         let id: i64 = sqlx::query_scalar(
-            "insert into queues (title, slug) values (?, ?) \
+            "insert into queues (title, slug) values ($1, $2) \
              on conflict (slug) do update set title = excluded.title returning id",
         )
         .bind(format!("{}{}", slug[..1].to_uppercase(), &slug[1..]))
@@ -102,7 +102,7 @@ pub async fn seed(
     ] {
         let id: i64 = sqlx::query_scalar(
             "insert into custom_fields (name, label, data_type, max_length, list_values) \
-             values (?, ?, ?, 50, ?) on conflict (name) do update set label = excluded.label \
+             values ($1, $2, $3, 50, $4) on conflict (name) do update set label = excluded.label \
              returning id",
         )
         .bind(name)
@@ -141,7 +141,7 @@ pub async fn seed(
             let ticket: i64 = sqlx::query_scalar(
                 "insert into tickets (title, queue, created, modified, submitter_email, \
                  assigned_to, status, on_hold, description, priority, due_date, secret_key) \
-                 values (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) returning id",
+                 values ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11) returning id",
             )
             .bind(&title)
             .bind(queue)
@@ -171,8 +171,8 @@ pub async fn seed(
                     )
                 };
                 let followup: i64 = sqlx::query_scalar(
-                    "insert into followups (ticket, date, title, comment, public, user) \
-                     values (?, ?, ?, ?, 1, ?) returning id",
+                    "insert into followups (ticket, date, title, comment, public, \"user\") \
+                     values ($1, $2, $3, $4, 1, $5) returning id",
                 )
                 .bind(ticket)
                 .bind(date.to_db())
@@ -185,7 +185,7 @@ pub async fn seed(
                 if n > 0 && rng.below(2) == 0 {
                     sqlx::query(
                         "insert into ticket_changes (followup, field, old_value, new_value) \
-                         values (?, 'priority', '3', ?)",
+                         values ($1, 'priority', '3', $2)",
                     )
                     .bind(followup)
                     .bind((1 + rng.below(5)).to_string())
@@ -201,7 +201,7 @@ pub async fn seed(
                     std::fs::write(dir.join("log.txt"), &body).map_err(io_error)?;
                     sqlx::query(
                         "insert into followup_attachments (followup, file, filename, mime_type, \
-                         size) values (?, ?, 'log.txt', 'text/plain', ?)",
+                         size) values ($1, $2, 'log.txt', 'text/plain', $3)",
                     )
                     .bind(followup)
                     .bind(format!("{rel_dir}/log.txt"))
@@ -222,7 +222,7 @@ pub async fn seed(
                     _ => format!("A-{}", rng.below(10_000)),
                 };
                 sqlx::query(
-                    "insert into ticket_custom_field_values (ticket, field, value) values (?, ?, ?)",
+                    "insert into ticket_custom_field_values (ticket, field, value) values ($1, $2, $3)",
                 )
                 .bind(ticket)
                 .bind(field)

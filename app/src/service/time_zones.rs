@@ -40,7 +40,7 @@ pub fn local_text(at: &Timestamp, zone: &str) -> String {
 
 /// The user's own setting ("" when they leave it to the browser).
 pub async fn setting(pool: &Db, user_id: i64) -> Result<String, AppError> {
-    let zone: Option<String> = sqlx::query_scalar("select time_zone from users where id = ?")
+    let zone: Option<String> = sqlx::query_scalar("select time_zone from users where id = $1")
         .bind(user_id)
         .fetch_optional(pool)
         .await?;
@@ -59,7 +59,7 @@ pub async fn set(pool: &Db, actor: &CurrentUser, raw: &str) -> Result<String, Ap
             .name()
             .to_owned()
     };
-    sqlx::query("update users set time_zone = ? where id = ?")
+    sqlx::query("update users set time_zone = $1 where id = $2")
         .bind(&zone)
         .bind(actor.id)
         .execute(pool)

@@ -1,19 +1,43 @@
-//! Opening the SQLite database the way a web server needs it, applying migrations, and `Db`:
-//! the handle every service function takes.
+//! Opening the database (SQLite or PostgreSQL, by the URL's scheme) the way a web server
+//! needs it, applying migrations, and `Db`: the handle every service function takes.
+//!
+//! Service code runs on sqlx's `Any` driver, so each statement is written once for both
+//! engines (`$N` placeholders, portable SQL). What differs lives in `dialect`. Beside the
+//! `Any` pool, a handle keeps a pool of the engine's own driver for what needs it by type:
+//! the session store, SQLite backups and PostgreSQL's migrations bookkeeping.
 
+pub mod dialect;
 mod executor;
+#[cfg(test)]
+pub mod testing;
 mod write;
 
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
+use sqlx::any::AnyPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{AnyPool, PgPool, SqlitePool};
 
 pub use write::{WriteTurn, WriteTx, begin_immediate, begin_write, is_busy, write_turn};
 
 use super::cache::{Caches, DataVersion};
+
+/// Which engine a database runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The engine's own pool, for what needs the concrete driver.
+#[derive(Clone, Debug)]
+pub enum Native {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
 
 /// One database: its pool and what belongs to it alone, built once when it is opened — the
 /// write queue, the read caches and their write counters, the file-size limit. Each server
@@ -23,14 +47,15 @@ use super::cache::{Caches, DataVersion};
 /// writes `.fetch_one(db)` as it would with a pool.
 #[derive(Clone)]
 pub struct Db {
-    pool: SqlitePool,
+    pool: AnyPool,
+    native: Native,
     shared: Arc<Shared>,
     max_file_bytes: usize,
     allow_private_webhooks: bool,
 }
 
 struct Shared {
-    /// One writer at a time (see `write`).
+    /// One writer at a time per process (see `write`).
     write_lock: Arc<tokio::sync::Mutex<()>>,
     data: Arc<DataVersion>,
     caches: Caches,
@@ -39,16 +64,20 @@ struct Shared {
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Db")
-            .field("pool", &self.pool)
+            .field("backend", &self.backend())
             .finish_non_exhaustive()
     }
 }
 
 impl Db {
-    fn new(pool: SqlitePool, data: Arc<DataVersion>) -> Self {
-        let caches = Caches::new(&data);
+    fn new(pool: AnyPool, native: Native) -> Self {
+        let data = Arc::new(DataVersion::default());
+        // Several servers can share a PostgreSQL database, and this process would not see the
+        // others' writes: there, every read goes to the database (see `cache`).
+        let caches = Caches::new(&data, matches!(native, Native::Sqlite(_)));
         Self {
             pool,
+            native,
             shared: Arc::new(Shared {
                 write_lock: Arc::default(),
                 data,
@@ -57,12 +86,6 @@ impl Db {
             max_file_bytes: super::attachments::DEFAULT_MAX_FILE_BYTES,
             allow_private_webhooks: false,
         }
-    }
-
-    /// A handle on a pool opened elsewhere (`#[sqlx::test]`'s). It has no update hook, so its
-    /// caches see only writes committed through `begin_write` (and expire after `MAX_AGE`).
-    pub fn from_pool(pool: SqlitePool) -> Self {
-        Self::new(pool, Arc::default())
     }
 
     /// The same database with another size limit for one attachment (`HELPDESK_MAX_FILE_BYTES`).
@@ -88,9 +111,24 @@ impl Db {
         self.max_file_bytes
     }
 
-    /// The connection pool, for what needs it as such (the session store, a backup).
-    pub fn sqlite(&self) -> &SqlitePool {
-        &self.pool
+    pub fn backend(&self) -> Backend {
+        match self.native {
+            Native::Sqlite(_) => Backend::Sqlite,
+            Native::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// The engine's own pool (the session store, a backup).
+    pub fn native(&self) -> &Native {
+        &self.native
+    }
+
+    /// The SQLite pool, when this database is SQLite.
+    pub fn sqlite(&self) -> Option<&SqlitePool> {
+        match &self.native {
+            Native::Sqlite(pool) => Some(pool),
+            Native::Postgres(_) => None,
+        }
     }
 
     pub fn caches(&self) -> &Caches {
@@ -112,20 +150,32 @@ impl Db {
 
     /// # Errors
     /// The database error of acquiring a connection.
-    pub async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, sqlx::Error> {
+    pub async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, sqlx::Error> {
         self.pool.acquire().await
     }
 
-    /// A deferred transaction, for reads that must agree with each other.
+    /// A transaction for reads that must agree with each other (on PostgreSQL, repeatable
+    /// read: one snapshot, as SQLite's deferred transaction gives).
     ///
     /// # Errors
     /// The database error of beginning.
-    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-        self.pool.begin().await
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend() {
+            Backend::Sqlite => self.pool.begin().await,
+            Backend::Postgres => {
+                self.pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .await
+            }
+        }
     }
 
     pub async fn close(&self) {
         self.pool.close().await;
+        match &self.native {
+            Native::Sqlite(pool) => pool.close().await,
+            Native::Postgres(pool) => pool.close().await,
+        }
     }
 }
 
@@ -140,49 +190,87 @@ pub enum DbError {
     Migrate { url: String, reason: String },
 }
 
-/// Opens (creating if missing) the database at `url` with WAL, foreign keys and a busy timeout.
+/// Connections per server. PostgreSQL counts them against its `max_connections`.
+const POOL_SIZE: u32 = 8;
+
+/// Opens the database at `url`: `sqlite:` (created if missing, with WAL, foreign keys and a
+/// busy timeout) or `postgres:`/`postgresql:` (the database must exist).
 ///
 /// # Errors
-/// `DbError` when the URL is malformed or the file cannot be opened or created.
+/// `DbError` when the URL is malformed or the database cannot be reached.
 pub async fn connect(url: &str) -> Result<Db, DbError> {
-    if !url.starts_with("sqlite:") {
-        return Err(DbError::BadUrl {
-            url: url.to_owned(),
-            reason: "only sqlite: URLs are supported, e.g. sqlite://helpdesk.db".to_owned(),
-        });
-    }
-    let options = SqliteConnectOptions::from_str(url)
-        .map_err(|e| DbError::BadUrl {
-            url: url.to_owned(),
-            reason: e.to_string(),
-        })?
-        .create_if_missing(true)
-        .foreign_keys(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .busy_timeout(Duration::from_secs(10));
-    let data = Arc::new(DataVersion::default());
-    let hook_data = data.clone();
-    let pool = SqlitePoolOptions::new()
-        .max_connections(8)
-        .min_connections(1)
-        .after_connect(move |conn, _meta| {
-            let data = hook_data.clone();
-            Box::pin(async move {
-                // Every row change, by any code path, invalidates this database's read caches.
-                conn.lock_handle()
-                    .await?
-                    .set_update_hook(move |change| data.row_changed(change.table));
-                Ok(())
+    sqlx::any::install_default_drivers();
+    let bad = |reason: String| DbError::BadUrl {
+        url: redact(url),
+        reason,
+    };
+    let open = |e: sqlx::Error| DbError::Open {
+        url: redact(url),
+        reason: e.to_string(),
+    };
+    if url.starts_with("sqlite:") {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| bad(e.to_string()))?
+            .create_if_missing(true)
+            .foreign_keys(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10));
+        // Opened first: it creates the file and switches it to WAL, which then holds for all.
+        let native = SqlitePoolOptions::new()
+            .max_connections(4)
+            .min_connections(1)
+            .connect_with(options)
+            .await
+            .map_err(open)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(POOL_SIZE)
+            .min_connections(1)
+            .after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    sqlx::Executor::execute(
+                        &mut *conn,
+                        "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+                         PRAGMA busy_timeout = 10000;",
+                    )
+                    .await?;
+                    Ok(())
+                })
             })
-        })
-        .connect_with(options)
-        .await
-        .map_err(|e| DbError::Open {
-            url: url.to_owned(),
-            reason: e.to_string(),
-        })?;
-    Ok(Db::new(pool, data))
+            .connect(url)
+            .await
+            .map_err(open)?;
+        Ok(Db::new(pool, Native::Sqlite(native)))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        let options = PgConnectOptions::from_str(url).map_err(|e| bad(e.to_string()))?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(POOL_SIZE)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .map_err(open)?;
+        let native = PgPoolOptions::new()
+            .max_connections(4)
+            .connect_lazy_with(options);
+        Ok(Db::new(pool, Native::Postgres(native)))
+    } else {
+        Err(bad(
+            "use sqlite://FILE (e.g. sqlite://helpdesk.db) or postgres://USER:PASSWORD@HOST/DB"
+                .to_owned(),
+        ))
+    }
+}
+
+/// The URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
 }
 
 /// Opens the database at `url` and applies the migrations: how every command that uses the
@@ -201,13 +289,14 @@ pub async fn connect_and_migrate(url: &str) -> Result<Db, DbError> {
 /// # Errors
 /// `DbError::Migrate` when a migration fails or the database is newer than this binary.
 pub async fn migrate(pool: &Db, url: &str) -> Result<(), DbError> {
-    sqlx::migrate!("../migrations/sqlite")
-        .run(pool.sqlite())
-        .await
-        .map_err(|e| DbError::Migrate {
-            url: url.to_owned(),
-            reason: e.to_string(),
-        })
+    let result = match &pool.native {
+        Native::Sqlite(native) => sqlx::migrate!("../migrations/sqlite").run(native).await,
+        Native::Postgres(native) => sqlx::migrate!("../migrations/postgres").run(native).await,
+    };
+    result.map_err(|e| DbError::Migrate {
+        url: redact(url),
+        reason: e.to_string(),
+    })
 }
 
 /// One page of `table`'s rows in id order, with the total count: what every plain list
@@ -223,12 +312,12 @@ pub(crate) async fn page_by_id<R>(
     page: crate::domain::page::PageRequest,
 ) -> Result<(u64, crate::domain::page::PageRequest, Vec<R>), crate::error::AppError>
 where
-    R: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+    R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
 {
     // NULL matches everything, so one statement serves the filtered and unfiltered lists.
     let (condition, value) = match filter {
-        Some((column, value)) => (format!("?1 is null or {column} = ?1"), value),
-        None => ("?1 is null".to_owned(), None),
+        Some((column, value)) => (format!("$1 is null or {column} = $1"), value),
+        None => ("$1 is null".to_owned(), None),
     };
     let count: i64 = sqlx::query_scalar(&format!("select count(*) from {table} where {condition}"))
         .bind(value)
@@ -236,7 +325,7 @@ where
         .await?;
     let request = page.check(count as u64)?;
     let rows = sqlx::query_as::<_, R>(&format!(
-        "select {columns} from {table} where {condition} order by id limit ?2 offset ?3"
+        "select {columns} from {table} where {condition} order by id limit $2 offset $3"
     ))
     .bind(value)
     .bind(request.limit())

@@ -1,4 +1,5 @@
-//! Write transactions: one at a time per database, begun IMMEDIATE.
+//! Write transactions: one at a time per database, begun IMMEDIATE on SQLite; on PostgreSQL
+//! one at a time across every server (a transaction-scoped advisory lock, see `begin_write`).
 //!
 //! SQLite allows one writer. A deferred transaction that reads and then writes can fail with
 //! "database is locked" whatever the busy timeout; and many writers polling the lock in
@@ -11,18 +12,18 @@ use std::time::Duration;
 
 use tokio::sync::OwnedMutexGuard;
 
-use super::Db;
+use super::{Backend, Db};
 use crate::service::cache::DataVersion;
 
 /// A write transaction; dereferences to the connection, so `&mut *tx` is an executor.
 pub struct WriteTx {
-    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    tx: sqlx::Transaction<'static, sqlx::Any>,
     data: Arc<DataVersion>,
     turn: OwnedMutexGuard<()>,
 }
 
 impl std::ops::Deref for WriteTx {
-    type Target = sqlx::SqliteConnection;
+    type Target = sqlx::AnyConnection;
     fn deref(&self) -> &Self::Target {
         &self.tx
     }
@@ -66,6 +67,9 @@ pub struct WriteTurn(#[allow(dead_code)] OwnedMutexGuard<()>);
 
 pub use crate::error::is_busy;
 
+/// The advisory lock writers take on PostgreSQL (any fixed number; "helpdesk" in ASCII).
+const WRITE_LOCK_KEY: i64 = 0x6865_6c70_6465_736b;
+
 /// How often `begin_write` tries again after the busy timeout ran out.
 const BEGIN_ATTEMPTS: u32 = 3;
 
@@ -105,9 +109,25 @@ pub async fn begin_immediate(conn: &mut sqlx::SqliteConnection) -> Result<(), sq
 /// The database error of acquiring a connection or beginning.
 pub async fn begin_write(db: &Db) -> Result<WriteTx, sqlx::Error> {
     let turn = db.write_lock().lock_owned().await;
+    if db.backend() == Backend::Postgres {
+        let mut tx = db.pool.begin().await?;
+        // Every server's writers take this one lock, held until commit or rollback. Writes
+        // thus commit in the order their events were numbered, so a change-feed reader that
+        // has seen event N never misses an earlier one committed later; the rules read
+        // before they write (versions, If-Match, counts) see the latest committed state.
+        sqlx::query("select pg_advisory_xact_lock($1)")
+            .bind(WRITE_LOCK_KEY)
+            .execute(&mut *tx)
+            .await?;
+        return Ok(WriteTx {
+            tx,
+            data: db.data_version(),
+            turn,
+        });
+    }
     let mut attempt = 1;
     loop {
-        match db.sqlite().begin_with("BEGIN IMMEDIATE").await {
+        match db.pool.begin_with("BEGIN IMMEDIATE").await {
             Ok(tx) => {
                 return Ok(WriteTx {
                     tx,

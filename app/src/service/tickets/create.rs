@@ -47,7 +47,7 @@ pub async fn create(
         Some(u) => Some(users::get_user(pool, u).await?.username),
         None => None,
     };
-    let slug: String = sqlx::query_scalar("select slug from queues where id = ?")
+    let slug: String = sqlx::query_scalar("select slug from queues where id = $1")
         .bind(new.queue)
         .fetch_one(pool)
         .await?;
@@ -60,7 +60,7 @@ pub async fn create(
         let id: i64 = sqlx::query_scalar(
             "insert into tickets (title, queue, created, modified, submitter_email, assigned_to, \
              status, on_hold, description, resolution, priority, due_date, secret_key, merged_to) \
-             values (?, ?, ?, ?, ?, ?, ?, 0, ?, null, ?, ?, ?, null) returning id",
+             values ($1, $2, $3, $4, $5, $6, $7, 0, $8, null, $9, $10, $11, null) returning id",
         )
         .bind(new.title.as_ref())
         .bind(new.queue)
@@ -77,7 +77,7 @@ pub async fn create(
         .await?;
         for c in &new.custom {
             sqlx::query(
-                "insert into ticket_custom_field_values (ticket, field, value) values (?, ?, ?)",
+                "insert into ticket_custom_field_values (ticket, field, value) values ($1, $2, $3)",
             )
             .bind(id)
             .bind(c.field)
@@ -90,8 +90,8 @@ pub async fn create(
             None => "Ticket Opened".to_owned(),
         };
         let followup: i64 = sqlx::query_scalar(
-            "insert into followups (ticket, date, title, comment, public, user) \
-             values (?, ?, ?, ?, 1, ?) returning id",
+            "insert into followups (ticket, date, title, comment, public, \"user\") \
+             values ($1, $2, $3, $4, 1, $5) returning id",
         )
         .bind(id)
         .bind(&now)

@@ -26,7 +26,8 @@ pub async fn counts(pool: &Db, actor: &CurrentUser) -> Result<TicketCounts, AppE
         })
         .collect();
     let (mine_active, unassigned_active): (i64, i64) = sqlx::query_as(
-        "select coalesce(sum(assigned_to = ?), 0), coalesce(sum(assigned_to is null), 0) \
+        "select coalesce(sum(case when assigned_to = $1 then 1 else 0 end), 0), \
+         coalesce(sum(case when assigned_to is null then 1 else 0 end), 0) \
          from tickets where status in (1, 2)",
     )
     .bind(actor.id)

@@ -23,7 +23,7 @@ pub use update::{patch, update, update_checked, update_if_match};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use crate::service::db::Db;
+use crate::service::db::{Db, dialect};
 use serde_json::Value;
 
 use crate::domain::invalid_pk;
@@ -77,7 +77,7 @@ async fn build_with(
 
 /// `build_with` on one connection, with the custom field definitions given.
 async fn build_on(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     defs: &[crate::domain::custom_field::CustomField],
     rows: Vec<TicketRow>,
     with_followups: bool,
@@ -85,10 +85,10 @@ async fn build_on(
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut values: HashMap<(i64, i64), Option<String>> = HashMap::new();
     if !ids.is_empty() && !defs.is_empty() {
-        let found: Vec<(i64, i64, Option<String>)> = sqlx::query_as(
-            "select ticket, field, value from ticket_custom_field_values \
-             where ticket in (select value from json_each(?))",
-        )
+        let found: Vec<(i64, i64, Option<String>)> = sqlx::query_as(&format!(
+            "select ticket, field, value from ticket_custom_field_values where ticket in ({})",
+            dialect::json_ints(dialect::of(conn), "$1")
+        ))
         .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
         .fetch_all(&mut *conn)
         .await?;
@@ -134,7 +134,7 @@ async fn build_on(
 }
 
 async fn find_row(pool: &Db, id: i64) -> Result<TicketRow, AppError> {
-    sqlx::query_as::<_, TicketRow>(&format!("select {COLUMNS} from tickets where id = ?"))
+    sqlx::query_as::<_, TicketRow>(&format!("select {COLUMNS} from tickets where id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await?
@@ -152,12 +152,9 @@ async fn find(pool: &Db, id: i64) -> Result<Ticket, AppError> {
 /// One ticket as the API shows it, read on `conn`: inside a write transaction, what that
 /// write has made of it (the change feed's snapshot). The custom field definitions are read
 /// on `conn` too, uncached.
-pub(crate) async fn find_on(
-    conn: &mut sqlx::SqliteConnection,
-    id: i64,
-) -> Result<Ticket, AppError> {
+pub(crate) async fn find_on(conn: &mut sqlx::AnyConnection, id: i64) -> Result<Ticket, AppError> {
     let row =
-        sqlx::query_as::<_, TicketRow>(&format!("select {COLUMNS} from tickets where id = ?"))
+        sqlx::query_as::<_, TicketRow>(&format!("select {COLUMNS} from tickets where id = $1"))
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?
@@ -192,7 +189,7 @@ async fn missing_refs(pool: &Db, refs: TicketRefs) -> Result<ErrorBag, AppError>
         errors.add("assigned_to", invalid_pk(u));
     }
     if let Some(t) = refs.merged_to {
-        let found: Option<i64> = sqlx::query_scalar("select id from tickets where id = ?")
+        let found: Option<i64> = sqlx::query_scalar("select id from tickets where id = $1")
             .bind(t)
             .fetch_optional(pool)
             .await?;
@@ -218,7 +215,7 @@ pub async fn detail(pool: &Db, actor: &CurrentUser, id: i64) -> Result<TicketDet
         .ok_or(AppError::NotFound)?;
     let changes = sqlx::query_as::<_, (i64, String, Option<String>, Option<String>)>(
         "select c.followup, c.field, c.old_value, c.new_value from ticket_changes c \
-         join followups f on f.id = c.followup where f.ticket = ? order by c.id",
+         join followups f on f.id = c.followup where f.ticket = $1 order by c.id",
     )
     .bind(id)
     .fetch_all(pool)
@@ -246,12 +243,13 @@ pub async fn detail(pool: &Db, actor: &CurrentUser, id: i64) -> Result<TicketDet
 /// followup, by anyone, moves `modified` (issue 11.5), so "recently changed first" and "Last
 /// activity" see replies too, and bumps the ticket's version (issue 11.1).
 pub(crate) async fn touch(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     id: i64,
     now: &str,
 ) -> Result<(), AppError> {
     sqlx::query(
-        "update tickets set modified = max(modified, ?), version = version + 1 where id = ?",
+        "update tickets set modified = case when modified > $1 then modified else $1 end, \
+         version = version + 1 where id = $2",
     )
     .bind(now)
     .bind(id)
@@ -262,11 +260,8 @@ pub(crate) async fn touch(
 
 /// Bumps the version of ticket `id` inside the caller's write: its content changed (a file or
 /// a followup edited), so a form or an ETag based on it is stale (issue 11.1).
-pub(crate) async fn bump_version(
-    conn: &mut sqlx::SqliteConnection,
-    id: i64,
-) -> Result<(), AppError> {
-    sqlx::query("update tickets set version = version + 1 where id = ?")
+pub(crate) async fn bump_version(conn: &mut sqlx::AnyConnection, id: i64) -> Result<(), AppError> {
+    sqlx::query("update tickets set version = version + 1 where id = $1")
         .bind(id)
         .execute(conn)
         .await?;
@@ -319,7 +314,7 @@ pub async fn delete_if_match(
     let files = attachments::files_where(
         &mut tx,
         media_root,
-        "followup in (select id from followups where ticket = ?)",
+        "followup in (select id from followups where ticket = $1)",
         id,
     )
     .await?;
@@ -330,7 +325,7 @@ pub async fn delete_if_match(
         super::events::Change::TicketDeleted(id),
     )
     .await?;
-    let done = sqlx::query("delete from tickets where id = ?")
+    let done = sqlx::query("delete from tickets where id = $1")
         .bind(id)
         .execute(&mut *tx)
         .await?;

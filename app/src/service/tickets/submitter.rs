@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::service::db::Db;
+use crate::service::db::{Db, dialect};
 
 use super::query::page_of_rows;
 use super::{find_row, touch};
@@ -36,15 +36,17 @@ pub async fn list_for_submitter(
     };
     let (count, request, rows) = page_of_rows(pool, &filter, page).await?;
     let queue_ids: Vec<i64> = rows.iter().map(|r| r.queue).collect();
-    let queues: HashMap<i64, (String, String)> = sqlx::query_as::<_, (i64, String, String)>(
-        "select id, title, slug from queues where id in (select value from json_each(?))",
-    )
-    .bind(serde_json::to_string(&queue_ids).unwrap_or_else(|_| "[]".into()))
-    .fetch_all(pool)
-    .await?
-    .into_iter()
-    .map(|(id, title, slug)| (id, (title, slug)))
-    .collect();
+    let queues: HashMap<i64, (String, String)> =
+        sqlx::query_as::<_, (i64, String, String)>(&format!(
+            "select id, title, slug from queues where id in ({})",
+            dialect::json_ints(pool.backend(), "$1")
+        ))
+        .bind(serde_json::to_string(&queue_ids).unwrap_or_else(|_| "[]".into()))
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|(id, title, slug)| (id, (title, slug)))
+        .collect();
     let items = rows
         .into_iter()
         .map(|r| {
@@ -85,7 +87,7 @@ pub async fn get_for_submitter(
     if !crate::domain::email::same_email(&actor.email, submitter) {
         return Err(AppError::NotFound);
     }
-    let queue: String = sqlx::query_scalar("select title from queues where id = ?")
+    let queue: String = sqlx::query_scalar("select title from queues where id = $1")
         .bind(row.queue)
         .fetch_optional(pool)
         .await?
@@ -160,15 +162,15 @@ pub async fn comment_as_submitter(
     // A reply from the customer on a finished ticket is work again (issue 11.4): it reopens,
     // recorded as a status change on this comment. Read inside the write, so a concurrent
     // resolve is seen.
-    let status: TicketStatus = sqlx::query_scalar("select status from tickets where id = ?")
+    let status: TicketStatus = sqlx::query_scalar("select status from tickets where id = $1")
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
     let finished = matches!(status, TicketStatus::Resolved | TicketStatus::Closed);
     let reopened = finished.then_some(TicketStatus::Reopened);
     let followup: i64 = sqlx::query_scalar(
-        "insert into followups (ticket, date, title, comment, public, user, new_status) \
-         values (?, ?, 'Comment', ?, 1, ?, ?) returning id",
+        "insert into followups (ticket, date, title, comment, public, \"user\", new_status) \
+         values ($1, $2, 'Comment', $3, 1, $4, $5) returning id",
     )
     .bind(id)
     .bind(&now)
@@ -179,7 +181,7 @@ pub async fn comment_as_submitter(
     .await?;
     let mut changed = Vec::new();
     if let Some(new) = reopened {
-        sqlx::query("update tickets set status = ? where id = ?")
+        sqlx::query("update tickets set status = $1 where id = $2")
             .bind(new)
             .bind(id)
             .execute(&mut *tx)
@@ -191,7 +193,7 @@ pub async fn comment_as_submitter(
         );
         sqlx::query(
             "insert into ticket_changes (followup, field, old_value, new_value) \
-             values (?, ?, ?, ?)",
+             values ($1, $2, $3, $4)",
         )
         .bind(followup)
         .bind(&change.0)

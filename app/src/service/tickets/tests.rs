@@ -34,9 +34,10 @@ async fn rows(pool: &Db, table: &str) -> i64 {
         .unwrap()
 }
 
-#[sqlx::test(migrations = "../migrations/sqlite")]
-async fn creating_a_ticket_opens_it_with_a_first_followup(pool: sqlx::SqlitePool) {
-    let pool = crate::service::db::Db::from_pool(pool);
+#[tokio::test]
+async fn creating_a_ticket_opens_it_with_a_first_followup() {
+    let test_db = crate::service::db::testing::db().await;
+    let pool = test_db.db.clone();
     let (admin, q) = setup(&pool).await;
     let dir = std::env::temp_dir();
     let body = json!({"queue": q, "title": "T", "description": "D", "status": 4});
@@ -50,9 +51,10 @@ async fn creating_a_ticket_opens_it_with_a_first_followup(pool: sqlx::SqlitePool
     assert_eq!(t.followup_set[0].user, Some(admin.id));
 }
 
-#[sqlx::test(migrations = "../migrations/sqlite")]
-async fn a_failed_validation_writes_nothing_and_reports_every_field(pool: sqlx::SqlitePool) {
-    let pool = crate::service::db::Db::from_pool(pool);
+#[tokio::test]
+async fn a_failed_validation_writes_nothing_and_reports_every_field() {
+    let test_db = crate::service::db::testing::db().await;
+    let pool = test_db.db.clone();
     let (admin, _) = setup(&pool).await;
     let dir = std::env::temp_dir();
     let body = json!({"queue": 99, "title": "", "assigned_to": 42});
@@ -66,9 +68,10 @@ async fn a_failed_validation_writes_nothing_and_reports_every_field(pool: sqlx::
     assert_eq!(rows(&pool, "followups").await, 0);
 }
 
-#[sqlx::test(migrations = "../migrations/sqlite")]
-async fn non_staff_are_refused_before_their_input_is_looked_at(pool: sqlx::SqlitePool) {
-    let pool = crate::service::db::Db::from_pool(pool);
+#[tokio::test]
+async fn non_staff_are_refused_before_their_input_is_looked_at() {
+    let test_db = crate::service::db::testing::db().await;
+    let pool = test_db.db.clone();
     let (mut admin, _) = setup(&pool).await;
     admin.is_staff = false;
     admin.is_superuser = false;
@@ -85,9 +88,10 @@ async fn non_staff_are_refused_before_their_input_is_looked_at(pool: sqlx::Sqlit
     assert_eq!(err.status_code(), 403);
 }
 
-#[sqlx::test(migrations = "../migrations/sqlite")]
-async fn an_update_records_each_changed_field_on_one_followup(pool: sqlx::SqlitePool) {
-    let pool = crate::service::db::Db::from_pool(pool);
+#[tokio::test]
+async fn an_update_records_each_changed_field_on_one_followup() {
+    let test_db = crate::service::db::testing::db().await;
+    let pool = test_db.db.clone();
     let (admin, q) = setup(&pool).await;
     let dir = std::env::temp_dir();
     let t = create(
@@ -121,9 +125,10 @@ async fn an_update_records_each_changed_field_on_one_followup(pool: sqlx::Sqlite
     );
 }
 
-#[sqlx::test(migrations = "../migrations/sqlite")]
-async fn a_page_of_tickets_carries_each_tickets_followups(pool: sqlx::SqlitePool) {
-    let pool = crate::service::db::Db::from_pool(pool);
+#[tokio::test]
+async fn a_page_of_tickets_carries_each_tickets_followups() {
+    let test_db = crate::service::db::testing::db().await;
+    let pool = test_db.db.clone();
     let (admin, q) = setup(&pool).await;
     let dir = std::env::temp_dir();
     for i in 0..3 {
@@ -145,9 +150,10 @@ async fn a_page_of_tickets_carries_each_tickets_followups(pool: sqlx::SqlitePool
     );
 }
 
-#[sqlx::test(migrations = "../migrations/sqlite")]
-async fn detail_lists_the_changes_and_counts_follow_the_statuses(pool: sqlx::SqlitePool) {
-    let pool = crate::service::db::Db::from_pool(pool);
+#[tokio::test]
+async fn detail_lists_the_changes_and_counts_follow_the_statuses() {
+    let test_db = crate::service::db::testing::db().await;
+    let pool = test_db.db.clone();
     let (admin, q) = setup(&pool).await;
     let dir = std::env::temp_dir();
     let mut ids = Vec::new();
@@ -205,9 +211,10 @@ async fn detail_lists_the_changes_and_counts_follow_the_statuses(pool: sqlx::Sql
     assert_eq!(ch.staff.len(), 1);
 }
 
-#[sqlx::test(migrations = "../migrations/sqlite")]
-async fn a_submitter_reads_and_comments_only_on_their_own_tickets(pool: sqlx::SqlitePool) {
-    let pool = crate::service::db::Db::from_pool(pool);
+#[tokio::test]
+async fn a_submitter_reads_and_comments_only_on_their_own_tickets() {
+    let test_db = crate::service::db::testing::db().await;
+    let pool = test_db.db.clone();
     let (admin, q) = setup(&pool).await;
     let dir = std::env::temp_dir();
     let body = json!({"queue": q, "title": "Mine", "submitter_email": "c@example.com"});
@@ -261,9 +268,10 @@ fn moved(seen: &mut i64, now: i64, what: &str) {
 
 /// Issue 11.1: every write that changes a ticket or what hangs on it moves its version, and
 /// a change based on an older version is refused with nothing written.
-#[sqlx::test(migrations = "../migrations/sqlite")]
-async fn every_write_moves_the_version_and_a_stale_one_is_refused(pool: sqlx::SqlitePool) {
-    let pool = crate::service::db::Db::from_pool(pool);
+#[tokio::test]
+async fn every_write_moves_the_version_and_a_stale_one_is_refused() {
+    let test_db = crate::service::db::testing::db().await;
+    let pool = test_db.db.clone();
     use crate::domain::attachment::{AttachmentInput, UploadedFile};
     use crate::domain::ticket::FollowUpInput;
     let (admin, q) = setup(&pool).await;
@@ -362,9 +370,10 @@ async fn every_write_moves_the_version_and_a_stale_one_is_refused(pool: sqlx::Sq
     moved(&mut seen, version(&pool, &admin, t.id).await, "a change");
 }
 
-#[sqlx::test(migrations = "../migrations/sqlite")]
-async fn a_bulk_action_changes_or_deletes_every_selected_ticket(pool: sqlx::SqlitePool) {
-    let pool = crate::service::db::Db::from_pool(pool);
+#[tokio::test]
+async fn a_bulk_action_changes_or_deletes_every_selected_ticket() {
+    let test_db = crate::service::db::testing::db().await;
+    let pool = test_db.db.clone();
     let (admin, q) = setup(&pool).await;
     let dir = std::env::temp_dir();
     let mut ids = Vec::new();
@@ -420,9 +429,10 @@ async fn a_bulk_action_changes_or_deletes_every_selected_ticket(pool: sqlx::Sqli
 /// Issue 12.4: a stored status or priority that is none of ours (a bad import, a newer
 /// version's value) is an error when read, never shown as another value (it once read as
 /// Open).
-#[sqlx::test(migrations = "../migrations/sqlite")]
-async fn an_unknown_stored_status_or_priority_is_an_error_not_open(pool: sqlx::SqlitePool) {
-    let pool = crate::service::db::Db::from_pool(pool);
+#[tokio::test]
+async fn an_unknown_stored_status_or_priority_is_an_error_not_open() {
+    let test_db = crate::service::db::testing::db().await;
+    let pool = test_db.db.clone();
     let (admin, q) = setup(&pool).await;
     let dir = std::env::temp_dir();
     let body = json!({"queue": q, "title": "T", "submitter_email": "c@example.com"});
@@ -442,7 +452,7 @@ async fn an_unknown_stored_status_or_priority_is_an_error_not_open(pool: sqlx::S
             .execute(&mut *conn)
             .await
             .unwrap();
-        sqlx::query(&format!("update tickets set {column} = ? where id = ?"))
+        sqlx::query(&format!("update tickets set {column} = $1 where id = $2"))
             .bind(bad)
             .bind(t.id)
             .execute(&mut *conn)
@@ -487,7 +497,7 @@ async fn an_unknown_stored_status_or_priority_is_an_error_not_open(pool: sqlx::S
                 .unwrap_err();
             assert_eq!(err, AppError::Internal);
         }
-        sqlx::query(&format!("update tickets set {column} = 1 where id = ?"))
+        sqlx::query(&format!("update tickets set {column} = 1 where id = $1"))
             .bind(t.id)
             .execute(&pool)
             .await

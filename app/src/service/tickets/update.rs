@@ -128,7 +128,7 @@ pub(super) async fn apply(
     // changes from values that were no longer current.
     let mut tx = crate::service::db::begin_write(pool).await?;
     let old =
-        sqlx::query_as::<_, TicketRow>(&format!("select {COLUMNS} from tickets where id = ?"))
+        sqlx::query_as::<_, TicketRow>(&format!("select {COLUMNS} from tickets where id = $1"))
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?
@@ -231,7 +231,7 @@ pub(super) async fn apply(
     );
     diff("merged_to", opt(&old.merged_to), opt(&new.merged_to));
     let stored: HashMap<i64, Option<String>> = sqlx::query_as::<_, (i64, Option<String>)>(
-        "select field, value from ticket_custom_field_values where ticket = ?",
+        "select field, value from ticket_custom_field_values where ticket = $1",
     )
     .bind(id)
     .fetch_all(&mut *tx)
@@ -258,9 +258,9 @@ pub(super) async fn apply(
         _ => "Updated".to_owned(),
     };
     sqlx::query(
-        "update tickets set title = ?, queue = ?, modified = ?, submitter_email = ?, \
-         assigned_to = ?, status = ?, on_hold = ?, description = ?, resolution = ?, \
-         priority = ?, due_date = ?, merged_to = ?, version = version + 1 where id = ?",
+        "update tickets set title = $1, queue = $2, modified = $3, submitter_email = $4, \
+         assigned_to = $5, status = $6, on_hold = $7, description = $8, resolution = $9, \
+         priority = $10, due_date = $11, merged_to = $12, version = version + 1 where id = $13",
     )
     .bind(&new.title)
     .bind(new.queue)
@@ -279,7 +279,7 @@ pub(super) async fn apply(
     .await?;
     for c in &patch.custom {
         sqlx::query(
-            "insert into ticket_custom_field_values (ticket, field, value) values (?, ?, ?) \
+            "insert into ticket_custom_field_values (ticket, field, value) values ($1, $2, $3) \
              on conflict (ticket, field) do update set value = excluded.value",
         )
         .bind(id)
@@ -289,8 +289,8 @@ pub(super) async fn apply(
         .await?;
     }
     let followup: i64 = sqlx::query_scalar(
-        "insert into followups (ticket, date, title, comment, public, user, new_status) \
-         values (?, ?, ?, '', 0, ?, ?) returning id",
+        "insert into followups (ticket, date, title, comment, public, \"user\", new_status) \
+         values ($1, $2, $3, '', 0, $4, $5) returning id",
     )
     .bind(id)
     .bind(&now)
@@ -301,7 +301,7 @@ pub(super) async fn apply(
     .await?;
     for (field, a, b) in &changes {
         sqlx::query(
-            "insert into ticket_changes (followup, field, old_value, new_value) values (?, ?, ?, ?)",
+            "insert into ticket_changes (followup, field, old_value, new_value) values ($1, $2, $3, $4)",
         )
         .bind(followup)
         .bind(field)
@@ -326,7 +326,7 @@ pub(super) async fn apply(
 /// change is one), and when.
 async fn conflict(pool: &Db, id: i64, version: i64) -> AppError {
     let last: Result<Option<(Option<i64>, String)>, sqlx::Error> = sqlx::query_as(
-        "select user, date from followups where ticket = ? order by date desc, id desc limit 1",
+        "select \"user\", date from followups where ticket = $1 order by date desc, id desc limit 1",
     )
     .bind(id)
     .fetch_optional(pool)

@@ -146,7 +146,7 @@ impl NewUser {
 }
 
 async fn insert_user(pool: &Db, new: NewUser) -> Result<User, AppError> {
-    let taken: Option<i64> = sqlx::query_scalar("select id from users where username = ?")
+    let taken: Option<i64> = sqlx::query_scalar("select id from users where username = $1")
         .bind(&new.username)
         .fetch_optional(pool)
         .await?;
@@ -161,7 +161,7 @@ async fn insert_user(pool: &Db, new: NewUser) -> Result<User, AppError> {
     let mut tx = crate::service::db::begin_write(pool).await?;
     let result = sqlx::query_as::<_, UserRow>(&format!(
         "insert into users (username, email, first_name, last_name, password_hash, is_active, \
-         is_staff, is_superuser, date_joined) values (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         is_staff, is_superuser, date_joined) values ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
          returning {USER_COLUMNS}"
     ))
     .bind(&new.username)

@@ -75,7 +75,7 @@ pub(crate) async fn get_user_and_hash(
         .users
         .get_or_load(id, || async {
             Ok(sqlx::query_as::<_, Row>(&format!(
-                "select {USER_COLUMNS}, password_hash from users where id = ?"
+                "select {USER_COLUMNS}, password_hash from users where id = $1"
             ))
             .bind(id)
             .fetch_optional(pool)
@@ -102,7 +102,7 @@ pub async fn no_users_yet(pool: &Db) -> Result<bool, AppError> {
 /// `Internal` on a database failure.
 pub async fn user_exists(pool: &Db, id: i64) -> Result<bool, AppError> {
     Ok(
-        sqlx::query_scalar::<_, i64>("select id from users where id = ?")
+        sqlx::query_scalar::<_, i64>("select id from users where id = $1")
             .bind(id)
             .fetch_optional(pool)
             .await?

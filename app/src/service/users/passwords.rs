@@ -26,7 +26,7 @@ pub async fn authenticate(
         is_active: bool,
     }
     let creds = sqlx::query_as::<_, Creds>(
-        "select id, password_hash, is_active from users where username = ?",
+        "select id, password_hash, is_active from users where username = $1",
     )
     .bind(username)
     .fetch_optional(pool)
@@ -46,7 +46,7 @@ pub async fn authenticate(
 /// # Errors
 /// `Internal` on a database failure.
 pub async fn touch_last_login(pool: &Db, id: i64) -> Result<(), AppError> {
-    sqlx::query("update users set last_login = ? where id = ?")
+    sqlx::query("update users set last_login = $1 where id = $2")
         .bind(Timestamp::now().to_db())
         .bind(id)
         .execute(pool)
@@ -114,7 +114,7 @@ pub async fn change_own_password(
 
 async fn store_password(pool: &Db, id: i64, password: String) -> Result<(), AppError> {
     let hash = hash_password(password).await?;
-    sqlx::query("update users set password_hash = ? where id = ?")
+    sqlx::query("update users set password_hash = $1 where id = $2")
         .bind(hash)
         .bind(id)
         .execute(pool)

@@ -20,9 +20,10 @@ async fn median_attempt(pool: &Db, username: &str, n: usize) -> std::time::Durat
     times[n / 2]
 }
 
-#[sqlx::test(migrations = "../migrations/sqlite")]
-async fn an_unknown_username_costs_as_much_as_a_wrong_password(pool: sqlx::SqlitePool) {
-    let pool = crate::service::db::Db::from_pool(pool);
+#[tokio::test]
+async fn an_unknown_username_costs_as_much_as_a_wrong_password() {
+    let test_db = crate::service::db::testing::db().await;
+    let pool = test_db.db.clone();
     create_superuser(&pool, "ann", "", "right-password".into())
         .await
         .unwrap();
@@ -44,9 +45,10 @@ async fn an_unknown_username_costs_as_much_as_a_wrong_password(pool: sqlx::Sqlit
     );
 }
 
-#[sqlx::test(migrations = "../migrations/sqlite")]
-async fn a_created_superuser_authenticates_and_a_wrong_password_does_not(pool: sqlx::SqlitePool) {
-    let pool = crate::service::db::Db::from_pool(pool);
+#[tokio::test]
+async fn a_created_superuser_authenticates_and_a_wrong_password_does_not() {
+    let test_db = crate::service::db::testing::db().await;
+    let pool = test_db.db.clone();
     let u = create_superuser(&pool, "admin", "admin@example.com", "s3cret-pass".into())
         .await
         .unwrap();
@@ -72,9 +74,10 @@ async fn a_created_superuser_authenticates_and_a_wrong_password_does_not(pool: s
     assert!(stored.starts_with("$argon2id$"));
 }
 
-#[sqlx::test(migrations = "../migrations/sqlite")]
-async fn a_taken_username_is_a_field_error(pool: sqlx::SqlitePool) {
-    let pool = crate::service::db::Db::from_pool(pool);
+#[tokio::test]
+async fn a_taken_username_is_a_field_error() {
+    let test_db = crate::service::db::testing::db().await;
+    let pool = test_db.db.clone();
     create_superuser(&pool, "admin", "", "s3cret-pass".into())
         .await
         .unwrap();
@@ -87,9 +90,10 @@ async fn a_taken_username_is_a_field_error(pool: sqlx::SqlitePool) {
     );
 }
 
-#[sqlx::test(migrations = "../migrations/sqlite")]
-async fn staff_cannot_create_superusers(pool: sqlx::SqlitePool) {
-    let pool = crate::service::db::Db::from_pool(pool);
+#[tokio::test]
+async fn staff_cannot_create_superusers() {
+    let test_db = crate::service::db::testing::db().await;
+    let pool = test_db.db.clone();
     let admin = create_superuser(&pool, "admin", "", "s3cret-pass".into())
         .await
         .unwrap();

@@ -73,8 +73,8 @@ pub async fn update_user(
         ));
     }
     let row = sqlx::query_as::<_, UserRow>(&format!(
-        "update users set email = ?, first_name = ?, last_name = ?, is_active = ?, \
-         is_staff = ?, is_superuser = ? where id = ? returning {USER_COLUMNS}"
+        "update users set email = $1, first_name = $2, last_name = $3, is_active = $4, \
+         is_staff = $5, is_superuser = $6 where id = $7 returning {USER_COLUMNS}"
     ))
     .bind(changes.email.unwrap_or(current.email))
     .bind(changes.first_name.unwrap_or(current.first_name))

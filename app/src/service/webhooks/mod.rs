@@ -8,9 +8,9 @@ pub mod send;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
-use super::db::Db;
+use super::db::{Db, dialect};
 use super::require_superuser;
 use crate::domain::Timestamp;
 use crate::domain::input::{Body, WriteMode};
@@ -77,7 +77,7 @@ fn found(rows: u64) -> Result<(), AppError> {
 
 async fn find(db: &Db, id: i64) -> Result<(Webhook, String), AppError> {
     sqlx::query_as::<_, Row>(&format!(
-        "select {COLUMNS} from webhook_endpoints where id = ?"
+        "select {COLUMNS} from webhook_endpoints where id = $1"
     ))
     .bind(id)
     .fetch_optional(db)
@@ -140,7 +140,7 @@ pub async fn create(
     let mut tx = super::db::begin_write(db).await?;
     let id: i64 = sqlx::query_scalar(
         "insert into webhook_endpoints (url, events, active, description, secret, created) \
-         values (?, ?, ?, ?, ?, ?) returning id",
+         values ($1, $2, $3, $4, $5, $6) returning id",
     )
     .bind(&url)
     .bind(serde_json::to_string(&events).unwrap_or_else(|_| "[]".into()))
@@ -175,10 +175,10 @@ pub async fn update(
     }
     let mut tx = super::db::begin_write(db).await?;
     let changed = sqlx::query(
-        "update webhook_endpoints set url = coalesce(?, url), events = coalesce(?, events), \
-         description = coalesce(?, description), active = coalesce(?, active), \
-         disabled_reason = case when ? = 1 then '' else disabled_reason end, \
-         failing_since = case when ? = 1 then null else failing_since end where id = ?",
+        "update webhook_endpoints set url = coalesce($1, url), events = coalesce($2, events), \
+         description = coalesce($3, description), active = coalesce($4, active), \
+         disabled_reason = case when $5 = 1 then '' else disabled_reason end, \
+         failing_since = case when $6 = 1 then null else failing_since end where id = $7",
     )
     .bind(&patch.url)
     .bind(
@@ -207,7 +207,7 @@ pub async fn update(
 pub async fn delete(db: &Db, actor: &CurrentUser, id: i64) -> Result<(), AppError> {
     require_superuser(actor)?;
     let mut tx = super::db::begin_write(db).await?;
-    let gone = sqlx::query("delete from webhook_endpoints where id = ?")
+    let gone = sqlx::query("delete from webhook_endpoints where id = $1")
         .bind(id)
         .execute(&mut *tx)
         .await?
@@ -229,7 +229,7 @@ pub async fn rotate_secret(
     require_superuser(actor)?;
     let secret = new_secret();
     let mut tx = super::db::begin_write(db).await?;
-    let changed = sqlx::query("update webhook_endpoints set secret = ? where id = ?")
+    let changed = sqlx::query("update webhook_endpoints set secret = $1 where id = $2")
         .bind(&secret)
         .bind(id)
         .execute(&mut *tx)
@@ -331,8 +331,8 @@ pub async fn redeliver(
     let now = Timestamp::now().to_db();
     let id: Option<i64> = sqlx::query_scalar(
         "insert into webhook_deliveries (endpoint, event, event_type, next_attempt_at, created) \
-         select endpoint, event, event_type, ?, ? from webhook_deliveries \
-         where id = ? and endpoint = ? returning id",
+         select endpoint, event, event_type, $1, $2 from webhook_deliveries \
+         where id = $3 and endpoint = $4 returning id",
     )
     .bind(&now)
     .bind(&now)
@@ -345,7 +345,7 @@ pub async fn redeliver(
     };
     tx.commit().await?;
     sqlx::query_as::<_, DeliveryRow>(&format!(
-        "select {DELIVERY_COLUMNS} from webhook_deliveries where id = ?"
+        "select {DELIVERY_COLUMNS} from webhook_deliveries where id = $1"
     ))
     .bind(id)
     .fetch_one(db)
@@ -361,16 +361,17 @@ pub async fn redeliver(
 /// # Errors
 /// The database error (the caller rolls back).
 pub(crate) async fn enqueue(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     event: i64,
     kind: &str,
 ) -> Result<(), sqlx::Error> {
     let now = Timestamp::now().to_db();
-    sqlx::query(
+    sqlx::query(&format!(
         "insert into webhook_deliveries (endpoint, event, event_type, next_attempt_at, created) \
-         select e.id, ?, ?, ?, ? from webhook_endpoints e where e.active = 1 and exists \
-         (select 1 from json_each(e.events) j where j.value in ('*', ?))",
-    )
+         select e.id, $1, $2, $3, $4 from webhook_endpoints e where e.active = 1 and exists \
+         (select 1 from {} j where j.value in ('*', $5))",
+        dialect::json_texts(dialect::of(conn), "e.events")
+    ))
     .bind(event)
     .bind(kind)
     .bind(&now)

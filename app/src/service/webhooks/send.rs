@@ -110,7 +110,7 @@ async fn claim(db: &Db) -> Result<Vec<Due>, AppError> {
     // commit also drops every read cache) when nothing is due would cost every request.
     let any: Option<i64> = sqlx::query_scalar(
         "select d.id from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint \
-         where d.next_attempt_at <= ? and e.active = 1 limit 1",
+         where d.next_attempt_at <= $1 and e.active = 1 limit 1",
     )
     .bind(now.to_db())
     .fetch_optional(db)
@@ -122,7 +122,7 @@ async fn claim(db: &Db) -> Result<Vec<Due>, AppError> {
     let due: Vec<Due> = sqlx::query_as(
         "select d.id, d.endpoint, e.url, e.secret, d.event, d.attempts + 1 as attempts, d.created \
          from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint \
-         where d.next_attempt_at <= ? and e.active = 1 order by d.next_attempt_at limit ?",
+         where d.next_attempt_at <= $1 and e.active = 1 order by d.next_attempt_at limit $2",
     )
     .bind(now.to_db())
     .bind(BATCH)
@@ -130,8 +130,8 @@ async fn claim(db: &Db) -> Result<Vec<Due>, AppError> {
     .await?;
     for d in &due {
         sqlx::query(
-            "update webhook_deliveries set next_attempt_at = ?, attempts = attempts + 1, \
-             last_attempt_at = ? where id = ?",
+            "update webhook_deliveries set next_attempt_at = $1, attempts = attempts + 1, \
+             last_attempt_at = $2 where id = $3",
         )
         .bind(lease.to_db())
         .bind(now.to_db())
@@ -225,8 +225,8 @@ async fn record(
     match outcome {
         Outcome::Delivered(status) => {
             sqlx::query(
-                "update webhook_deliveries set status_code = ?, error = '', latency_ms = ?, \
-                 delivered_at = ?, next_attempt_at = null where id = ?",
+                "update webhook_deliveries set status_code = $1, error = '', latency_ms = $2, \
+                 delivered_at = $3, next_attempt_at = null where id = $4",
             )
             .bind(i64::from(status))
             .bind(latency)
@@ -234,22 +234,22 @@ async fn record(
             .bind(d.id)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("update webhook_endpoints set failing_since = null where id = ?")
+            sqlx::query("update webhook_endpoints set failing_since = null where id = $1")
                 .bind(d.endpoint)
                 .execute(&mut *tx)
                 .await?;
         }
         Outcome::Gone => {
             sqlx::query(
-                "update webhook_deliveries set status_code = 410, error = '', latency_ms = ?, \
-                 next_attempt_at = null where id = ?",
+                "update webhook_deliveries set status_code = 410, error = '', latency_ms = $1, \
+                 next_attempt_at = null where id = $2",
             )
             .bind(latency)
             .bind(d.id)
             .execute(&mut *tx)
             .await?;
             sqlx::query(
-                "update webhook_endpoints set active = 0, disabled_reason = 'gone' where id = ?",
+                "update webhook_endpoints set active = 0, disabled_reason = 'gone' where id = $1",
             )
             .bind(d.endpoint)
             .execute(&mut *tx)
@@ -267,8 +267,8 @@ async fn record(
                 Timestamp::from_utc(now.inner() + wait).to_db()
             });
             sqlx::query(
-                "update webhook_deliveries set status_code = ?, error = ?, latency_ms = ?, \
-                 next_attempt_at = ? where id = ?",
+                "update webhook_deliveries set status_code = $1, error = $2, latency_ms = $3, \
+                 next_attempt_at = $4 where id = $5",
             )
             .bind(status.map(i64::from))
             .bind(&error)
@@ -279,8 +279,8 @@ async fn record(
             .await?;
             let limit = Timestamp::from_utc(now.inner() - GIVE_UP).to_db();
             sqlx::query(
-                "update webhook_endpoints set failing_since = coalesce(failing_since, ?) \
-                 where id = ?",
+                "update webhook_endpoints set failing_since = coalesce(failing_since, $1) \
+                 where id = $2",
             )
             .bind(now.to_db())
             .bind(d.endpoint)
@@ -288,7 +288,7 @@ async fn record(
             .await?;
             sqlx::query(
                 "update webhook_endpoints set active = 0, disabled_reason = 'failing' \
-                 where id = ? and failing_since < ?",
+                 where id = $1 and failing_since < $2",
             )
             .bind(d.endpoint)
             .bind(limit)
