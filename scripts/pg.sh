@@ -22,6 +22,8 @@ start)
   fi
   bin="$(bin_dir)"
   dir="$(mktemp -d "${TMPDIR:-/tmp}/helpdesk-pg.XXXXXX")"
+  # A start that fails half-way leaves no server or folder behind.
+  trap 'as_pg "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1; rm -rf "$dir"' EXIT
   if [ "$(id -u)" = 0 ]; then chown postgres: "$dir"; fi
   as_pg "$bin/initdb" -D "$dir/data" -U "$user" --auth=trust -E UTF8 --no-locale \
     >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
@@ -32,6 +34,7 @@ start)
     -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" \
     >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
   "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" -t 30
+  trap - EXIT
   echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port in $dir" >&2
   echo "export HELPDESK_TEST_PG=postgres://$user@127.0.0.1:$port/postgres"
   echo "export HELPDESK_TEST_PG_DIR=$dir"
