@@ -224,6 +224,10 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 pub fn is_busy(e: &sqlx::Error) -> bool {
     match e {
+        // PostgreSQL: a serialization failure, a deadlock, a lock not available.
+        sqlx::Error::Database(d) if d.try_downcast_ref::<PgError>().is_some() => {
+            matches!(d.code().as_deref(), Some("40001" | "40P01" | "55P03"))
+        }
         // SQLITE_BUSY (5), SQLITE_LOCKED (6) and their extended codes (low byte).
         sqlx::Error::Database(d) => d
             .code()
@@ -231,6 +235,17 @@ pub fn is_busy(e: &sqlx::Error) -> bool {
             .is_some_and(|c| matches!(c & 0xff, 5 | 6)),
         _ => false,
     }
+}
+
+#[cfg(feature = "ssr")]
+type PgError = sqlx::postgres::PgDatabaseError;
+
+/// PostgreSQL refuses text with a NUL character (SQLite stores it): the request's fault.
+#[cfg(feature = "ssr")]
+fn is_nul_in_text(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d)
+        if d.try_downcast_ref::<PgError>().is_some()
+            && matches!(d.code().as_deref(), Some("22021" | "22P05")))
 }
 
 #[cfg(feature = "ssr")]
@@ -242,6 +257,9 @@ impl From<sqlx::Error> for AppError {
             other if is_busy(&other) => {
                 tracing::warn!(error = %other, "database busy");
                 AppError::Unavailable
+            }
+            other if is_nul_in_text(&other) => {
+                AppError::BadRequest("Text must not contain the NUL character (\\u0000).".into())
             }
             other => {
                 tracing::error!(error = %other, "database error");

@@ -277,11 +277,7 @@ fn assert_one_clear_line(out: &std::process::Output, expect: &str) {
 #[tokio::test]
 async fn bad_configuration_ends_with_a_clear_message_and_a_non_zero_exit() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run_cmd(
-        dir.path(),
-        &["migrate", "--database", "postgres://x/y"],
-        &[],
-    );
+    let out = run_cmd(dir.path(), &["migrate", "--database", "mysql://x/y"], &[]);
     assert_one_clear_line(&out, "invalid database URL");
     let out = run_cmd(
         dir.path(),

@@ -330,7 +330,7 @@ async fn submitter_may_see(
     if !actor.is_active {
         return Ok(false);
     }
-    let found: Option<(bool, Option<String>)> = sqlx::query_as(
+    let found: Option<(i64, Option<String>)> = sqlx::query_as(
         "select f.public, t.submitter_email from followups f join tickets t on t.id = f.ticket \
          where f.id = $1",
     )
@@ -338,7 +338,8 @@ async fn submitter_may_see(
     .fetch_optional(pool)
     .await?;
     Ok(found.is_some_and(|(public, email)| {
-        public && crate::domain::email::same_email(&actor.email, email.as_deref().unwrap_or(""))
+        public != 0
+            && crate::domain::email::same_email(&actor.email, email.as_deref().unwrap_or(""))
     }))
 }
 

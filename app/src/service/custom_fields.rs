@@ -21,9 +21,9 @@ struct CustomFieldRow {
     max_length: Option<i64>,
     decimal_places: Option<i64>,
     list_values: String,
-    empty_selection_list: bool,
-    required: bool,
-    staff_only: bool,
+    empty_selection_list: i64,
+    required: i64,
+    staff_only: i64,
     ordering: Option<i64>,
 }
 
@@ -39,9 +39,9 @@ impl From<CustomFieldRow> for CustomField {
             max_length: r.max_length,
             decimal_places: r.decimal_places,
             list_values: r.list_values,
-            empty_selection_list: r.empty_selection_list,
-            required: r.required,
-            staff_only: r.staff_only,
+            empty_selection_list: r.empty_selection_list != 0,
+            required: r.required != 0,
+            staff_only: r.staff_only != 0,
             ordering: r.ordering,
         }
     }
@@ -252,9 +252,9 @@ async fn write(
         .bind(f.max_length)
         .bind(f.decimal_places)
         .bind(&f.list_values)
-        .bind(f.empty_selection_list)
-        .bind(f.required)
-        .bind(f.staff_only)
+        .bind(i64::from(f.empty_selection_list))
+        .bind(i64::from(f.required))
+        .bind(i64::from(f.staff_only))
         .bind(f.ordering)
         .bind(id)
         .fetch_one(&mut *tx)

@@ -27,7 +27,7 @@ struct FollowUpRow {
     date: String,
     title: Option<String>,
     comment: Option<String>,
-    public: bool,
+    public: i64,
     user: Option<i64>,
     new_status: Option<TicketStatus>,
     time_spent: Option<i64>,
@@ -58,7 +58,7 @@ async fn build(
             user: r.user,
             title: r.title,
             comment: r.comment,
-            public: r.public,
+            public: r.public != 0,
             new_status: r.new_status,
             time_spent: r.time_spent.map(format_duration),
             date: parse_db_time(&r.date),
@@ -208,7 +208,7 @@ pub async fn create(
         .bind(&now)
         .bind(new.title)
         .bind(new.comment)
-        .bind(new.public)
+        .bind(i64::from(new.public))
         .bind(actor.id)
         .bind(new_status)
         .bind(new.time_spent)
@@ -304,7 +304,7 @@ pub async fn update_if_match(
     )
     .bind(patch.title.unwrap_or(old.title))
     .bind(patch.comment.unwrap_or(old.comment))
-    .bind(patch.public.unwrap_or(old.public))
+    .bind(i64::from(patch.public.unwrap_or(old.public)))
     .bind(patch.time_spent.unwrap_or(old_seconds))
     .bind(id)
     .execute(&mut *tx)

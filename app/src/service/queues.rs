@@ -17,7 +17,7 @@ struct QueueRow {
     title: String,
     slug: String,
     email_address: Option<String>,
-    allow_public_submission: bool,
+    allow_public_submission: i64,
     default_owner: Option<i64>,
 }
 
@@ -28,7 +28,7 @@ impl From<QueueRow> for Queue {
             title: r.title,
             slug: r.slug,
             email_address: r.email_address,
-            allow_public_submission: r.allow_public_submission,
+            allow_public_submission: r.allow_public_submission != 0,
             default_owner: r.default_owner,
         }
     }
@@ -158,7 +158,7 @@ pub async fn create(
     .bind(new.title)
     .bind(new.slug.as_ref())
     .bind(new.email_address.map(|e| e.into_inner()))
-    .bind(new.allow_public_submission)
+    .bind(i64::from(new.allow_public_submission))
     .bind(new.default_owner)
     .fetch_one(&mut *tx)
     .await

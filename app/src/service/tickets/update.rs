@@ -165,7 +165,7 @@ pub(super) async fn apply(
         new.status = s;
     }
     if let Some(h) = patch.on_hold {
-        new.on_hold = h;
+        new.on_hold = i64::from(h);
     }
     if let Some(p) = patch.priority {
         new.priority = p;
@@ -216,8 +216,8 @@ pub(super) async fn apply(
     );
     diff(
         "on_hold",
-        Some(old.on_hold.to_string()),
-        Some(new.on_hold.to_string()),
+        Some((old.on_hold != 0).to_string()),
+        Some((new.on_hold != 0).to_string()),
     );
     diff(
         "priority",

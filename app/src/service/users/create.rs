@@ -169,9 +169,9 @@ async fn insert_user(pool: &Db, new: NewUser) -> Result<User, AppError> {
     .bind(&new.first_name)
     .bind(&new.last_name)
     .bind(&hash)
-    .bind(new.is_active)
-    .bind(new.is_staff)
-    .bind(new.is_superuser)
+    .bind(i64::from(new.is_active))
+    .bind(i64::from(new.is_staff))
+    .bind(i64::from(new.is_superuser))
     .bind(Timestamp::now().to_db())
     .fetch_one(&mut *tx)
     .await;

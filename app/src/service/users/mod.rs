@@ -21,9 +21,9 @@ struct UserRow {
     email: String,
     first_name: String,
     last_name: String,
-    is_staff: bool,
-    is_superuser: bool,
-    is_active: bool,
+    is_staff: i64,
+    is_superuser: i64,
+    is_active: i64,
 }
 
 impl From<UserRow> for User {
@@ -34,9 +34,9 @@ impl From<UserRow> for User {
             email: r.email,
             first_name: r.first_name,
             last_name: r.last_name,
-            is_staff: r.is_staff,
-            is_superuser: r.is_superuser,
-            is_active: r.is_active,
+            is_staff: r.is_staff != 0,
+            is_superuser: r.is_superuser != 0,
+            is_active: r.is_active != 0,
         }
     }
 }

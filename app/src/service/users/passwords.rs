@@ -23,7 +23,7 @@ pub async fn authenticate(
     struct Creds {
         id: i64,
         password_hash: String,
-        is_active: bool,
+        is_active: i64,
     }
     let creds = sqlx::query_as::<_, Creds>(
         "select id, password_hash, is_active from users where username = $1",
@@ -36,7 +36,7 @@ pub async fn authenticate(
         return Ok(None);
     }
     match creds {
-        Some(c) if c.is_active => get_user(pool, c.id).await.map(Some),
+        Some(c) if c.is_active != 0 => get_user(pool, c.id).await.map(Some),
         _ => Ok(None),
     }
 }

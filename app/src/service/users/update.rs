@@ -79,9 +79,11 @@ pub async fn update_user(
     .bind(changes.email.unwrap_or(current.email))
     .bind(changes.first_name.unwrap_or(current.first_name))
     .bind(changes.last_name.unwrap_or(current.last_name))
-    .bind(changes.is_active.unwrap_or(current.is_active))
-    .bind(changes.is_staff.unwrap_or(current.is_staff))
-    .bind(changes.is_superuser.unwrap_or(current.is_superuser))
+    .bind(i64::from(changes.is_active.unwrap_or(current.is_active)))
+    .bind(i64::from(changes.is_staff.unwrap_or(current.is_staff)))
+    .bind(i64::from(
+        changes.is_superuser.unwrap_or(current.is_superuser),
+    ))
     .bind(id)
     .fetch_one(pool)
     .await;

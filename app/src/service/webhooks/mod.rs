@@ -28,7 +28,7 @@ struct Row {
     id: i64,
     url: String,
     events: String,
-    active: bool,
+    active: i64,
     description: String,
     disabled_reason: String,
     secret: String,
@@ -47,7 +47,7 @@ impl Row {
                 id: self.id,
                 url: self.url,
                 events,
-                active: self.active,
+                active: self.active != 0,
                 description: self.description,
                 disabled_reason: self.disabled_reason,
                 secret_hint: hint,
@@ -144,7 +144,7 @@ pub async fn create(
     )
     .bind(&url)
     .bind(serde_json::to_string(&events).unwrap_or_else(|_| "[]".into()))
-    .bind(new.active.unwrap_or(true))
+    .bind(i64::from(new.active.unwrap_or(true)))
     .bind(new.description.unwrap_or_default())
     .bind(&secret)
     .bind(Timestamp::now().to_db())
@@ -188,9 +188,9 @@ pub async fn update(
             .map(|e| serde_json::to_string(e).unwrap_or_else(|_| "[]".into())),
     )
     .bind(&patch.description)
-    .bind(patch.active)
-    .bind(patch.active == Some(true))
-    .bind(patch.active == Some(true))
+    .bind(patch.active.map(i64::from))
+    .bind(i64::from(patch.active == Some(true)))
+    .bind(i64::from(patch.active == Some(true)))
     .bind(id)
     .execute(&mut *tx)
     .await?
