@@ -367,7 +367,7 @@ async fn world(app: &TestApp) -> World {
     );
     // Deactivated after signing in: the cookie still exists, the user no longer counts.
     assert!(cookies.contains_key(&Caller::Inactive));
-    let pool = sqlx::SqlitePool::connect(&app.db_url()).await.unwrap();
+    let pool = connect(&app.db_url()).await;
     sqlx::query("update users set is_active = 0 where username = 'inactive'")
         .execute(&pool)
         .await

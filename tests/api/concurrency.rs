@@ -140,10 +140,10 @@ async fn sixty_four_clients_writing_at_once_lose_nothing_and_keep_the_audit_trai
         "too few writes to mean anything"
     );
 
-    let pool = sqlx::SqlitePool::connect(&app.db_url()).await.unwrap();
+    let pool = connect(&app.db_url()).await;
     let changes: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
         "select c.field, c.old_value, c.new_value from ticket_changes c \
-         join followups f on f.id = c.followup where f.ticket = ? order by c.id",
+         join followups f on f.id = c.followup where f.ticket = $1 order by c.id",
     )
     .bind(ticket)
     .fetch_all(&pool)
@@ -182,7 +182,7 @@ async fn sixty_four_clients_writing_at_once_lose_nothing_and_keep_the_audit_trai
     assert_eq!(now["status"].to_string(), last_status);
 
     // Every acknowledged followup and ticket is stored.
-    let followups: HashSet<i64> = sqlx::query_scalar("select id from followups where ticket = ?")
+    let followups: HashSet<i64> = sqlx::query_scalar("select id from followups where ticket = $1")
         .bind(ticket)
         .fetch_all(&pool)
         .await

@@ -10,9 +10,48 @@ use crate::load::*;
 
 /// Runs statements on the app's database from outside the server.
 async fn exec(app: &TestApp, sql: &str) {
-    let pool = sqlx::SqlitePool::connect(&app.db_url()).await.unwrap();
+    let pool = connect(&app.db_url()).await;
     sqlx::query(sql).execute(&pool).await.unwrap();
     pool.close().await;
+}
+
+/// Makes every row `event` (`after insert`, `before delete`) on followup_attachments fail
+/// inside the database, in each backend's trigger language.
+async fn inject_failure(app: &TestApp, event: &str) {
+    if on_pg() {
+        exec(
+            app,
+            "create function injected_failure() returns trigger language plpgsql as \
+             $$ begin raise exception 'injected failure'; end $$",
+        )
+        .await;
+        exec(
+            app,
+            &format!(
+                "create trigger injected_failure {event} on followup_attachments \
+                 for each row execute function injected_failure()"
+            ),
+        )
+        .await;
+    } else {
+        exec(
+            app,
+            &format!(
+                "create trigger injected_failure {event} on followup_attachments \
+                 begin select raise(abort, 'injected failure'); end"
+            ),
+        )
+        .await;
+    }
+}
+
+async fn remove_injected_failure(app: &TestApp) {
+    let sql = if on_pg() {
+        "drop trigger injected_failure on followup_attachments"
+    } else {
+        "drop trigger injected_failure"
+    };
+    exec(app, sql).await;
 }
 
 /// A ticket with a file on its opening followup and two on a second followup, with a
@@ -45,19 +84,19 @@ async fn ticket_with_files(app: &TestApp, queue: i64) -> i64 {
 async fn rows_of(app: &TestApp, id: i64) -> Vec<(String, i64)> {
     let mut out = Vec::new();
     for (table, condition) in [
-        ("tickets", "id = ?1"),
-        ("followups", "ticket = ?1"),
+        ("tickets", "id = $1"),
+        ("followups", "ticket = $1"),
         (
             "ticket_changes",
-            "followup in (select id from followups where ticket = ?1)",
+            "followup in (select id from followups where ticket = $1)",
         ),
         (
             "followup_attachments",
-            "followup in (select id from followups where ticket = ?1)",
+            "followup in (select id from followups where ticket = $1)",
         ),
-        ("ticket_custom_field_values", "ticket = ?1"),
+        ("ticket_custom_field_values", "ticket = $1"),
     ] {
-        let pool = sqlx::SqlitePool::connect(&app.db_url()).await.unwrap();
+        let pool = connect(&app.db_url()).await;
         let n: i64 = sqlx::query_scalar(&format!("select count(*) from {table} where {condition}"))
             .bind(id)
             .fetch_one(&pool)
@@ -122,12 +161,7 @@ async fn a_delete_that_fails_half_way_leaves_every_row_and_every_file() {
     let before = rows_of(&app, id).await;
     // The ticket row goes first and the cascade then fails on the attachments: the
     // transaction has already deleted rows and listed the files when it aborts.
-    exec(
-        &app,
-        "create trigger injected_failure before delete on followup_attachments \
-         begin select raise(abort, 'injected failure'); end",
-    )
-    .await;
+    inject_failure(&app, "before delete").await;
     let resp = app
         .admin(Method::DELETE, &format!("/api/tickets/{id}/"))
         .send()
@@ -160,7 +194,7 @@ async fn a_delete_that_fails_half_way_leaves_every_row_and_every_file() {
     assert_eq!(resp.status(), 200);
     assert_eq!(&resp.bytes().await.unwrap()[..], b"first");
 
-    exec(&app, "drop trigger injected_failure").await;
+    remove_injected_failure(&app).await;
     let resp = app
         .admin(Method::DELETE, &format!("/api/tickets/{id}/"))
         .send()
@@ -183,12 +217,7 @@ async fn an_upload_whose_transaction_fails_leaves_no_file_and_no_row() {
         .unwrap();
     assert_eq!(status, 201, "{t}");
     let id = t["id"].as_i64().unwrap();
-    exec(
-        &app,
-        "create trigger injected_failure after insert on followup_attachments \
-         begin select raise(abort, 'injected failure'); end",
-    )
-    .await;
+    inject_failure(&app, "after insert").await;
     let tickets = count(&app, "tickets").await;
     let followups = count(&app, "followups").await;
 

@@ -184,9 +184,7 @@ async fn migrate_twice_is_a_no_op() {
     let dir = tempfile::tempdir().unwrap();
     let first = run_cmd(dir.path(), &["migrate"], &[]);
     assert!(first.status.success(), "{first:?}");
-    let pool = sqlx::SqlitePool::connect(&db_url(dir.path()))
-        .await
-        .unwrap();
+    let pool = connect(&db_url(dir.path())).await;
     let count = || async {
         sqlx::query_scalar::<_, i64>("select count(*) from _sqlx_migrations")
             .fetch_one(&pool)
@@ -198,11 +196,13 @@ async fn migrate_twice_is_a_no_op() {
     let second = run_cmd(dir.path(), &["migrate"], &[]);
     assert!(second.status.success(), "{second:?}");
     assert_eq!(count().await, applied);
-    let tables: Vec<String> =
-        sqlx::query_scalar("select name from sqlite_master where type = 'table' order by name")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+    let catalog = if on_pg() {
+        "select table_name::text from information_schema.tables \
+         where table_schema = current_schema() order by 1"
+    } else {
+        "select name from sqlite_master where type = 'table' order by name"
+    };
+    let tables: Vec<String> = sqlx::query_scalar(catalog).fetch_all(&pool).await.unwrap();
     for t in [
         "custom_fields",
         "followup_attachments",

@@ -1,11 +1,16 @@
 //! Starting the real server for a test, and talking to it.
+//!
+//! The backend (issue 13): SQLite files in temporary folders, or PostgreSQL when
+//! `HELPDESK_TEST_PG` holds the admin URL of a cluster (`eval "$(scripts/pg.sh start)"`); then
+//! each test folder gets a database of its own there. The same tests run on both.
 // Helpers serve every test module; not each one uses all of them.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Once, mpsc};
 use std::time::Duration;
 
 pub const ADMIN: &str = "admin";
@@ -85,21 +90,135 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        drop_pg_database(self.dir.path());
     }
 }
 
+/// The admin URL of the PostgreSQL cluster the tests run on, if they do (`HELPDESK_TEST_PG`,
+/// ending in a database name, as scripts/pg.sh prints it).
+pub fn pg_admin_url() -> Option<String> {
+    std::env::var("HELPDESK_TEST_PG")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+}
+
+pub fn on_pg() -> bool {
+    pg_admin_url().is_some()
+}
+
+/// In a test folder on PostgreSQL, the file that names the folder's database. Its name starts
+/// like SQLite's file, so checks of what else is in the folder pass over both alike.
+const PG_DATABASE_FILE: &str = "helpdesk.db.pg";
+
+/// The database of the test folder `dir`: its SQLite file, or on PostgreSQL a fresh database
+/// made on first use (and named in the folder, so every command on `dir` finds the same one).
 pub fn db_url(dir: &Path) -> String {
-    format!("sqlite://{}", dir.join("helpdesk.db").display())
+    let Some(admin) = pg_admin_url() else {
+        return format!("sqlite://{}", dir.join("helpdesk.db").display());
+    };
+    let file = dir.join(PG_DATABASE_FILE);
+    let name = match std::fs::read_to_string(&file) {
+        Ok(name) => name,
+        Err(_) => {
+            static NEXT: AtomicU64 = AtomicU64::new(0);
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos());
+            let name = format!(
+                "hd_{}_{}_{nanos}",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            );
+            pg_admin_exec(&admin, &format!("create database {name}")).unwrap();
+            std::fs::write(&file, &name).expect("write the database's name");
+            name
+        }
+    };
+    pg_url_of(&admin, &name)
+}
+
+/// `admin` with its database replaced by `name`.
+fn pg_url_of(admin: &str, name: &str) -> String {
+    let (base, query) = admin.split_once('?').unwrap_or((admin, ""));
+    let authority = base.find("://").map_or(0, |i| i + 3);
+    let root = base[authority..]
+        .find('/')
+        .map_or(base, |i| &base[..authority + i]);
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{query}")
+    };
+    format!("{root}/{name}{query}")
+}
+
+/// Drops the PostgreSQL database of the test folder `dir`, if it has one (its servers must
+/// be stopped; `with (force)` ends any connection left).
+pub fn drop_pg_database(dir: &Path) {
+    let file = dir.join(PG_DATABASE_FILE);
+    if let (Some(admin), Ok(name)) = (pg_admin_url(), std::fs::read_to_string(&file)) {
+        // Not a panic: this runs in Drop, maybe while a failed test unwinds.
+        if let Err(e) = pg_admin_exec(
+            &admin,
+            &format!("drop database if exists {name} with (force)"),
+        ) {
+            eprintln!("{e}");
+        }
+        let _ = std::fs::remove_file(file);
+    }
+}
+
+/// Runs one statement on the cluster's admin database. On a thread of its own with its own
+/// runtime, so that it works from plain functions and `Drop` inside the tests' runtime too.
+fn pg_admin_exec(admin: &str, sql: &str) -> Result<(), String> {
+    let (admin, owned) = (admin.to_owned(), sql.to_owned());
+    std::thread::spawn(move || {
+        let sql = owned;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        rt.block_on(async {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .map_err(|e| format!("cannot connect to HELPDESK_TEST_PG: {e}"))?;
+            let done = sqlx::raw_sql(&sql).execute(&mut conn).await;
+            let _ = conn.close().await;
+            done.map(drop).map_err(|e| format!("{sql}: {e}"))
+        })
+    })
+    .join()
+    .unwrap_or_else(|_| Err(format!("{sql}: the thread panicked")))
+}
+
+/// A pool on a test database of either backend, for checks made outside the server. Test
+/// SQL is written once for both: `$1` placeholders, portable SQL, integers decoded as i64.
+pub async fn connect(url: &str) -> sqlx::AnyPool {
+    static DRIVERS: Once = Once::new();
+    DRIVERS.call_once(sqlx::any::install_default_drivers);
+    sqlx::AnyPool::connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to {url}: {e}"))
+}
+
+/// Whether the caller chose the database itself (`DATABASE_URL` or `--database`), so that
+/// the folder's own is not made for nothing.
+fn names_database(args: &[&str], envs: &[(&str, &str)]) -> bool {
+    args.iter().any(|a| a.starts_with("--database"))
+        || envs.iter().any(|(k, _)| *k == "DATABASE_URL")
 }
 
 /// Runs a `helpdesk` subcommand against the database in `dir`.
 pub fn run_cmd(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(bin());
     cmd.args(args)
-        .env("DATABASE_URL", db_url(dir))
         .env_remove("HELPDESK_SUPERUSER_PASSWORD")
         .env_remove("LEPTOS_SITE_ADDR")
         .stdin(Stdio::null());
+    if !names_database(args, envs) {
+        cmd.env("DATABASE_URL", db_url(dir));
+    }
     for (k, v) in envs {
         cmd.env(k, v);
     }
@@ -136,7 +255,6 @@ pub async fn spawn_app_with(envs: &[(&str, &str)]) -> TestApp {
 pub fn spawn_in(dir: tempfile::TempDir, envs: &[(&str, &str)]) -> TestApp {
     let mut cmd = Command::new(bin());
     cmd.args(["serve", "--addr", "127.0.0.1:0"])
-        .env("DATABASE_URL", db_url(dir.path()))
         .env("HELPDESK_MEDIA_ROOT", dir.path().join("media"))
         .env("LEPTOS_SITE_ROOT", site_root())
         .env("RUST_LOG", "helpdesk=info,app=info")
@@ -144,6 +262,9 @@ pub fn spawn_in(dir: tempfile::TempDir, envs: &[(&str, &str)]) -> TestApp {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
+    if !names_database(&[], envs) {
+        cmd.env("DATABASE_URL", db_url(dir.path()));
+    }
     for (k, v) in envs {
         cmd.env(k, v);
     }
@@ -233,7 +354,7 @@ pub async fn send(req: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
 
 /// Rows in a table of the app's database.
 pub async fn count(app: &TestApp, table: &str) -> i64 {
-    let pool = sqlx::SqlitePool::connect(&app.db_url()).await.unwrap();
+    let pool = connect(&app.db_url()).await;
     let n = sqlx::query_scalar::<_, i64>(&format!("select count(*) from {table}"))
         .fetch_one(&pool)
         .await
@@ -244,7 +365,7 @@ pub async fn count(app: &TestApp, table: &str) -> i64 {
 
 /// Runs a query returning one text/number column of rows, for checks on stored state.
 pub async fn query_strings(app: &TestApp, sql: &str) -> Vec<Option<String>> {
-    let pool = sqlx::SqlitePool::connect(&app.db_url()).await.unwrap();
+    let pool = connect(&app.db_url()).await;
     let rows: Vec<Option<String>> = sqlx::query_scalar(sql).fetch_all(&pool).await.unwrap();
     pool.close().await;
     rows

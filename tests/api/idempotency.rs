@@ -219,13 +219,16 @@ async fn a_key_in_flight_is_409_and_parallel_posts_with_one_key_make_one_ticket(
     let queue = make_queue(&app, "desk").await;
     let body = json!({"queue": queue, "title": "Once"});
 
-    // Another process holds the database's write lock: the first POST waits in its write.
-    let pool = sqlx::SqlitePool::connect(&app.db_url()).await.unwrap();
+    // Another process holds the database's write lock (on PostgreSQL: a lock on the tickets
+    // table that lets reads through): the first POST waits in its write.
+    let pool = connect(&app.db_url()).await;
     let mut lock = pool.acquire().await.unwrap();
-    sqlx::query("begin immediate")
-        .execute(&mut *lock)
-        .await
-        .unwrap();
+    let take = if on_pg() {
+        "begin; lock table tickets in exclusive mode"
+    } else {
+        "begin immediate"
+    };
+    sqlx::raw_sql(take).execute(&mut *lock).await.unwrap();
     let first = tokio::spawn(post(ticket_post(&app, "slow", &body)));
     tokio::time::sleep(Duration::from_millis(700)).await;
     let second = post(ticket_post(&app, "slow", &body)).await;
@@ -296,7 +299,7 @@ async fn a_retry_after_the_answer_was_lost_is_answered_from_what_was_created() {
     let resource = query_strings(&app, "select resource from idempotency_keys").await;
     assert_eq!(resource, vec![Some(format!("tickets/{id}"))]);
     // What a crash between the commit and the answer leaves.
-    let pool = sqlx::SqlitePool::connect(&app.db_url()).await.unwrap();
+    let pool = connect(&app.db_url()).await;
     sqlx::query("update idempotency_keys set status = null, headers = null, body = null")
         .execute(&pool)
         .await

@@ -1,4 +1,5 @@
-//! Black-box tests: the real `helpdesk` binary on a free port with a temporary SQLite file,
+//! Black-box tests: the real `helpdesk` binary on a free port with a temporary SQLite file (or
+//! a fresh PostgreSQL database when `HELPDESK_TEST_PG` is set, see helpers.rs),
 //! driven over HTTP.
 
 mod attachments;

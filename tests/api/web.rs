@@ -280,7 +280,7 @@ async fn an_internal_failure_is_a_friendly_500_page_that_leaks_nothing() {
     let t = make_ticket(&app, json!({"queue": queue, "title": "Fine so far"})).await;
     sign_in(&app, ADMIN, ADMIN_PASSWORD).await;
     // Break the database under the running server: the ticket page reads this table.
-    let pool = sqlx::SqlitePool::connect(&app.db_url()).await.unwrap();
+    let pool = connect(&app.db_url()).await;
     sqlx::query("drop table ticket_changes")
         .execute(&pool)
         .await
