@@ -181,12 +181,30 @@ async fn ticket_validation_reports_each_bad_field_and_writes_nothing() {
 #[tokio::test]
 async fn odd_unicode_and_sql_looking_text_is_stored_as_given() {
     let (app, q) = setup().await;
-    for title in [
-        "'; drop table tickets; --",
-        "Ünïcödé 🎫 \u{202e}rtl",
-        "a\u{0}b",
-        "🙂".repeat(200).as_str(),
-    ] {
+    let mut titles = vec![
+        "'; drop table tickets; --".to_owned(),
+        "Ünïcödé 🎫 \u{202e}rtl".to_owned(),
+        "🙂".repeat(200),
+    ];
+    if on_pg() {
+        // PostgreSQL's text cannot hold NUL: refused as the request's fault, nothing written.
+        let (s, body) = admin_json(
+            &app,
+            Method::POST,
+            "/api/tickets/",
+            Some(json!({"queue": q, "title": "a\u{0}b"})),
+        )
+        .await;
+        assert_eq!(s, 400, "{body}");
+        assert_eq!(
+            body["detail"],
+            "Text must not contain the NUL character (\\u0000)."
+        );
+    } else {
+        titles.push("a\u{0}b".to_owned());
+    }
+    let stored = titles.len() as i64;
+    for title in titles.iter().map(String::as_str) {
         let t = make_ticket(
             &app,
             json!({"queue": q, "title": title, "description": title}),
@@ -202,7 +220,7 @@ async fn odd_unicode_and_sql_looking_text_is_stored_as_given() {
         .await;
         assert_eq!(s, 200);
     }
-    assert_eq!(count(&app, "tickets").await, 4);
+    assert_eq!(count(&app, "tickets").await, stored);
 }
 
 fn urlencode(s: &str) -> String {

@@ -489,7 +489,7 @@ pub async fn delete_if_match(
     require_staff(actor)?;
     let mut tx = super::db::begin_write(pool).await?;
     super::preconditions::check(if_match, get(pool, actor, id)).await?;
-    let files = files_where(&mut tx, media_root, "id = ?", id).await?;
+    let files = files_where(&mut tx, media_root, "id = $1", id).await?;
     // The ticket's content changes: a form drawn before is stale (issue 11.1).
     sqlx::query(
         "update tickets set version = version + 1 where id = \

@@ -402,7 +402,7 @@ pub async fn purge(pool: &Db, retention_days: u32) -> Result<u64, AppError> {
     loop {
         let mut tx = super::db::begin_write(pool).await?;
         let last: Option<i64> = sqlx::query_scalar(
-            "select max(id) from (select id from events where id <= $1 order by id limit $2)",
+            "select max(id) from (select id from events where id <= $1 order by id limit $2) as batch",
         )
         .bind(through)
         .bind(PURGE_BATCH)

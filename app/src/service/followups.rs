@@ -346,7 +346,7 @@ pub async fn delete_if_match(
     require_staff(actor)?;
     let mut tx = super::db::begin_write(pool).await?;
     super::preconditions::check(if_match, find(pool, id)).await?;
-    let files = attachments::files_where(&mut tx, media_root, "followup = ?", id).await?;
+    let files = attachments::files_where(&mut tx, media_root, "followup = $1", id).await?;
     sqlx::query(
         "update tickets set version = version + 1 \
          where id = (select ticket from followups where id = $1)",

@@ -222,11 +222,11 @@ pub async fn update_if_match(
         Some(e) => e.map(|e| e.into_inner()),
         None => old.email_address,
     })
-    .bind(
+    .bind(i64::from(
         patch
             .allow_public_submission
             .unwrap_or(old.allow_public_submission),
-    )
+    ))
     .bind(patch.default_owner.unwrap_or(old.default_owner))
     .bind(id)
     .fetch_one(&mut *tx)
