@@ -1,6 +1,7 @@
 //! Black-box tests: the real `helpdesk` binary on a free port with a temporary SQLite file,
 //! driven over HTTP.
 
+mod attachment_store;
 mod attachments;
 mod authz_matrix;
 mod backup;
