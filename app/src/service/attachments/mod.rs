@@ -117,6 +117,7 @@ pub fn check_files(db: &Db, files: &[UploadedFile]) -> Result<(), AppError> {
     }
     Ok(())
 }
+
 /// The attachments of the given followups, each list ordered by filename. On a connection,
 /// so that a write transaction can read what it has written (the change feed's snapshots).
 pub(crate) async fn for_followups(
