@@ -7,6 +7,7 @@ use std::ffi::OsStr;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use app::service::attachments::AttachmentStore;
 use clap::builder::TypedValueParser;
 use clap::error::ErrorKind;
 use clap::parser::ValueSource;
@@ -36,6 +37,25 @@ pub struct Storage {
         value_name = "DIR"
     )]
     pub media_root: PathBuf,
+    /// Where new attachments keep their bytes: `files` (under the media root) or `database`
+    /// (every server over the database sees them); by default files for sqlite: URLs and
+    /// database for postgres: URLs
+    #[arg(
+        long,
+        global = true,
+        env = "HELPDESK_ATTACHMENT_STORE",
+        value_name = "files|database",
+        value_parser = Checked::new(parse_attachment_store)
+    )]
+    pub attachment_store: Option<AttachmentStore>,
+}
+
+impl Storage {
+    /// The attachment store: as configured, else the default for the database URL.
+    pub fn attachment_store(&self) -> AttachmentStore {
+        self.attachment_store
+            .unwrap_or_else(|| AttachmentStore::default_for(&self.database_url))
+    }
 }
 
 /// The server's settings (`helpdesk serve`).
@@ -56,6 +76,9 @@ pub struct Settings {
     /// Filled in from `Storage`.
     #[arg(skip)]
     pub media_root: PathBuf,
+    /// Filled in from `Storage`.
+    #[arg(skip = AttachmentStore::Files)]
+    pub attachment_store: AttachmentStore,
     /// The built site (wasm, js, css, public files)
     #[arg(
         long,
@@ -195,6 +218,7 @@ pub struct Delays(pub Vec<std::time::Duration>);
 impl Settings {
     /// These settings for the data in `storage`.
     pub fn with_storage(mut self, storage: Storage) -> Self {
+        self.attachment_store = storage.attachment_store();
         self.database_url = storage.database_url;
         self.media_root = storage.media_root;
         self
@@ -251,6 +275,11 @@ fn parse_addr(text: &str) -> Result<SocketAddr, String> {
     text.parse().map_err(|_| {
         "invalid address {value}: expected HOST:PORT such as 127.0.0.1:3000".to_owned()
     })
+}
+
+fn parse_attachment_store(text: &str) -> Result<AttachmentStore, String> {
+    AttachmentStore::parse(text)
+        .ok_or_else(|| "{name} must be files or database, not {value}".to_owned())
 }
 
 fn parse_bool(text: &str) -> Result<bool, String> {

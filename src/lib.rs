@@ -53,7 +53,9 @@ pub async fn run(cli: Cli) -> Result<(), RunError> {
         }
         Command::Seed(args) => {
             let url = storage.database_url.clone();
-            let pool = app::service::db::connect_and_migrate(&url).await?;
+            let pool = app::service::db::connect_and_migrate(&url)
+                .await?
+                .with_attachment_store(storage.attachment_store());
             let media = storage.media_root.clone();
             let started = std::time::Instant::now();
             let report =

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use app::service::attachments::AttachmentStore;
 use app::service::db::Db;
 use axum::Router;
 use leptos::prelude::*;
@@ -231,13 +232,18 @@ pub async fn serve(settings: Settings) -> Result<(), RunError> {
     let pool = app::service::db::connect_and_migrate(&settings.database_url)
         .await?
         .with_max_file_bytes(settings.max_file_bytes)
-        .with_private_webhooks(settings.webhook_allow_private);
-    std::fs::create_dir_all(&settings.media_root).map_err(|e| {
-        RunError::Config(format!(
-            "cannot create the media folder {}: {e}",
-            settings.media_root.display()
-        ))
-    })?;
+        .with_private_webhooks(settings.webhook_allow_private)
+        .with_attachment_store(settings.attachment_store);
+    // Only the files store writes there; with the database the media root may stay absent
+    // (it is still read for files stored before the setting changed).
+    if settings.attachment_store == AttachmentStore::Files {
+        std::fs::create_dir_all(&settings.media_root).map_err(|e| {
+            RunError::Config(format!(
+                "cannot create the media folder {}: {e}",
+                settings.media_root.display()
+            ))
+        })?;
+    }
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
         .map_err(|e| RunError::Bind {

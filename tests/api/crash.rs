@@ -2,6 +2,7 @@
 //! and followups, each with an attachment, while the server gets SIGKILL at a random moment,
 //! several times over. After each restart every write answered 201 is there with its followup
 //! and its file (same bytes), nothing half-written is visible, and the database is intact.
+//! Run once per attachment store (files under the media root, bytes in the database).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -111,11 +112,13 @@ async fn assert_download(app: &TestApp, att: &serde_json::Value, want: &[u8], wh
     );
 }
 
-#[tokio::test]
-async fn every_acknowledged_write_survives_sigkill_at_a_random_moment() {
+crate::each_store!(every_acknowledged_write_survives_sigkill_at_a_random_moment);
+async fn every_acknowledged_write_survives_sigkill_at_a_random_moment(
+    attachments: AttachmentStore,
+) {
     let store = Store::new();
     let mut rng = Rng::new("crash");
-    let mut app = store.serve();
+    let mut app = store.serve_with(&[attachments.env()]);
     let queue = make_queue(&app, "crash").await;
     let acked = Arc::new(Mutex::new(Acked::default()));
     for round in 0..ROUNDS {
@@ -139,10 +142,16 @@ async fn every_acknowledged_write_survives_sigkill_at_a_random_moment() {
             w.await.expect("a writer saw a wrong answer");
         }
         drop(app);
-        app = store.serve();
+        app = store.serve_with(&[attachments.env()]);
         let pool = store.pool().await;
         assert_integrity(&pool).await;
         assert_nothing_half_written(&pool, &store.media()).await;
+        if attachments == AttachmentStore::Database {
+            assert_eq!(
+                files_under(&store.media()),
+                Vec::<std::path::PathBuf>::new()
+            );
+        }
         pool.close().await;
         let snapshot = acked.lock().unwrap().clone();
         assert_all_acked_present(&app, &snapshot).await;

@@ -1,5 +1,5 @@
 //! Deleting a ticket removes its rows and its files; a delete or an upload that fails half-way
-//! leaves neither orphan rows nor orphan files. Failures are injected with a trigger that
+//! leaves neither orphan rows nor orphan files (each test runs once per attachment store). Failures are injected with a trigger that
 //! aborts the transaction from inside the database.
 
 use reqwest::Method;
@@ -18,6 +18,10 @@ async fn exec(app: &TestApp, sql: &str) {
 /// Makes every row `event` (`after insert`, `before delete`) on followup_attachments fail
 /// inside the database, in each backend's trigger language.
 async fn inject_failure(app: &TestApp, event: &str) {
+    inject_failure_on(app, event, "followup_attachments").await;
+}
+
+async fn inject_failure_on(app: &TestApp, event: &str, table: &str) {
     if on_pg() {
         exec(
             app,
@@ -28,7 +32,7 @@ async fn inject_failure(app: &TestApp, event: &str) {
         exec(
             app,
             &format!(
-                "create trigger injected_failure {event} on followup_attachments \
+                "create trigger injected_failure {event} on {table} \
                  for each row execute function injected_failure()"
             ),
         )
@@ -37,7 +41,7 @@ async fn inject_failure(app: &TestApp, event: &str) {
         exec(
             app,
             &format!(
-                "create trigger injected_failure {event} on followup_attachments \
+                "create trigger injected_failure {event} on {table} \
                  begin select raise(abort, 'injected failure'); end"
             ),
         )
@@ -108,8 +112,8 @@ async fn rows_of(app: &TestApp, id: i64) -> Vec<(String, i64)> {
     out
 }
 
-async fn setup() -> (TestApp, i64) {
-    let app = spawn_app().await;
+async fn setup(store: AttachmentStore) -> (TestApp, i64) {
+    let app = spawn_app_storing(store).await;
     let queue = make_queue(&app, "del").await;
     let (status, body) = admin_json(
         &app,
@@ -122,14 +126,13 @@ async fn setup() -> (TestApp, i64) {
     (app, queue)
 }
 
-#[tokio::test]
-async fn deleting_a_ticket_removes_its_rows_and_its_files() {
-    let (app, queue) = setup().await;
+crate::each_store!(deleting_a_ticket_removes_its_rows_and_its_files);
+async fn deleting_a_ticket_removes_its_rows_and_its_files(store: AttachmentStore) {
+    let (app, queue) = setup(store).await;
     let keep = ticket_with_files(&app, queue).await;
     let id = ticket_with_files(&app, queue).await;
     assert!(rows_of(&app, id).await.iter().all(|(_, n)| *n > 0));
-    let kept_files = files_under(&app.media_root()).len();
-    assert_eq!(kept_files, 6);
+    assert_eq!(stored_files(&app, store).await, 6);
 
     let resp = app
         .admin(Method::DELETE, &format!("/api/tickets/{id}/"))
@@ -140,23 +143,21 @@ async fn deleting_a_ticket_removes_its_rows_and_its_files() {
     for (table, n) in rows_of(&app, id).await {
         assert_eq!(n, 0, "{table} still has rows of the deleted ticket");
     }
-    let left = files_under(&app.media_root());
-    assert_eq!(
-        left.len(),
-        3,
-        "only the other ticket's files remain: {left:?}"
-    );
-    // The deleted ticket's folder is gone too, the other one's is intact.
-    let folders = std::fs::read_dir(app.media_root().join("helpdesk/attachments"))
-        .unwrap()
-        .count();
-    assert_eq!(folders, 1);
+    // Only the other ticket's files remain.
+    assert_eq!(stored_files(&app, store).await, 3);
+    if store == AttachmentStore::Files {
+        // The deleted ticket's folder is gone too, the other one's is intact.
+        let folders = std::fs::read_dir(app.media_root().join("helpdesk/attachments"))
+            .unwrap()
+            .count();
+        assert_eq!(folders, 1);
+    }
     assert!(rows_of(&app, keep).await.iter().all(|(_, n)| *n > 0));
 }
 
-#[tokio::test]
-async fn a_delete_that_fails_half_way_leaves_every_row_and_every_file() {
-    let (app, queue) = setup().await;
+crate::each_store!(a_delete_that_fails_half_way_leaves_every_row_and_every_file);
+async fn a_delete_that_fails_half_way_leaves_every_row_and_every_file(store: AttachmentStore) {
+    let (app, queue) = setup(store).await;
     let id = ticket_with_files(&app, queue).await;
     let before = rows_of(&app, id).await;
     // The ticket row goes first and the cascade then fails on the attachments: the
@@ -173,11 +174,7 @@ async fn a_delete_that_fails_half_way_leaves_every_row_and_every_file() {
         "the injected failure must stop the delete"
     );
     assert_eq!(rows_of(&app, id).await, before, "rows were lost");
-    assert_eq!(
-        files_under(&app.media_root()).len(),
-        3,
-        "files were removed"
-    );
+    assert_eq!(stored_files(&app, store).await, 3, "files were removed");
     let (status, t) = admin_json(&app, Method::GET, &format!("/api/tickets/{id}/"), None).await;
     assert_eq!(status, 200);
     let att = t["followup_set"][0]["followupattachment_set"][0]["id"]
@@ -202,26 +199,28 @@ async fn a_delete_that_fails_half_way_leaves_every_row_and_every_file() {
         .unwrap();
     assert_eq!(resp.status(), 204);
     assert!(rows_of(&app, id).await.iter().all(|(_, n)| *n == 0));
-    assert_eq!(
-        files_under(&app.media_root()),
-        Vec::<std::path::PathBuf>::new()
-    );
+    assert_eq!(stored_files(&app, store).await, 0);
 }
 
-#[tokio::test]
-async fn an_upload_whose_transaction_fails_leaves_no_file_and_no_row() {
-    let (app, queue) = setup().await;
+crate::each_store!(an_upload_whose_transaction_fails_leaves_no_file_and_no_row);
+async fn an_upload_whose_transaction_fails_leaves_no_file_and_no_row(store: AttachmentStore) {
+    let (app, queue) = setup(store).await;
     let client = reqwest::Client::new();
     let (status, t) = post_ticket_with_file(&client, &app.base, queue, "kept", b"kept")
         .await
         .unwrap();
     assert_eq!(status, 201, "{t}");
     let id = t["id"].as_i64().unwrap();
-    inject_failure(&app, "after insert").await;
+    // The last write of an upload fails: with files, the row's insert (the file is on disk
+    // by then); with the database, the bytes' insert (the row is written by then).
+    let last = match store {
+        AttachmentStore::Files => "followup_attachments",
+        AttachmentStore::Database => "attachment_contents",
+    };
+    inject_failure_on(&app, "after insert", last).await;
     let tickets = count(&app, "tickets").await;
     let followups = count(&app, "followups").await;
 
-    // The file is on disk by the time the row's insert fails.
     let (status, _) = post_followup_with_file(&client, &app.base, id, "lost", b"never")
         .await
         .unwrap();
@@ -248,11 +247,10 @@ async fn an_upload_whose_transaction_fails_leaves_no_file_and_no_row() {
     assert_eq!(count(&app, "tickets").await, tickets);
     assert_eq!(count(&app, "followups").await, followups);
     assert_eq!(count(&app, "followup_attachments").await, 1);
-    let files = files_under(&app.media_root());
-    assert_eq!(
-        files.len(),
-        1,
-        "only the first ticket's file, no orphan or temporary file: {files:?}"
-    );
-    assert_eq!(std::fs::read(&files[0]).unwrap(), b"kept");
+    // Only the first ticket's file, no orphan or temporary file.
+    assert_eq!(stored_files(&app, store).await, 1);
+    if store == AttachmentStore::Files {
+        let files = files_under(&app.media_root());
+        assert_eq!(std::fs::read(&files[0]).unwrap(), b"kept");
+    }
 }

@@ -433,3 +433,58 @@ pub fn asset_paths(html: &str) -> Vec<String> {
     }
     found
 }
+
+/// Where a server keeps attachment bytes (`HELPDESK_ATTACHMENT_STORE`); the attachment tests
+/// run once with each (`each_store!`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttachmentStore {
+    Files,
+    Database,
+}
+
+impl AttachmentStore {
+    pub fn env(self) -> (&'static str, &'static str) {
+        let value = match self {
+            Self::Files => "files",
+            Self::Database => "database",
+        };
+        ("HELPDESK_ATTACHMENT_STORE", value)
+    }
+}
+
+/// `spawn_app` keeping attachments in `store`.
+pub async fn spawn_app_storing(store: AttachmentStore) -> TestApp {
+    spawn_app_with(&[store.env()]).await
+}
+
+/// How many attachments' bytes the app holds: files under its media root, or rows of
+/// `attachment_contents`, and then nothing at all may be under the media root.
+pub async fn stored_files(app: &TestApp, store: AttachmentStore) -> usize {
+    let files = crate::load::files_under(&app.media_root());
+    match store {
+        AttachmentStore::Files => files.len(),
+        AttachmentStore::Database => {
+            assert_eq!(files, Vec::<PathBuf>::new(), "written under the media root");
+            usize::try_from(count(app, "attachment_contents").await).unwrap()
+        }
+    }
+}
+
+/// Turns `async fn name(store: AttachmentStore)` into the tests `name::files` and `name::database`:
+/// the same test code, run once per attachment store.
+#[macro_export]
+macro_rules! each_store {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn files() {
+                super::$name($crate::helpers::AttachmentStore::Files).await;
+            }
+
+            #[tokio::test]
+            async fn database() {
+                super::$name($crate::helpers::AttachmentStore::Database).await;
+            }
+        }
+    };
+}

@@ -2,6 +2,7 @@
 //! a fresh PostgreSQL database when `HELPDESK_TEST_PG` is set, see helpers.rs),
 //! driven over HTTP.
 
+mod attachment_store;
 mod attachments;
 mod authz_matrix;
 mod backup;

@@ -305,9 +305,11 @@ async fn file_names_cannot_leave_the_media_folder() {
     assert_eq!(files_under(&app.media_root()).len(), cases.len());
 }
 
-#[tokio::test]
-async fn a_file_over_the_size_limit_is_413_naming_the_field_and_nothing_is_written() {
-    let app = spawn_app_with(&[("HELPDESK_MAX_FILE_BYTES", "1000")]).await;
+crate::each_store!(a_file_over_the_size_limit_is_413_naming_the_field_and_nothing_is_written);
+async fn a_file_over_the_size_limit_is_413_naming_the_field_and_nothing_is_written(
+    store: AttachmentStore,
+) {
+    let app = spawn_app_with(&[("HELPDESK_MAX_FILE_BYTES", "1000"), store.env()]).await;
     let q = make_queue(&app, "desk").await;
     let form = Form::new()
         .text("queue", q.to_string())
@@ -325,10 +327,7 @@ async fn a_file_over_the_size_limit_is_413_naming_the_field_and_nothing_is_writt
         )
     );
     assert_eq!(count(&app, "tickets").await, 0);
-    assert!(
-        !app.media_root().exists() || files_under(&app.media_root()).is_empty(),
-        "a file was left behind"
-    );
+    assert_eq!(stored_files(&app, store).await, 0, "a file was left behind");
     // At the limit is fine.
     let form = Form::new()
         .text("queue", q.to_string())
@@ -339,6 +338,7 @@ async fn a_file_over_the_size_limit_is_413_naming_the_field_and_nothing_is_writt
         );
     let (s, body) = send(app.admin(Method::POST, "/api/tickets/").multipart(form)).await;
     assert_eq!(s, 201, "{body}");
+    assert_eq!(stored_files(&app, store).await, 1);
 }
 
 #[tokio::test]

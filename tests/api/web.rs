@@ -36,9 +36,11 @@ async fn page(app: &TestApp, path_or_url: &str) -> (u16, String) {
     (status, resp.text().await.unwrap())
 }
 
-#[tokio::test]
-async fn the_create_form_posted_without_javascript_opens_the_ticket_with_its_files() {
-    let app = spawn_app().await;
+crate::each_store!(the_create_form_posted_without_javascript_opens_the_ticket_with_its_files);
+async fn the_create_form_posted_without_javascript_opens_the_ticket_with_its_files(
+    store: AttachmentStore,
+) {
+    let app = spawn_app_storing(store).await;
     let queue = make_queue(&app, "web").await;
     sign_in(&app, ADMIN, ADMIN_PASSWORD).await;
     let form = reqwest::multipart::Form::new()
@@ -81,6 +83,13 @@ async fn the_create_form_posted_without_javascript_opens_the_ticket_with_its_fil
     let files = &t["followup_set"][0]["followupattachment_set"];
     assert_eq!(files[0]["filename"], "jam.log", "{t}");
     assert_eq!(files[0]["size"], 7);
+    assert_eq!(stored_files(&app, store).await, 1);
+    // The ticket page's link downloads it with the browser's session.
+    let link = format!("/api/followups-attachments/{}/download", files[0]["id"]);
+    assert!(body.contains(&link), "no download link {link}");
+    let resp = app.client.get(app.url(&link)).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(&resp.bytes().await.unwrap()[..], b"jam log");
 }
 
 #[tokio::test]

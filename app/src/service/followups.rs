@@ -243,7 +243,7 @@ pub async fn create(
             changed.push(change);
         }
         let folder = attachments::ticket_folder(&info.slug, tid, &info.secret_key);
-        attachments::store(&mut tx, media_root, &folder, id, &files, &mut written).await?;
+        attachments::store(&mut tx, pool, media_root, &folder, id, &files, &mut written).await?;
         super::events::record_followup(&mut tx, Some(actor.id), tid, id, &changed).await?;
         super::idempotency::created("followups", id);
         tx.commit().await?;

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::service::db::Db;
 
-use super::attachments::ticket_folder;
+use super::attachments::{AttachmentStore, ticket_folder};
 use super::password::hash_password;
 use crate::domain::Timestamp;
 use crate::error::AppError;
@@ -194,20 +194,37 @@ pub async fn seed(
                     report.changes += 1;
                 }
                 if n == 0 && rng.below(10) == 0 {
-                    let rel_dir = format!("{}/{followup}", ticket_folder(slug, ticket, &secret));
-                    let dir = media_root.join(&rel_dir);
-                    std::fs::create_dir_all(&dir).map_err(io_error)?;
                     let body = format!("log for ticket {ticket}\n").repeat(8);
-                    std::fs::write(dir.join("log.txt"), &body).map_err(io_error)?;
-                    sqlx::query(
+                    // As an upload would store it: a file, or bytes in the database.
+                    let file = match pool.attachment_store() {
+                        AttachmentStore::Files => {
+                            let rel_dir =
+                                format!("{}/{followup}", ticket_folder(slug, ticket, &secret));
+                            let dir = media_root.join(&rel_dir);
+                            std::fs::create_dir_all(&dir).map_err(io_error)?;
+                            std::fs::write(dir.join("log.txt"), &body).map_err(io_error)?;
+                            format!("{rel_dir}/log.txt")
+                        }
+                        AttachmentStore::Database => String::new(),
+                    };
+                    let id: i64 = sqlx::query_scalar(
                         "insert into followup_attachments (followup, file, filename, mime_type, \
-                         size) values ($1, $2, 'log.txt', 'text/plain', $3)",
+                         size) values ($1, $2, 'log.txt', 'text/plain', $3) returning id",
                     )
                     .bind(followup)
-                    .bind(format!("{rel_dir}/log.txt"))
+                    .bind(file)
                     .bind(body.len() as i64)
-                    .execute(&mut *tx)
+                    .fetch_one(&mut *tx)
                     .await?;
+                    if pool.attachment_store() == AttachmentStore::Database {
+                        sqlx::query(
+                            "insert into attachment_contents (attachment, bytes) values ($1, $2)",
+                        )
+                        .bind(id)
+                        .bind(body.as_bytes())
+                        .execute(&mut *tx)
+                        .await?;
+                    }
                     report.attachments += 1;
                 }
             }

@@ -40,8 +40,9 @@ pub enum Native {
 }
 
 /// One database: its pool and what belongs to it alone, built once when it is opened — the
-/// write queue, the read caches and their write counters, the file-size limit. Each server
-/// and each test database has its own; nothing of it is process-wide. Cheap to clone.
+/// write queue, the read caches and their write counters, the file-size limit, the attachment
+/// store. Each server and each test database has its own; nothing of it is process-wide.
+/// Cheap to clone.
 ///
 /// `&Db` is an sqlx executor (it runs a statement on a pooled connection), so service code
 /// writes `.fetch_one(db)` as it would with a pool.
@@ -51,6 +52,7 @@ pub struct Db {
     native: Native,
     shared: Arc<Shared>,
     max_file_bytes: usize,
+    attachment_store: super::attachments::AttachmentStore,
     allow_private_webhooks: bool,
 }
 
@@ -84,6 +86,7 @@ impl Db {
                 caches,
             }),
             max_file_bytes: super::attachments::DEFAULT_MAX_FILE_BYTES,
+            attachment_store: super::attachments::AttachmentStore::Files,
             allow_private_webhooks: false,
         }
     }
@@ -93,6 +96,18 @@ impl Db {
     pub fn with_max_file_bytes(mut self, bytes: usize) -> Self {
         self.max_file_bytes = bytes;
         self
+    }
+
+    /// The same database, keeping new attachments' bytes in `store`
+    /// (`HELPDESK_ATTACHMENT_STORE`).
+    #[must_use]
+    pub fn with_attachment_store(mut self, store: super::attachments::AttachmentStore) -> Self {
+        self.attachment_store = store;
+        self
+    }
+
+    pub fn attachment_store(&self) -> super::attachments::AttachmentStore {
+        self.attachment_store
     }
 
     /// The same database, with webhooks allowed to reach loopback and private addresses

@@ -101,7 +101,16 @@ pub async fn create(
         .fetch_one(&mut *tx)
         .await?;
         let folder = attachments::ticket_folder(&slug, id, &secret);
-        attachments::store(&mut tx, media_root, &folder, followup, &files, &mut written).await?;
+        attachments::store(
+            &mut tx,
+            pool,
+            media_root,
+            &folder,
+            followup,
+            &files,
+            &mut written,
+        )
+        .await?;
         let by = Some(actor.id);
         events::record(&mut tx, by, Change::TicketCreated(id)).await?;
         events::record(&mut tx, by, Change::FollowupCreated(followup)).await?;

@@ -1,10 +1,13 @@
-//! Followup attachments: rows in `followup_attachments`, bytes in files under the media root
-//! at `helpdesk/attachments/<queue-slug>-<ticket-id>-<secret_key>/<followup-id>/<filename>`.
-//! Files are written before the transaction that records them commits, and removed again when
-//! it does not, so a failed request leaves nothing behind. Each file is written under a
-//! temporary name, flushed to disk and then renamed, so a row never names a missing or
-//! half-written file, even after a crash or a power cut; files are removed only after the
-//! transaction that deletes their rows has committed.
+//! Followup attachments: rows in `followup_attachments`, bytes where the attachment store
+//! (`HELPDESK_ATTACHMENT_STORE`, carried by `Db`) puts them: files under the media root
+//! (`disk`) or rows of `attachment_contents` (`contents`), which every server over one
+//! database can read. A download looks for the bytes in the database first and then on disk,
+//! so attachments stored before the setting changed stay readable.
+
+mod contents;
+mod disk;
+
+pub(crate) use disk::{files_where, is_stored_path, remove_files, ticket_folder};
 
 use crate::service::db::{Db, dialect};
 use std::collections::HashMap;
@@ -40,6 +43,37 @@ impl From<AttachmentRow> for Attachment {
             filename: r.filename,
             mime_type: r.mime_type,
             size: r.size,
+        }
+    }
+}
+
+/// Where new attachments keep their bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttachmentStore {
+    /// Files under the media root: one server, or a media folder all servers share.
+    Files,
+    /// The `attachment_contents` table: every server over the database sees them.
+    Database,
+}
+
+impl AttachmentStore {
+    /// The store when none is configured: files beside SQLite (today's layout), the database
+    /// on PostgreSQL, where several servers share one database but not a disk.
+    pub fn default_for(database_url: &str) -> Self {
+        let url = database_url.trim_start().to_ascii_lowercase();
+        if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Self::Database
+        } else {
+            Self::Files
+        }
+    }
+
+    /// `files` or `database`, in any case.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "files" => Some(Self::Files),
+            "database" => Some(Self::Database),
+            _ => None,
         }
     }
 }
@@ -83,22 +117,6 @@ pub fn check_files(db: &Db, files: &[UploadedFile]) -> Result<(), AppError> {
     }
     Ok(())
 }
-const ROOT: &str = "helpdesk/attachments";
-
-/// Whether a stored path is one the app wrote: relative, under the attachments root, and made
-/// only of plain components (no `..`, `.` or root). A name like `report..v2.pdf` is plain.
-pub(crate) fn is_stored_path(file: &str) -> bool {
-    use std::path::Component;
-    file.starts_with(ROOT)
-        && Path::new(file)
-            .components()
-            .all(|c| matches!(c, Component::Normal(_)))
-}
-
-fn io_error(e: std::io::Error) -> AppError {
-    tracing::error!(error = %e, "attachment file operation failed");
-    AppError::Internal
-}
 
 /// The attachments of the given followups, each list ordered by filename. On a connection,
 /// so that a write transaction can read what it has written (the change feed's snapshots).
@@ -125,145 +143,60 @@ pub(crate) async fn for_followups(
     Ok(out)
 }
 
-/// The folder of a ticket's files, relative to the media root.
-pub(crate) fn ticket_folder(queue_slug: &str, ticket_id: i64, secret_key: &str) -> String {
-    format!("{ROOT}/{queue_slug}-{ticket_id}-{secret_key}")
-}
-
-/// Writes `files` for followup `followup_id` and records them in the transaction `conn`.
-/// Every file written is pushed onto `written`, for the caller to remove if it rolls back.
+/// Stores `files` for followup `followup_id` as `db`'s attachment store says, inside the
+/// caller's write transaction `conn`. Files written to disk are pushed onto `written`, for
+/// the caller to remove if the transaction does not commit (nothing is, with `Database`).
 pub(crate) async fn store(
     conn: &mut AnyConnection,
+    db: &Db,
     media_root: &Path,
     folder: &str,
     followup_id: i64,
     files: &[UploadedFile],
     written: &mut Vec<PathBuf>,
 ) -> Result<(), AppError> {
-    if files.is_empty() {
-        return Ok(());
-    }
-    let rel_dir = format!("{folder}/{followup_id}");
-    let dir = media_root.join(&rel_dir);
-    let created = !tokio::fs::try_exists(&dir).await.unwrap_or(false);
-    tokio::fs::create_dir_all(&dir).await.map_err(io_error)?;
-    for f in files {
-        let base = safe_filename(&f.filename);
-        let mut name = base.clone();
-        let mut n = 1;
-        // Two files of one followup with the same name: keep both.
-        while tokio::fs::try_exists(dir.join(&name))
-            .await
-            .unwrap_or(false)
-        {
-            name = match base.rsplit_once('.') {
-                Some((stem, ext)) if !stem.is_empty() => format!("{stem}_{n}.{ext}"),
-                _ => format!("{base}_{n}"),
-            };
-            n += 1;
+    match db.attachment_store() {
+        AttachmentStore::Files => {
+            disk::store(conn, media_root, folder, followup_id, files, written).await
         }
-        let path = dir.join(&name);
-        write_durably(&dir, &name, &f.bytes).await?;
-        written.push(path);
-        let mime = if f.content_type.trim().is_empty() {
-            "application/octet-stream".to_owned()
-        } else {
-            f.content_type.trim().chars().take(255).collect()
-        };
-        sqlx::query(
-            "insert into followup_attachments (followup, file, filename, mime_type, size) \
-             values ($1, $2, $3, $4, $5)",
-        )
-        .bind(followup_id)
-        .bind(format!("{rel_dir}/{name}"))
-        .bind(&name)
-        .bind(mime)
-        .bind(f.bytes.len() as i64)
-        .execute(&mut *conn)
-        .await?;
-    }
-    // New names are durable once their folder is; a new folder once its parent is.
-    sync_dir(&dir).await?;
-    if created {
-        let mut d = dir.parent();
-        while let Some(folder) = d.filter(|f| f.starts_with(media_root)) {
-            sync_dir(folder).await?;
-            d = folder.parent();
-        }
-    }
-    Ok(())
-}
-
-/// Writes `bytes` to `dir/name` so that the name appears only with the whole content on
-/// disk: a temporary file (a dot name, never listed or served), fsync, rename. The temporary
-/// file is removed when anything fails.
-async fn write_durably(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), AppError> {
-    use tokio::io::AsyncWriteExt;
-    let tmp = dir.join(format!(".{name}.{}.part", std::process::id()));
-    let result = async {
-        let mut file = tokio::fs::File::create(&tmp).await?;
-        file.write_all(bytes).await?;
-        file.sync_all().await?;
-        drop(file);
-        tokio::fs::rename(&tmp, dir.join(name)).await
-    }
-    .await;
-    if let Err(e) = result {
-        let _ = tokio::fs::remove_file(&tmp).await;
-        return Err(io_error(e));
-    }
-    Ok(())
-}
-
-/// Flushes a folder's entries (new or renamed files, new sub-folders) to disk.
-async fn sync_dir(dir: &Path) -> Result<(), AppError> {
-    match tokio::fs::File::open(dir).await {
-        Ok(d) => d.sync_all().await.map_err(io_error),
-        Err(e) => Err(io_error(e)),
+        AttachmentStore::Database => contents::store(conn, followup_id, files).await,
     }
 }
 
-/// Removes files (best effort) and then the folders left empty up to the attachments root.
-pub(crate) async fn remove_files(media_root: &Path, paths: &[PathBuf]) {
-    let root = media_root.join(ROOT);
-    for p in paths {
-        if let Err(e) = tokio::fs::remove_file(p).await
-            && e.kind() != std::io::ErrorKind::NotFound
-        {
-            tracing::warn!(error = %e, path = %p.display(), "could not remove attachment");
-        }
-        let mut dir = p.parent();
-        while let Some(d) = dir {
-            if !d.starts_with(&root) || d == root {
-                break;
-            }
-            // Fails (and stops) at the first folder that is not empty.
-            if tokio::fs::remove_dir(d).await.is_err() {
-                break;
-            }
-            dir = d.parent();
-        }
+/// `name` with `_n` before its extension: the name of the n-th other file of one followup
+/// called `name`.
+fn numbered(name: &str, n: u32) -> String {
+    match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => format!("{stem}_{n}.{ext}"),
+        _ => format!("{name}_{n}"),
     }
 }
 
-/// The absolute paths of the files stored for the followups matched by `where_sql`.
-pub(crate) async fn files_where(
+/// Records one stored file (`file`: its path under the media root, empty when its bytes are
+/// in the database) and answers the new row's id.
+async fn insert_row(
     conn: &mut AnyConnection,
-    media_root: &Path,
-    where_sql: &str,
-    id: i64,
-) -> Result<Vec<PathBuf>, AppError> {
-    let files: Vec<String> = sqlx::query_scalar(&format!(
-        "select file from followup_attachments where {where_sql}"
-    ))
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(files
-        .into_iter()
-        .filter(|f| is_stored_path(f))
-        .map(|f| media_root.join(f))
-        .collect())
+    followup_id: i64,
+    file: &str,
+    name: &str,
+    upload: &UploadedFile,
+) -> Result<i64, AppError> {
+    let mime = if upload.content_type.trim().is_empty() {
+        "application/octet-stream".to_owned()
+    } else {
+        upload.content_type.trim().chars().take(255).collect()
+    };
+    Ok(sqlx::query_scalar(
+        "insert into followup_attachments (followup, file, filename, mime_type, size) \
+         values ($1, $2, $3, $4, $5) returning id",
+    )
+    .bind(followup_id)
+    .bind(file)
+    .bind(name)
+    .bind(mime)
+    .bind(upload.bytes.len() as i64)
+    .fetch_one(&mut *conn)
+    .await?)
 }
 
 /// A page of attachments, optionally of one followup.
@@ -338,8 +271,7 @@ async fn submitter_may_see(
     .fetch_optional(pool)
     .await?;
     Ok(found.is_some_and(|(public, email)| {
-        public != 0
-            && crate::domain::email::same_email(&actor.email, email.as_deref().unwrap_or(""))
+        public != 0 && crate::domain::email::same_email(&actor.email, email.as_deref().unwrap_or(""))
     }))
 }
 
@@ -364,6 +296,9 @@ pub async fn download(
         }
         row
     };
+    if let Some(bytes) = contents::read(pool, row.id).await? {
+        return Ok((row.into(), bytes));
+    }
     if !is_stored_path(&row.file) {
         return Err(AppError::NotFound);
     }
@@ -373,7 +308,7 @@ pub async fn download(
             tracing::warn!(file = %row.file, "attachment file is missing");
             return Err(AppError::NotFound);
         }
-        Err(e) => return Err(io_error(e)),
+        Err(e) => return Err(disk::io_error(e)),
     };
     Ok((row.into(), bytes))
 }
@@ -431,6 +366,7 @@ pub async fn create(
         }
         store(
             &mut tx,
+            pool,
             media_root,
             &folder,
             fid,
@@ -511,4 +447,37 @@ pub async fn delete_if_match(
     tx.commit().await?;
     remove_files(media_root, &files).await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AttachmentStore;
+
+    #[test]
+    fn postgres_keeps_attachments_in_the_database_and_sqlite_in_files_by_default() {
+        for (url, store) in [
+            ("postgres://helpdesk@db/helpdesk", AttachmentStore::Database),
+            ("postgresql://db/helpdesk", AttachmentStore::Database),
+            ("POSTGRES://db/helpdesk", AttachmentStore::Database),
+            ("sqlite://helpdesk.db", AttachmentStore::Files),
+            ("sqlite::memory:", AttachmentStore::Files),
+        ] {
+            assert_eq!(AttachmentStore::default_for(url), store, "{url}");
+        }
+    }
+
+    #[test]
+    fn the_store_is_files_or_database_and_nothing_else() {
+        assert_eq!(
+            AttachmentStore::parse("files"),
+            Some(AttachmentStore::Files)
+        );
+        assert_eq!(
+            AttachmentStore::parse(" Database "),
+            Some(AttachmentStore::Database)
+        );
+        for bad in ["", "file", "s3", "db"] {
+            assert_eq!(AttachmentStore::parse(bad), None, "{bad}");
+        }
+    }
 }
