@@ -247,7 +247,10 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(envs: &[(&str, &str)]) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = create_superuser(dir.path(), ADMIN, ADMIN_PASSWORD);
-    assert!(out.status.success(), "createsuperuser failed: {out:?}");
+    if !out.status.success() {
+        drop_pg_database(dir.path());
+        panic!("createsuperuser failed: {out:?}");
+    }
     spawn_in(dir, envs)
 }
 

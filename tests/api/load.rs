@@ -61,10 +61,13 @@ pub struct Store {
 impl Store {
     /// A fresh folder with the admin superuser.
     pub fn new() -> Self {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let out = create_superuser(dir.path(), ADMIN, ADMIN_PASSWORD);
+        // Made first, so that a failure below still drops its database.
+        let store = Store {
+            dir: tempfile::tempdir().expect("tempdir"),
+        };
+        let out = create_superuser(store.path(), ADMIN, ADMIN_PASSWORD);
         assert!(out.status.success(), "createsuperuser failed: {out:?}");
-        Store { dir }
+        store
     }
 
     pub fn path(&self) -> &Path {

@@ -24,6 +24,7 @@ mod load;
 mod openapi;
 mod queues;
 mod request_log;
+mod scale_out;
 mod search;
 mod security;
 mod shutdown;
