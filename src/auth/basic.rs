@@ -64,8 +64,8 @@ impl FromRequestParts<AppState> for ApiUser {
                 &password,
             )
             .await?
-                .map(ApiUser)
-                .ok_or_else(bad_credentials);
+            .map(ApiUser)
+            .ok_or_else(bad_credentials);
         }
         // Same-origin browser calls: the session's user (cross-site writes are refused by
         // the CSRF layer before they get here).

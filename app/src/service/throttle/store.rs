@@ -125,7 +125,11 @@ where
 /// Takes the rows of `keys` for this transaction, creating them if missing: on PostgreSQL
 /// the upsert locks each row, so two servers cannot both read a count and both add to it.
 /// In key order, so that two transactions never wait on each other's second row.
-pub(super) async fn lock(tx: &mut WriteTx, keys: &[Key], now: DateTime<Utc>) -> Result<(), AppError> {
+pub(super) async fn lock(
+    tx: &mut WriteTx,
+    keys: &[Key],
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     let mut sorted = keys.to_vec();
     sorted.sort_unstable();
     sorted.dedup();

@@ -25,7 +25,9 @@ impl Throttle {
         addr: Option<IpAddr>,
         verify: impl Future<Output = Result<Option<T>, AppError>>,
     ) -> Result<Option<T>, AppError> {
-        self.throttle.attempt(&self.db, username, addr, verify).await
+        self.throttle
+            .attempt(&self.db, username, addr, verify)
+            .await
     }
 
     async fn tracked(&self) -> usize {
@@ -119,7 +121,9 @@ async fn zero_turns_the_throttle_off(pool: SqlitePool) {
 // Issue #10: the check and the count used to be apart, so a burst passed the check
 // before its first failure was counted.
 #[sqlx::test(migrations = "../migrations/sqlite")]
-async fn attempts_in_flight_count_so_a_parallel_burst_verifies_at_most_the_allowance(pool: SqlitePool) {
+async fn attempts_in_flight_count_so_a_parallel_burst_verifies_at_most_the_allowance(
+    pool: SqlitePool,
+) {
     let t = Throttle::new(pool, LoginThrottle::new(3, Duration::from_secs(60)));
     let gate = Arc::new(tokio::sync::Notify::new());
     let verified = Arc::new(std::sync::atomic::AtomicUsize::new(0));
