@@ -54,22 +54,18 @@ impl FromRequestParts<AppState> for ApiUser {
                 .extensions
                 .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
                 .map(|c| c.0.ip());
-            return state
-                .throttle
-                .attempt(
-                    &username,
-                    addr,
-                    app::service::credentials::authenticate_basic(
-                        &state.pool,
-                        &state.credentials,
-                        value,
-                        &username,
-                        &password,
-                    ),
-                )
-                .await?
-                .map(ApiUser)
-                .ok_or_else(bad_credentials);
+            return app::service::credentials::sign_in_basic(
+                &state.pool,
+                &state.credentials,
+                &state.throttle,
+                addr,
+                value,
+                &username,
+                &password,
+            )
+            .await?
+            .map(ApiUser)
+            .ok_or_else(bad_credentials);
         }
         // Same-origin browser calls: the session's user (cross-site writes are refused by
         // the CSRF layer before they get here).

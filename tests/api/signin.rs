@@ -381,3 +381,51 @@ fn sessions_table() -> &'static str {
         "tower_sessions"
     }
 }
+
+// Issue 13: the counts are in the database, so failures spread over two servers on one
+// database lock on both, as they would on one.
+#[tokio::test]
+async fn failures_spread_over_two_servers_lock_the_username_and_the_address_on_both() {
+    let store = crate::load::Store::new();
+    let servers = [store.serve(), store.serve()];
+    // Five guesses at the admin's password through each, each from its own address.
+    for i in 0..10 {
+        let resp = basic_from(&servers[i % 2], &format!("127.0.1.{i}"), ADMIN, "guess")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 401, "guess {}", i + 1);
+    }
+    for app in &servers {
+        let resp = basic_from(app, "127.0.2.1", ADMIN, "another-guess")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 429, "{}", app.base);
+        assert!(resp.headers().contains_key("retry-after"));
+    }
+    // Ten names guessed from one address, alternating servers: the address is locked on
+    // both, right password or not.
+    for i in 0..10 {
+        let resp = basic_from(&servers[i % 2], "127.0.3.1", &format!("nobody{i}"), "guess")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 401, "name {}", i + 1);
+    }
+    for app in &servers {
+        let resp = basic_from(app, "127.0.3.1", ADMIN, ADMIN_PASSWORD)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 429, "{}", app.base);
+    }
+    // The admin's right password still gets in from elsewhere, on either server.
+    for app in &servers {
+        let resp = basic_from(app, "127.0.4.1", ADMIN, ADMIN_PASSWORD)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{}", app.base);
+    }
+}

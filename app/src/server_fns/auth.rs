@@ -33,6 +33,7 @@ async fn login_inner(
     let username = username.trim();
     let user = throttle()?
         .attempt(
+            &pool,
             username,
             client_addr(),
             crate::service::users::authenticate(&pool, username, &password),

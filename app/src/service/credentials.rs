@@ -127,6 +127,38 @@ async fn cached_user(
     Ok(None)
 }
 
+/// A Basic-auth sign-in under `throttle`: a header verified right recently is let in after
+/// the throttle's check of the address (one read, no argon2 work to hold back), any other is
+/// a throttled attempt (`authenticate_basic`). Integrations send the header on every request,
+/// so the usual request writes nothing.
+///
+/// # Errors
+/// `TooManyRequests` while the throttle refuses; `Internal` on a database failure; wrong
+/// credentials are `Ok(None)`.
+pub async fn sign_in_basic(
+    pool: &Db,
+    cache: &CredentialCache,
+    throttle: &crate::service::throttle::LoginThrottle,
+    addr: Option<std::net::IpAddr>,
+    header: &str,
+    username: &str,
+    password: &str,
+) -> Result<Option<CurrentUser>, AppError> {
+    let key = cache.digest(header.as_bytes());
+    if let Some(user) = cached_user(pool, cache, &key, username).await? {
+        throttle.admit(pool, username, addr).await?;
+        return Ok(Some(user));
+    }
+    throttle
+        .attempt(
+            pool,
+            username,
+            addr,
+            authenticate_basic(pool, cache, header, username, password),
+        )
+        .await
+}
+
 /// Authenticates a Basic-auth header's `username:password`, verifying with argon2 only when
 /// this exact header has not been verified in the last `ttl`.
 ///

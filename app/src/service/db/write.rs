@@ -47,6 +47,17 @@ impl WriteTx {
         result
     }
 
+    /// Commits without the request's Idempotency-Key: for bookkeeping made on the way to the
+    /// request's own write (the sign-in throttle's counts), which must not stand for it.
+    ///
+    /// # Errors
+    /// The database error of the commit.
+    pub async fn commit_alone(self) -> Result<(), sqlx::Error> {
+        let result = self.tx.commit().await;
+        self.data.committed();
+        result
+    }
+
     /// Commits, and keeps this database's turn to write until the returned guard is dropped:
     /// what is read meanwhile is exactly what this transaction left, so a response can show
     /// the caller its own write rather than a later one.

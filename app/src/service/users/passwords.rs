@@ -97,7 +97,7 @@ pub async fn change_own_password(
     }
     errors.into_result()?;
     let verified = throttle
-        .attempt(&actor.username, addr, async {
+        .attempt(pool, &actor.username, addr, async {
             Ok(authenticate(pool, &actor.username, &old_password)
                 .await?
                 .filter(|u| u.id == actor.id))
