@@ -271,7 +271,8 @@ async fn submitter_may_see(
     .fetch_optional(pool)
     .await?;
     Ok(found.is_some_and(|(public, email)| {
-        public != 0 && crate::domain::email::same_email(&actor.email, email.as_deref().unwrap_or(""))
+        public != 0
+            && crate::domain::email::same_email(&actor.email, email.as_deref().unwrap_or(""))
     }))
 }
 
