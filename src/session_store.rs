@@ -16,20 +16,12 @@ pub enum Store {
 }
 
 impl Store {
-    /// The store over `db`. On PostgreSQL its table (schema `tower_sessions`) is made here if
-    /// missing; on SQLite a migration makes it.
-    ///
-    /// # Errors
-    /// The database error of making the table.
-    pub async fn open(db: &Db) -> std::result::Result<Self, sqlx::Error> {
-        Ok(match db.native() {
+    /// The store over `db`; its table is made by the migrations of each engine.
+    pub fn open(db: &Db) -> Self {
+        match db.native() {
             Native::Sqlite(pool) => Self::Sqlite(SqliteStore::new(pool.clone())),
-            Native::Postgres(pool) => {
-                let store = PostgresStore::new(pool.clone());
-                store.migrate().await?;
-                Self::Postgres(store)
-            }
-        })
+            Native::Postgres(pool) => Self::Postgres(PostgresStore::new(pool.clone())),
+        }
     }
 }
 

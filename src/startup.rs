@@ -254,9 +254,7 @@ pub async fn serve(settings: Settings) -> Result<(), RunError> {
         addr: settings.addr.to_string(),
         reason: e.to_string(),
     })?;
-    let store = Store::open(&pool)
-        .await
-        .map_err(|e| RunError::Command(format!("cannot set up the session table: {e}")))?;
+    let store = Store::open(&pool);
     let sessions = session_layer(store.clone(), &settings);
     purge_events_once(&pool, settings.changes_retention_days).await;
     tokio::spawn(purge_old_events(
