@@ -16,11 +16,21 @@ pub enum Store {
 }
 
 impl Store {
-    /// The store over `db`; its table is made by the migrations of each engine.
+    /// The store over `db`. Its table, `tower_sessions`, is made by each engine's initial
+    /// migration (so servers starting together never race to create it; sqlx migrates
+    /// under a lock); on PostgreSQL in the `public` schema, beside the others.
+    ///
+    /// # Panics
+    /// Never: the names are valid identifiers.
     pub fn open(db: &Db) -> Self {
         match db.native() {
             Native::Sqlite(pool) => Self::Sqlite(SqliteStore::new(pool.clone())),
-            Native::Postgres(pool) => Self::Postgres(PostgresStore::new(pool.clone())),
+            Native::Postgres(pool) => Self::Postgres(
+                PostgresStore::new(pool.clone())
+                    .with_schema_name("public")
+                    .and_then(|s| s.with_table_name("tower_sessions"))
+                    .expect("valid session table name"),
+            ),
         }
     }
 }

@@ -222,7 +222,7 @@ async fn a_session_ends_a_fixed_time_after_sign_in_however_busy() {
     tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
     assert_eq!(list_status(&app, &client).await, 401);
     assert_eq!(
-        count(&app, sessions_table()).await,
+        count(&app, "tower_sessions").await,
         0,
         "the ended session's row is kept"
     );
@@ -234,12 +234,12 @@ async fn expired_sessions_are_deleted_from_the_database() {
     for _ in 0..3 {
         signed_in(&app, ADMIN, ADMIN_PASSWORD).await;
     }
-    assert_eq!(count(&app, sessions_table()).await, 3);
+    assert_eq!(count(&app, "tower_sessions").await, 3);
     // Nobody comes back; the rows go anyway.
     let mut left = 3;
     for _ in 0..50 {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        left = count(&app, sessions_table()).await;
+        left = count(&app, "tower_sessions").await;
         if left == 0 {
             break;
         }
@@ -371,15 +371,6 @@ async fn usernames_over_150_characters_are_refused_and_take_no_memory() {
     assert!(grown < 24 * 1024, "the server grew by {grown} KiB");
     // An ordinary name still gets its ordinary answer.
     sign_in(&app, ADMIN, ADMIN_PASSWORD).await;
-}
-
-/// Where tower-sessions keeps sessions: a table of its own on SQLite, a schema on PostgreSQL.
-fn sessions_table() -> &'static str {
-    if on_pg() {
-        "tower_sessions.session"
-    } else {
-        "tower_sessions"
-    }
 }
 
 // Issue 13: the counts are in the database, so failures spread over two servers on one
