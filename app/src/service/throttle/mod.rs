@@ -141,7 +141,7 @@ impl LoginThrottle {
         now: DateTime<Utc>,
     ) -> Result<HashMap<Key, Entry>, AppError>
     where
-        E: sqlx::Executor<'c, Database = sqlx::Sqlite>,
+        E: sqlx::Executor<'c, Database = sqlx::Any>,
     {
         store::load(conn, &keys.all(), now, self.window, IN_FLIGHT_TIMEOUT).await
     }

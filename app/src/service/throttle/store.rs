@@ -96,7 +96,7 @@ pub(super) async fn load<'c, E>(
     in_flight_timeout: Duration,
 ) -> Result<HashMap<Key, Entry>, AppError>
 where
-    E: sqlx::Executor<'c, Database = sqlx::Sqlite>,
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
     let first = hex(&keys[0]);
     let second = keys.get(1).map_or_else(|| first.clone(), |k| hex(k));

@@ -1,7 +1,6 @@
 //! The throttle's rules, each on a fresh database.
 
 use super::*;
-use sqlx::SqlitePool;
 
 /// The throttle with its database, so that the tests read as they did when the counts were
 /// in memory.
@@ -9,13 +8,16 @@ use sqlx::SqlitePool;
 struct Throttle {
     throttle: LoginThrottle,
     db: Db,
+    _test_db: std::sync::Arc<crate::service::db::testing::TestDb>,
 }
 
 impl Throttle {
-    fn new(pool: SqlitePool, throttle: LoginThrottle) -> Self {
+    async fn new(throttle: LoginThrottle) -> Self {
+        let test_db = crate::service::db::testing::db().await;
         Self {
             throttle,
-            db: Db::from_pool(pool),
+            db: test_db.db.clone(),
+            _test_db: std::sync::Arc::new(test_db),
         }
     }
 
@@ -57,9 +59,9 @@ fn is_429(r: &Result<Option<()>, AppError>) -> bool {
     matches!(r, Err(AppError::TooManyRequests { .. }))
 }
 
-#[sqlx::test(migrations = "../migrations/sqlite")]
-async fn a_username_is_locked_after_max_failures_from_any_address(pool: SqlitePool) {
-    let t = Throttle::new(pool, LoginThrottle::new(3, Duration::from_secs(60)));
+#[tokio::test]
+async fn a_username_is_locked_after_max_failures_from_any_address() {
+    let t = Throttle::new(LoginThrottle::new(3, Duration::from_secs(60)).await);
     for addr in [A, B, A] {
         fail(&t, "ann", addr).await;
     }
@@ -78,9 +80,9 @@ async fn a_username_is_locked_after_max_failures_from_any_address(pool: SqlitePo
     );
 }
 
-#[sqlx::test(migrations = "../migrations/sqlite")]
-async fn an_address_is_locked_after_max_failures_for_any_usernames(pool: SqlitePool) {
-    let t = Throttle::new(pool, LoginThrottle::new(3, Duration::from_secs(60)));
+#[tokio::test]
+async fn an_address_is_locked_after_max_failures_for_any_usernames() {
+    let t = Throttle::new(LoginThrottle::new(3, Duration::from_secs(60)).await);
     for u in ["a", "b", "c"] {
         fail(&t, u, A).await;
     }
@@ -88,9 +90,9 @@ async fn an_address_is_locked_after_max_failures_for_any_usernames(pool: SqliteP
     assert_eq!(try_in(&t, "d", B, true).await, Ok(Some(())));
 }
 
-#[sqlx::test(migrations = "../migrations/sqlite")]
-async fn a_success_resets_the_counts(pool: SqlitePool) {
-    let t = Throttle::new(pool, LoginThrottle::new(3, Duration::from_secs(60)));
+#[tokio::test]
+async fn a_success_resets_the_counts() {
+    let t = Throttle::new(LoginThrottle::new(3, Duration::from_secs(60)).await);
     fail(&t, "ann", A).await;
     fail(&t, "ann", A).await;
     assert_eq!(try_in(&t, "ann", A, true).await, Ok(Some(())));
@@ -99,9 +101,9 @@ async fn a_success_resets_the_counts(pool: SqlitePool) {
     assert_eq!(try_in(&t, "ann", A, true).await, Ok(Some(())));
 }
 
-#[sqlx::test(migrations = "../migrations/sqlite")]
-async fn failures_older_than_the_window_do_not_count(pool: SqlitePool) {
-    let t = Throttle::new(pool, LoginThrottle::new(2, Duration::from_millis(50)));
+#[tokio::test]
+async fn failures_older_than_the_window_do_not_count() {
+    let t = Throttle::new(LoginThrottle::new(2, Duration::from_millis(50)).await);
     fail(&t, "ann", A).await;
     fail(&t, "ann", A).await;
     assert!(is_429(&try_in(&t, "ann", A, true).await));
@@ -109,9 +111,9 @@ async fn failures_older_than_the_window_do_not_count(pool: SqlitePool) {
     assert_eq!(try_in(&t, "ann", A, true).await, Ok(Some(())));
 }
 
-#[sqlx::test(migrations = "../migrations/sqlite")]
-async fn zero_turns_the_throttle_off(pool: SqlitePool) {
-    let t = Throttle::new(pool, LoginThrottle::new(0, Duration::from_secs(60)));
+#[tokio::test]
+async fn zero_turns_the_throttle_off() {
+    let t = Throttle::new(LoginThrottle::new(0, Duration::from_secs(60)).await);
     for _ in 0..100 {
         fail(&t, "ann", A).await;
     }
@@ -120,11 +122,9 @@ async fn zero_turns_the_throttle_off(pool: SqlitePool) {
 
 // Issue #10: the check and the count used to be apart, so a burst passed the check
 // before its first failure was counted.
-#[sqlx::test(migrations = "../migrations/sqlite")]
-async fn attempts_in_flight_count_so_a_parallel_burst_verifies_at_most_the_allowance(
-    pool: SqlitePool,
-) {
-    let t = Throttle::new(pool, LoginThrottle::new(3, Duration::from_secs(60)));
+#[tokio::test]
+async fn attempts_in_flight_count_so_a_parallel_burst_verifies_at_most_the_allowance() {
+    let t = Throttle::new(LoginThrottle::new(3, Duration::from_secs(60)).await);
     let gate = Arc::new(tokio::sync::Notify::new());
     let verified = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let attempts = (0..50).map(|_| {
@@ -163,9 +163,9 @@ async fn attempts_in_flight_count_so_a_parallel_burst_verifies_at_most_the_allow
     );
 }
 
-#[sqlx::test(migrations = "../migrations/sqlite")]
-async fn a_locked_username_still_lets_the_right_password_in(pool: SqlitePool) {
-    let t = Throttle::new(pool, LoginThrottle::new(3, Duration::from_secs(60)));
+#[tokio::test]
+async fn a_locked_username_still_lets_the_right_password_in() {
+    let t = Throttle::new(LoginThrottle::new(3, Duration::from_secs(60)).await);
     for last in 1..=3 {
         let addr = Some(IpAddr::V4(std::net::Ipv4Addr::new(10, 1, 0, last)));
         fail(&t, "integ", addr).await;
@@ -179,9 +179,9 @@ async fn a_locked_username_still_lets_the_right_password_in(pool: SqlitePool) {
     assert!(is_429(&try_in(&t, "integ", B, true).await));
 }
 
-#[sqlx::test(migrations = "../migrations/sqlite")]
-async fn signing_in_to_ones_own_account_does_not_clear_failures_against_another(pool: SqlitePool) {
-    let t = Throttle::new(pool, LoginThrottle::new(3, Duration::from_secs(60)));
+#[tokio::test]
+async fn signing_in_to_ones_own_account_does_not_clear_failures_against_another() {
+    let t = Throttle::new(LoginThrottle::new(3, Duration::from_secs(60)).await);
     fail(&t, "victim", A).await;
     fail(&t, "victim", A).await;
     assert_eq!(try_in(&t, "mallory", A, true).await, Ok(Some(())));
@@ -189,9 +189,9 @@ async fn signing_in_to_ones_own_account_does_not_clear_failures_against_another(
     assert!(is_429(&try_in(&t, "mallory", A, true).await));
 }
 
-#[sqlx::test(migrations = "../migrations/sqlite")]
-async fn a_username_over_150_characters_is_wrong_unverified_and_untracked(pool: SqlitePool) {
-    let t = Throttle::new(pool, LoginThrottle::new(3, Duration::from_secs(60)));
+#[tokio::test]
+async fn a_username_over_150_characters_is_wrong_unverified_and_untracked() {
+    let t = Throttle::new(LoginThrottle::new(3, Duration::from_secs(60)).await);
     let long = "a".repeat(MAX_USERNAME_CHARS + 1);
     for _ in 0..10 {
         let r = t
@@ -206,13 +206,11 @@ async fn a_username_over_150_characters_is_wrong_unverified_and_untracked(pool: 
 }
 
 // Issue #10: keys used to be the usernames themselves, swept only at 100,000 entries.
-#[sqlx::test(migrations = "../migrations/sqlite")]
-async fn a_hundred_thousand_distinct_usernames_leave_the_map_bounded(pool: SqlitePool) {
+#[tokio::test]
+async fn a_hundred_thousand_distinct_usernames_leave_the_map_bounded() {
     // Scaled down from 100,000 (each failure is two database writes now): the same bound.
-    let t = Throttle::new(
-        pool,
-        LoginThrottle::new(10, Duration::from_secs(60)).with_max_keys(1_000),
-    );
+    let t = Throttle::new(LoginThrottle::new(10, Duration::from_secs(60)).with_max_keys(1_000))
+        .await;
     for i in 0..1_500u32 {
         let addr = Some(IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i)));
         let name = format!("{i:0>150}");
@@ -223,9 +221,9 @@ async fn a_hundred_thousand_distinct_usernames_leave_the_map_bounded(pool: Sqlit
     assert_eq!(std::mem::size_of::<Key>(), 16);
 }
 
-#[sqlx::test(migrations = "../migrations/sqlite")]
-async fn a_dropped_attempt_gives_its_reservation_back(pool: SqlitePool) {
-    let t = Throttle::new(pool, LoginThrottle::new(1, Duration::from_secs(60)));
+#[tokio::test]
+async fn a_dropped_attempt_gives_its_reservation_back() {
+    let t = Throttle::new(LoginThrottle::new(1, Duration::from_secs(60)).await);
     let pending = t.attempt(
         "ann",
         A,
