@@ -232,3 +232,24 @@ async fn a_dropped_attempt_gives_its_reservation_back() {
     let _ = tokio::time::timeout(Duration::from_millis(10), pending).await;
     assert_eq!(try_in(&t, "ann", A, true).await, Ok(Some(())));
 }
+
+// Issue 13: two servers on one database (each its own `Db` handle and throttle, as two
+// processes have) share the counts and the hash key.
+#[sqlx::test(migrations = "../migrations/sqlite")]
+async fn failures_through_two_servers_count_together(pool: SqlitePool) {
+    let one = Throttle::new(pool.clone(), LoginThrottle::new(3, Duration::from_secs(60)));
+    let two = Throttle::new(pool, LoginThrottle::new(3, Duration::from_secs(60)));
+    fail(&one, "ann", A).await;
+    fail(&two, "ann", B).await;
+    fail(&one, "ann", None).await;
+    assert!(
+        is_429(&try_in(&two, "ann", B, false).await),
+        "locked on two"
+    );
+    assert!(
+        is_429(&try_in(&one, "ann", A, false).await),
+        "locked on one"
+    );
+    assert_eq!(try_in(&two, "ann", None, true).await, Ok(Some(())));
+    assert_eq!(two.tracked().await, one.tracked().await);
+}
