@@ -9,7 +9,20 @@ use super::{Db, connect_and_migrate};
 /// A test's database; the SQLite folder lives as long as this.
 pub struct TestDb {
     pub db: Db,
+    url: String,
     _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    /// A second handle on the same database, as another server process would open it.
+    ///
+    /// # Panics
+    /// When the database cannot be opened again.
+    pub async fn another(&self) -> Db {
+        super::connect(&self.url)
+            .await
+            .expect("reopen test database")
+    }
 }
 
 impl std::ops::Deref for TestDb {
@@ -46,6 +59,7 @@ pub async fn db() -> TestDb {
     let db = connect_and_migrate(&url).await.expect("test database");
     TestDb {
         db,
+        url,
         _dir: Some(dir),
     }
 }

@@ -61,7 +61,7 @@ fn is_429(r: &Result<Option<()>, AppError>) -> bool {
 
 #[tokio::test]
 async fn a_username_is_locked_after_max_failures_from_any_address() {
-    let t = Throttle::new(LoginThrottle::new(3, Duration::from_secs(60)).await);
+    let t = Throttle::new(LoginThrottle::new(3, Duration::from_secs(60))).await;
     for addr in [A, B, A] {
         fail(&t, "ann", addr).await;
     }
@@ -82,7 +82,7 @@ async fn a_username_is_locked_after_max_failures_from_any_address() {
 
 #[tokio::test]
 async fn an_address_is_locked_after_max_failures_for_any_usernames() {
-    let t = Throttle::new(LoginThrottle::new(3, Duration::from_secs(60)).await);
+    let t = Throttle::new(LoginThrottle::new(3, Duration::from_secs(60))).await;
     for u in ["a", "b", "c"] {
         fail(&t, u, A).await;
     }
@@ -92,7 +92,7 @@ async fn an_address_is_locked_after_max_failures_for_any_usernames() {
 
 #[tokio::test]
 async fn a_success_resets_the_counts() {
-    let t = Throttle::new(LoginThrottle::new(3, Duration::from_secs(60)).await);
+    let t = Throttle::new(LoginThrottle::new(3, Duration::from_secs(60))).await;
     fail(&t, "ann", A).await;
     fail(&t, "ann", A).await;
     assert_eq!(try_in(&t, "ann", A, true).await, Ok(Some(())));
@@ -103,7 +103,7 @@ async fn a_success_resets_the_counts() {
 
 #[tokio::test]
 async fn failures_older_than_the_window_do_not_count() {
-    let t = Throttle::new(LoginThrottle::new(2, Duration::from_millis(50)).await);
+    let t = Throttle::new(LoginThrottle::new(2, Duration::from_millis(50))).await;
     fail(&t, "ann", A).await;
     fail(&t, "ann", A).await;
     assert!(is_429(&try_in(&t, "ann", A, true).await));
@@ -113,7 +113,7 @@ async fn failures_older_than_the_window_do_not_count() {
 
 #[tokio::test]
 async fn zero_turns_the_throttle_off() {
-    let t = Throttle::new(LoginThrottle::new(0, Duration::from_secs(60)).await);
+    let t = Throttle::new(LoginThrottle::new(0, Duration::from_secs(60))).await;
     for _ in 0..100 {
         fail(&t, "ann", A).await;
     }
@@ -124,7 +124,7 @@ async fn zero_turns_the_throttle_off() {
 // before its first failure was counted.
 #[tokio::test]
 async fn attempts_in_flight_count_so_a_parallel_burst_verifies_at_most_the_allowance() {
-    let t = Throttle::new(LoginThrottle::new(3, Duration::from_secs(60)).await);
+    let t = Throttle::new(LoginThrottle::new(3, Duration::from_secs(60))).await;
     let gate = Arc::new(tokio::sync::Notify::new());
     let verified = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let attempts = (0..50).map(|_| {
@@ -165,7 +165,7 @@ async fn attempts_in_flight_count_so_a_parallel_burst_verifies_at_most_the_allow
 
 #[tokio::test]
 async fn a_locked_username_still_lets_the_right_password_in() {
-    let t = Throttle::new(LoginThrottle::new(3, Duration::from_secs(60)).await);
+    let t = Throttle::new(LoginThrottle::new(3, Duration::from_secs(60))).await;
     for last in 1..=3 {
         let addr = Some(IpAddr::V4(std::net::Ipv4Addr::new(10, 1, 0, last)));
         fail(&t, "integ", addr).await;
@@ -181,7 +181,7 @@ async fn a_locked_username_still_lets_the_right_password_in() {
 
 #[tokio::test]
 async fn signing_in_to_ones_own_account_does_not_clear_failures_against_another() {
-    let t = Throttle::new(LoginThrottle::new(3, Duration::from_secs(60)).await);
+    let t = Throttle::new(LoginThrottle::new(3, Duration::from_secs(60))).await;
     fail(&t, "victim", A).await;
     fail(&t, "victim", A).await;
     assert_eq!(try_in(&t, "mallory", A, true).await, Ok(Some(())));
@@ -191,7 +191,7 @@ async fn signing_in_to_ones_own_account_does_not_clear_failures_against_another(
 
 #[tokio::test]
 async fn a_username_over_150_characters_is_wrong_unverified_and_untracked() {
-    let t = Throttle::new(LoginThrottle::new(3, Duration::from_secs(60)).await);
+    let t = Throttle::new(LoginThrottle::new(3, Duration::from_secs(60))).await;
     let long = "a".repeat(MAX_USERNAME_CHARS + 1);
     for _ in 0..10 {
         let r = t
@@ -209,8 +209,8 @@ async fn a_username_over_150_characters_is_wrong_unverified_and_untracked() {
 #[tokio::test]
 async fn a_hundred_thousand_distinct_usernames_leave_the_map_bounded() {
     // Scaled down from 100,000 (each failure is two database writes now): the same bound.
-    let t = Throttle::new(LoginThrottle::new(10, Duration::from_secs(60)).with_max_keys(1_000))
-        .await;
+    let t =
+        Throttle::new(LoginThrottle::new(10, Duration::from_secs(60)).with_max_keys(1_000)).await;
     for i in 0..1_500u32 {
         let addr = Some(IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i)));
         let name = format!("{i:0>150}");
@@ -223,7 +223,7 @@ async fn a_hundred_thousand_distinct_usernames_leave_the_map_bounded() {
 
 #[tokio::test]
 async fn a_dropped_attempt_gives_its_reservation_back() {
-    let t = Throttle::new(LoginThrottle::new(1, Duration::from_secs(60)).await);
+    let t = Throttle::new(LoginThrottle::new(1, Duration::from_secs(60))).await;
     let pending = t.attempt(
         "ann",
         A,
@@ -235,10 +235,14 @@ async fn a_dropped_attempt_gives_its_reservation_back() {
 
 // Issue 13: two servers on one database (each its own `Db` handle and throttle, as two
 // processes have) share the counts and the hash key.
-#[sqlx::test(migrations = "../migrations/sqlite")]
-async fn failures_through_two_servers_count_together(pool: SqlitePool) {
-    let one = Throttle::new(pool.clone(), LoginThrottle::new(3, Duration::from_secs(60)));
-    let two = Throttle::new(pool, LoginThrottle::new(3, Duration::from_secs(60)));
+#[tokio::test]
+async fn failures_through_two_servers_count_together() {
+    let one = Throttle::new(LoginThrottle::new(3, Duration::from_secs(60))).await;
+    let two = Throttle {
+        throttle: LoginThrottle::new(3, Duration::from_secs(60)),
+        db: one._test_db.another().await,
+        _test_db: one._test_db.clone(),
+    };
     fail(&one, "ann", A).await;
     fail(&two, "ann", B).await;
     fail(&one, "ann", None).await;
