@@ -189,6 +189,16 @@ pub struct Settings {
         value_parser = Checked::new(parse_public_url)
     )]
     pub public_url: Option<String>,
+    /// Load balancers or proxies (IP addresses or CIDR ranges, comma-separated) whose
+    /// X-Forwarded-For names the client, for the per-address sign-in throttle
+    #[arg(
+        long,
+        env = "HELPDESK_TRUSTED_PROXIES",
+        default_value = "",
+        value_name = "ADDRESSES",
+        value_parser = Checked::new(crate::forwarded::parse)
+    )]
+    pub trusted_proxies: crate::forwarded::TrustedProxies,
     /// `true` lets webhooks reach loopback, private and link-local addresses (on-premise
     /// receivers, tests); refused by default
     #[arg(

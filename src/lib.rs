@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod forwarded;
 pub mod security;
 pub mod session_store;
 pub mod startup;

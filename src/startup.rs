@@ -134,6 +134,10 @@ pub fn build_app(
             crate::security::request_limits,
         ))
         .layer(axum::middleware::from_fn(crate::security::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.settings.trusted_proxies.clone(),
+            crate::forwarded::client_address,
+        ))
         .layer(tower_http::compression::CompressionLayer::new());
     let router = crate::telemetry::request_log(router).with_state(state);
     NormalizePathLayer::trim_trailing_slash().layer(router)

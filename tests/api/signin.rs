@@ -420,3 +420,68 @@ async fn failures_spread_over_two_servers_lock_the_username_and_the_address_on_b
         assert_eq!(resp.status(), 200, "{}", app.base);
     }
 }
+
+/// A Basic-auth request as a load balancer on this machine forwards it for `client`.
+fn forwarded_for(
+    app: &TestApp,
+    client: &str,
+    user: &str,
+    password: &str,
+) -> reqwest::RequestBuilder {
+    reqwest::Client::new()
+        .get(app.url("/api/tickets/"))
+        .header("x-forwarded-for", format!("6.6.6.6, {client}"))
+        .basic_auth(user, Some(password))
+}
+
+// Issue 13, several servers behind a load balancer: every connection comes from the balancer,
+// so without HELPDESK_TRUSTED_PROXIES one client's guesses would lock every client out.
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_forwarded_client_is_throttled_not_the_proxy() {
+    let app = spawn_app_with(&[("HELPDESK_TRUSTED_PROXIES", "127.0.0.0/8")]).await;
+    for i in 0..10 {
+        let resp = forwarded_for(&app, "198.51.100.7", &format!("nobody{i}"), "guess")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 401, "name {}", i + 1);
+    }
+    let resp = forwarded_for(&app, "198.51.100.7", ADMIN, ADMIN_PASSWORD)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 429, "the guessing client is locked");
+    let resp = forwarded_for(&app, "198.51.100.8", ADMIN, ADMIN_PASSWORD)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        200,
+        "another client through the same proxy is not"
+    );
+
+    // By default the header is nobody's word: the connection's address counts.
+    let direct = spawn_app().await;
+    for i in 0..10 {
+        let resp = forwarded_for(
+            &direct,
+            &format!("198.51.100.{i}"),
+            &format!("nobody{i}"),
+            "x",
+        )
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(resp.status(), 401, "name {}", i + 1);
+    }
+    let resp = forwarded_for(&direct, "198.51.100.99", ADMIN, ADMIN_PASSWORD)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        429,
+        "a forged header does not escape the lock"
+    );
+}

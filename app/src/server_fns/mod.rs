@@ -56,7 +56,8 @@ pub mod context {
         })
     }
 
-    /// The client's address as the socket shows it (no proxy header is trusted).
+    /// The client's address: the socket's, or a trusted proxy's `X-Forwarded-For` (see the
+    /// server's `forwarded`).
     pub fn client_addr() -> Option<std::net::IpAddr> {
         leptos::prelude::use_context::<http::request::Parts>().and_then(|p| {
             p.extensions
