@@ -52,7 +52,11 @@ pub async fn db() -> TestDb {
         let db = connect_and_migrate(&url)
             .await
             .expect("migrate test database");
-        return TestDb { db, _dir: None };
+        return TestDb {
+            db,
+            url,
+            _dir: None,
+        };
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
