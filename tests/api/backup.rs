@@ -230,3 +230,24 @@ async fn query_strings_at(store: &Store, sql: &str) -> Vec<String> {
     pool.close().await;
     rows
 }
+
+// Issue 13: on PostgreSQL these commands do not pretend; they name the tools that do the job.
+#[tokio::test]
+async fn on_postgresql_backup_and_restore_point_to_pg_dump() {
+    if !on_pg() {
+        eprintln!("skipped on SQLite: the commands work there (the tests above)");
+        return;
+    }
+    let app = spawn_app().await;
+    let target = app.dir.path().join("copy.db");
+    for args in [
+        ["backup", target.to_str().unwrap()],
+        ["restore", target.to_str().unwrap()],
+    ] {
+        let out = run_cmd(app.dir.path(), &args, &[]);
+        assert!(!out.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("pg_dump"), "{stderr}");
+        assert!(!target.exists(), "nothing written");
+    }
+}
