@@ -90,6 +90,12 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // A failing test shows what its server logged (a 500's cause is only there).
+        if std::thread::panicking() {
+            for line in self.log.try_iter().filter(|l| !l.contains(" INFO ")) {
+                eprintln!("server {}: {line}", self.base);
+            }
+        }
         drop_pg_database(self.dir.path());
     }
 }

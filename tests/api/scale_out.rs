@@ -64,67 +64,71 @@ async fn titles_found(app: &TestApp, q: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn a_ticket_written_through_one_server_is_read_at_once_through_the_other() {
-    let Some(Pair { a, b, .. }) = two_servers() else {
+    // Bound whole: the store (its database) and media folders live until the test ends.
+    let Some(pair) = two_servers() else {
         return;
     };
-    let queue = make_queue(&a, "desk").await;
+    let (a, b) = (&pair.a, &pair.b);
+    let queue = make_queue(a, "desk").await;
     // Both servers read before the writes, so that any cache they keep is warm.
-    assert_eq!(titles_found(&a, "printer").await, Vec::<String>::new());
-    assert_eq!(titles_found(&b, "printer").await, Vec::<String>::new());
+    assert_eq!(titles_found(a, "printer").await, Vec::<String>::new());
+    assert_eq!(titles_found(b, "printer").await, Vec::<String>::new());
 
-    let t = make_ticket(&a, json!({"queue": queue, "title": "printer jams"})).await;
+    let t = make_ticket(a, json!({"queue": queue, "title": "printer jams"})).await;
     let id = t["id"].as_i64().unwrap();
-    let (status, seen) = get_ticket(&b, id).await;
+    let (status, seen) = get_ticket(b, id).await;
     assert_eq!(
         (status, seen["title"].clone()),
         (200, json!("printer jams"))
     );
-    assert_eq!(titles_found(&b, "printer").await, ["printer jams"]);
+    assert_eq!(titles_found(b, "printer").await, ["printer jams"]);
 
     // Changed through one, the other shows the change at once; both ways.
     let (status, body) = admin_json(
-        &a,
+        a,
         Method::PATCH,
         &format!("/api/tickets/{id}/"),
         Some(json!({"title": "printer fixed", "priority": 1})),
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    let (_, seen) = get_ticket(&b, id).await;
+    let (_, seen) = get_ticket(b, id).await;
     assert_eq!(
         (seen["title"].clone(), seen["priority"].clone()),
         (json!("printer fixed"), json!(1))
     );
-    assert_eq!(titles_found(&b, "printer").await, ["printer fixed"]);
+    assert_eq!(titles_found(b, "printer").await, ["printer fixed"]);
     let (status, body) = admin_json(
-        &b,
+        b,
         Method::PATCH,
         &format!("/api/tickets/{id}/"),
         Some(json!({"status": 3})),
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    let (_, seen) = get_ticket(&a, id).await;
+    let (_, seen) = get_ticket(a, id).await;
     assert_eq!(seen["status"], json!(3));
 
     // Deleted through one, gone from the other.
-    let (status, _) = admin_json(&a, Method::DELETE, &format!("/api/tickets/{id}/"), None).await;
+    let (status, _) = admin_json(a, Method::DELETE, &format!("/api/tickets/{id}/"), None).await;
     assert_eq!(status, 204);
-    assert_eq!(get_ticket(&b, id).await.0, 404);
-    assert_eq!(titles_found(&b, "printer").await, Vec::<String>::new());
+    assert_eq!(get_ticket(b, id).await.0, 404);
+    assert_eq!(titles_found(b, "printer").await, Vec::<String>::new());
 }
 
 #[tokio::test]
 async fn a_session_made_on_one_server_works_on_the_other() {
-    let Some(Pair { a, b, .. }) = two_servers() else {
+    // Bound whole: the store (its database) and media folders live until the test ends.
+    let Some(pair) = two_servers() else {
         return;
     };
+    let (a, b) = (&pair.a, &pair.b);
     // No cookie store: the cookie is carried by hand, so it is only sent where we say.
     let plain = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let resp = post_login(&a, &plain, ADMIN, ADMIN_PASSWORD).await;
+    let resp = post_login(a, &plain, ADMIN, ADMIN_PASSWORD).await;
     assert!(resp.status().is_success(), "sign-in: {}", resp.status());
     let cookie = resp
         .headers()
@@ -134,7 +138,7 @@ async fn a_session_made_on_one_server_works_on_the_other() {
         .find(|v| v.starts_with("helpdesk_session="))
         .map(|v| v.split(';').next().unwrap().to_owned())
         .expect("a session cookie");
-    for (name, app) in [("a", &a), ("b", &b)] {
+    for (name, app) in [("a", a), ("b", b)] {
         let list = |cookie: Option<&str>| {
             let req = plain.get(app.url("/api/tickets/"));
             match cookie {
@@ -174,11 +178,13 @@ async fn a_session_made_on_one_server_works_on_the_other() {
 
 #[tokio::test]
 async fn an_attachment_uploaded_through_one_server_downloads_through_the_other() {
-    let Some(Pair { a, b, .. }) = two_servers() else {
+    // Bound whole: the store (its database) and media folders live until the test ends.
+    let Some(pair) = two_servers() else {
         return;
     };
-    let queue = make_queue(&a, "desk").await;
-    let t = make_ticket(&a, json!({"queue": queue, "title": "Logs"})).await;
+    let (a, b) = (&pair.a, &pair.b);
+    let queue = make_queue(a, "desk").await;
+    let t = make_ticket(a, json!({"queue": queue, "title": "Logs"})).await;
     let bytes: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
     let form = Form::new()
         .text("ticket", t["id"].to_string())
@@ -194,7 +200,7 @@ async fn an_attachment_uploaded_through_one_server_downloads_through_the_other()
     assert_eq!(status, 201, "{f}");
     let id = f["followupattachment_set"][0]["id"].as_i64().unwrap();
     let path = format!("/api/followups-attachments/{id}/download/");
-    for (name, app) in [("b", &b), ("a", &a)] {
+    for (name, app) in [("b", b), ("a", a)] {
         let resp = app.admin(Method::GET, &path).send().await.unwrap();
         assert_eq!(resp.status(), 200, "download through {name}");
         assert_eq!(
@@ -205,7 +211,7 @@ async fn an_attachment_uploaded_through_one_server_downloads_through_the_other()
     }
     // Deleted through b: gone through a.
     let (status, _) = admin_json(
-        &b,
+        b,
         Method::DELETE,
         &format!("/api/followups-attachments/{id}/"),
         None,
@@ -231,20 +237,22 @@ async fn sign_in_from(app: &TestApp, local: &str, username: &str, password: &str
 
 #[tokio::test]
 async fn ten_failed_sign_ins_spread_over_both_servers_lock_the_username() {
-    let Some(Pair { a, b, .. }) = two_servers() else {
+    // Bound whole: the store (its database) and media folders live until the test ends.
+    let Some(pair) = two_servers() else {
         return;
     };
-    make_user(&a, "agent", true).await;
+    let (a, b) = (&pair.a, &pair.b);
+    make_user(a, "agent", true).await;
     // Ten wrong passwords, alternating between the servers and from ten addresses: no server
     // and no address sees more than five of them.
     for i in 0..10 {
-        let app = if i % 2 == 0 { &a } else { &b };
+        let app = if i % 2 == 0 { a } else { b };
         let (status, body) =
             sign_in_from(app, &format!("127.0.0.{}", i + 10), "agent", "guess").await;
         assert_eq!(status, 401, "guess {}: {body}", i + 1);
     }
     // The username is now locked for wrong passwords, on both servers, from a new address.
-    for (name, app, local) in [("a", &a, "127.0.0.40"), ("b", &b, "127.0.0.41")] {
+    for (name, app, local) in [("a", a, "127.0.0.40"), ("b", b, "127.0.0.41")] {
         let (status, body) = sign_in_from(app, local, "agent", "another-guess").await;
         assert_eq!(status, 429, "server {name}: {body}");
         assert!(

@@ -248,7 +248,8 @@ fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 #[tokio::test]
 async fn file_names_cannot_leave_the_media_folder() {
-    let app = spawn_app().await;
+    // About names on disk: the files store, whatever the backend's default.
+    let app = spawn_app_storing(AttachmentStore::Files).await;
     let t = ticket_with_queue(&app).await;
     let long = "x".repeat(1000) + ".txt";
     let cases: Vec<(String, &str)> = vec![

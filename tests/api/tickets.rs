@@ -237,7 +237,10 @@ fn urlencode(s: &str) -> String {
 
 #[tokio::test]
 async fn multipart_create_stores_the_attachment_on_the_first_followup() {
-    let (app, q) = setup().await;
+    // Where the file lands on disk is part of what is checked (PostgreSQL's default store
+    // is the database).
+    let app = spawn_app_storing(AttachmentStore::Files).await;
+    let q = make_queue(&app, "it").await;
     let form = reqwest::multipart::Form::new()
         .text("queue", q.to_string())
         .text("title", "With file")
