@@ -5,7 +5,7 @@
 # 5xx and on any response that does not match its documented schema.
 #
 # Reproducible and bounded: a fixed seed, a fixed number of examples per operation, no example
-# database carried between runs. Override with FUZZ_SEED, FUZZ_EXAMPLES. Needs the release
+# database carried between runs. Override with FUZZ_SEED, FUZZ_EXAMPLES, FUZZ_DATABASE_URL. Needs the release
 # binary (scripts/build.sh) and schemathesis (scripts/setup-test.sh installs it).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -23,7 +23,8 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
-export DATABASE_URL="sqlite://$dir/helpdesk.db"
+# FUZZ_DATABASE_URL: an empty database elsewhere (the test command's PostgreSQL run).
+export DATABASE_URL="${FUZZ_DATABASE_URL:-sqlite://$dir/helpdesk.db}"
 export HELPDESK_MEDIA_ROOT="$dir/media"
 export LEPTOS_SITE_ROOT="$root/target/site"
 export RUST_LOG="helpdesk=info,app=info,tower_http=warn"

@@ -3,6 +3,7 @@
 #   eval "$(scripts/pg.sh start)"   initdb in a temporary folder, start on a free 127.0.0.1 port,
 #                                   print `export HELPDESK_TEST_PG=...` and `..._PG_DIR=...`
 #   scripts/pg.sh stop              stop the cluster of $HELPDESK_TEST_PG_DIR, delete the folder
+#   scripts/pg.sh createdb NAME     make an empty database NAME there and print its URL
 # Installs Debian's postgresql first when it is missing. PostgreSQL refuses to run as root: as
 # root, the server runs as the package's `postgres` user (the database role is still $USER).
 # Durability is off (fsync, synchronous commit, full page writes): the data is thrown away.
@@ -39,13 +40,18 @@ start)
   echo "export HELPDESK_TEST_PG=postgres://$user@127.0.0.1:$port/postgres"
   echo "export HELPDESK_TEST_PG_DIR=$dir"
   ;;
+createdb)
+  name="${2:?usage: scripts/pg.sh createdb NAME}"
+  "$(bin_dir)/psql" "${HELPDESK_TEST_PG:?no cluster: HELPDESK_TEST_PG is not set}" -qc "create database $name" >&2
+  echo "${HELPDESK_TEST_PG%/*}/$name"
+  ;;
 stop)
   dir="${HELPDESK_TEST_PG_DIR:?no cluster to stop: HELPDESK_TEST_PG_DIR is not set}"
   as_pg "$(bin_dir)/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$dir"
   ;;
 *)
-  echo "usage: scripts/pg.sh start|stop" >&2
+  echo "usage: scripts/pg.sh start|stop|createdb NAME" >&2
   exit 2
   ;;
 esac
