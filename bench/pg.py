@@ -112,7 +112,11 @@ class Statements:
         top = psql(self.url, "select calls, total_exec_time, "
                              "left(regexp_replace(query, '\\s+', ' ', 'g'), 160) "
                              f"from pg_stat_statements where {own} order by total_exec_time desc limit 8")
+        # Time spent waiting for the one write lock every server's writers share.
+        (lock_ms,), = psql(self.url, "select coalesce(sum(total_exec_time), 0) from "
+                                     f"pg_stat_statements where {own} and query like '%pg_advisory_xact_lock%'")
         out.update(
+            advisory_lock_ms=round(float(lock_ms) / n, 3),
             statements=round(int(calls) / n, 1),
             statement_ms=round(float(ms) / n, 3),
             top_statements=[{"per_request": round(int(c) / n, 2),
