@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Drives the real release server with wrk and writes bench/results.{md,json}.
+"""Drives the real release server with wrk and writes bench/results-<backend>.json, then
+bench/results.md from every backend's results file (SQLite and PostgreSQL side by side).
 
 Every number comes from this machine: the server and wrk share its cores. Standard library
-only, so that the benchmark needs nothing beyond wrk and the build.
+only, so that the benchmark needs nothing beyond wrk, the build and (for PostgreSQL) psql.
 """
 import argparse
 import base64
@@ -16,6 +17,9 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+import pg
+import report
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / "target" / "release" / "helpdesk"
@@ -52,6 +56,28 @@ def peak_rss_mb(pid):
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def cpu_seconds(pid):
+    """User plus system CPU time of `pid` so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def family_cpu(parent):
+    """CPU time so far of `parent` and each of its child processes, by pid: PostgreSQL's
+    postmaster and its backends (which come and go, hence per pid)."""
+    pids = [parent]
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            if f"\nPPid:\t{parent}\n" in status.read_text():
+                pids.append(int(status.parent.name))
+        except OSError:
+            pass
+    return {pid: cpu_seconds(pid) for pid in pids}
 
 
 def login_cookie(base):
@@ -122,41 +148,65 @@ def main():
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--database", metavar="URL",
+                    help="a postgres:// URL: the run creates a fresh database on that server "
+                         "and drops it at the end (without it, a fresh SQLite file)")
     ap.add_argument("--only", default="",
                     help="comma-separated scenario keys; prints them without writing results")
     args = ap.parse_args()
     if not BIN.exists():
         sys.exit(f"{BIN} is missing: run bench/run.sh, which builds it")
+    if args.database and not pg.is_postgres(args.database):
+        sys.exit("--database takes a postgres:// URL (without it the benchmark uses SQLite)")
 
     tmp = Path(tempfile.mkdtemp(prefix="helpdesk-bench-"))
+    try:
+        if args.database:
+            with pg.fresh_database(args.database) as url:
+                run_backend("postgres", url, args, tmp)
+        else:
+            run_backend("sqlite", f"sqlite://{tmp}/helpdesk.db", args, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_backend(backend, url, args, tmp):
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=f"sqlite://{tmp}/helpdesk.db",
+        DATABASE_URL=url,
         HELPDESK_MEDIA_ROOT=str(tmp / "media"),
         LEPTOS_SITE_ROOT=str(ROOT / "target" / "site"),
         HELPDESK_SUPERUSER_PASSWORD=ADMIN_PASSWORD,
         RUST_LOG="warn,helpdesk::startup=info",
     )
+    load_before = os.getloadavg()
+    run([str(BIN), "createsuperuser", "--username", ADMIN, "--email", "admin@example.com"], env)
+    t0 = time.time()
+    print(f"seeding {args.tickets} tickets on {report.BACKENDS[backend]} ...", flush=True)
+    run([str(BIN), "seed", "--tickets", str(args.tickets)], env)
+    seed_s = time.time() - t0
+    stats = None
+    if backend == "postgres":
+        # Fresh planner statistics, as autovacuum would have them some time after the seed.
+        pg.psql(url, "analyze")
+        stats = pg.Statements(url)
+    proc, base = start_server(env)
     try:
-        run([str(BIN), "createsuperuser", "--username", ADMIN, "--email", "admin@example.com"], env)
-        t0 = time.time()
-        print(f"seeding {args.tickets} tickets ...", flush=True)
-        run([str(BIN), "seed", "--tickets", str(args.tickets)], env)
-        seed_s = time.time() - t0
-        proc, base = start_server(env)
-        try:
-            results = bench(base, proc.pid, args, tmp)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
-        results["seed_seconds"] = round(seed_s, 1)
-        if not args.only:
-            write(results, args)
+        results = bench(base, proc.pid, args, tmp, stats)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        proc.terminate()
+        proc.wait(timeout=30)
+    results.update(
+        backend=backend,
+        seed_seconds=round(seed_s, 1),
+        load_average_before=[round(x, 2) for x in load_before],
+        database_settings=pg.settings(url) if backend == "postgres" else {},
+    )
+    if not args.only:
+        write(backend, results, args)
 
 
-def bench(base, pid, args, tmp):
+def bench(base, pid, args, tmp, stats):
     auth = "Basic " + base64.b64encode(f"{ADMIN}:{ADMIN_PASSWORD}".encode()).decode()
     cookie = login_cookie(base)
     n = args.tickets
@@ -191,13 +241,37 @@ def bench(base, pid, args, tmp):
         keep = set(args.only.split(","))
         scenarios = [s for s in scenarios if s["key"] in keep]
     rows = []
+    # PostgreSQL's CPU is counted when it runs on this machine (its postmaster is then the
+    # parent of the backend answering us).
+    postmaster = stats.postmaster_pid() if stats else None
     for s in scenarios:
         print(f"  {s['name']} ...", flush=True)
+        if stats:
+            stats.reset()
+        load = os.getloadavg()[0]
+        # Where the CPU goes per request: the server process, and PostgreSQL's when local.
+        app_cpu = cpu_seconds(pid)
+        db_cpu = family_cpu(postmaster) if postmaster else {}
         r = wrk(base, s, args, tmp)
-        r.update(key=s["key"], name=s["name"], peak_rss_mb=round(peak_rss_mb(pid), 1))
+        # Requests wrk left in flight finish (or are dropped) before the counters are read,
+        # so they don't land in the next scenario's numbers.
+        time.sleep(1)
+        n_req = max(r["requests"], 1)
+        r.update(
+            key=s["key"], name=s["name"], peak_rss_mb=round(peak_rss_mb(pid), 1),
+            load_before=round(load, 2),
+            app_cpu_ms=round((cpu_seconds(pid) - app_cpu) * 1000 / n_req, 3),
+        )
+        if postmaster:
+            # Backends that ended during the scenario are missed: the pool keeps its own.
+            used = sum(t - db_cpu.get(p, 0.0) for p, t in family_cpu(postmaster).items())
+            r["db_cpu_ms"] = round(used * 1000 / n_req, 3)
+        if stats:
+            r.update(stats.read(n_req))
         rows.append(r)
         print(f"    {r['rps']:.0f} req/s  p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms  "
-              f"errors {r['errors']}  peak RSS {r['peak_rss_mb']} MB", flush=True)
+              f"errors {r['errors']}  peak RSS {r['peak_rss_mb']} MB  "
+              f"server CPU {r['app_cpu_ms']} ms/req", flush=True)
     assets = {}
     with urllib.request.urlopen(base + "/login") as resp:
         page = resp.read().decode()
@@ -208,37 +282,17 @@ def bench(base, pid, args, tmp):
     return {"scenarios": rows, "assets": assets}
 
 
-def write(results, args):
-    machine = f"{os.cpu_count()} cores"
-    lines = [
-        "# Benchmark results",
-        "",
-        f"`bench/run.sh --tickets {args.tickets}`: {args.tickets:,} tickets (1 to 5 followups "
-        "each, custom values on about half, an attachment on one in ten), release build, "
-        f"wrk with {args.connections} connections and {args.threads} threads for "
-        f"{args.duration} s a scenario, on this {machine} machine with wrk and the server "
-        "sharing the cores. Peak RSS is the server's high-water mark (VmHWM) after the "
-        f"scenario. Seeding took {results['seed_seconds']} s.",
-        "",
-        "| scenario | requests/s | p50 ms | p99 ms | errors | peak RSS MB |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    for r in results["scenarios"]:
-        lines.append(
-            f"| {r['name']} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | "
-            f"{r['errors']} | {r['peak_rss_mb']} |"
-        )
-    lines += ["", "First page's assets as transferred:", ""]
-    total = 0
-    for path, a in results["assets"].items():
-        lines.append(f"- `{path}`: {a['bytes']:,} bytes ({a['encoding']})")
-        total += a["bytes"]
-    lines.append(f"- total: {total:,} bytes")
+def write(backend, results, args):
+    """bench/results-<backend>.json, then bench/results.md from every backend's file."""
+    config = vars(args).copy()
+    if config["database"]:
+        # The server, never a password.
+        config["database"] = pg.without_password(config["database"])
+    results.update(config=config, cores=os.cpu_count(),
+                   measured_at=time.strftime("%Y-%m-%d %H:%M", time.gmtime()))
     out = ROOT / "bench"
-    (out / "results.md").write_text("\n".join(lines) + "\n")
-    results["config"] = vars(args)
-    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    print("\n".join(lines))
+    (out / f"results-{backend}.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(report.render(out))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 # A throw-away PostgreSQL cluster for the tests (issue 13).
 #   eval "$(scripts/pg.sh start)"   initdb in a temporary folder, start on a free 127.0.0.1 port,
 #                                   print `export HELPDESK_TEST_PG=...` and `..._PG_DIR=...`
+#   scripts/pg.sh start -c NAME=VALUE ...   the same, with these server settings on top (later
+#                                   ones win: the benchmark turns durability back on)
 #   scripts/pg.sh stop              stop the cluster of $HELPDESK_TEST_PG_DIR, delete the folder
 #   scripts/pg.sh createdb NAME     make an empty database NAME there and print its URL
 # Installs Debian's postgresql first when it is missing. PostgreSQL refuses to run as root: as
@@ -16,6 +18,9 @@ as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 
 case "${1:-}" in
 start)
+  shift
+  # Extra server settings, passed on as given (`-c fsync=on`).
+  extra="$*"
   if [ ! -x "$(bin_dir)/initdb" ]; then
     # Only `export` lines may reach stdout (they are eval'd).
     . "$root/scripts/setup.sh" >&2
@@ -32,7 +37,7 @@ start)
   port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
   as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start -o "\
     -c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir \
-    -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" \
+    -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 $extra" \
     >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
   "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" -t 30
   trap - EXIT
