@@ -236,6 +236,7 @@ pub async fn store_answer(pool: &Db, scope: &Scope, answer: &Answer) -> Result<(
     let headers = serde_json::to_string(&answer.headers).unwrap_or_else(|_| "[]".to_owned());
     let mut tx = super::db::begin_write(pool).await?;
     if !scope.recorded() {
+        let (now, expires) = times(scope.hours);
         sqlx::query(
             "insert into idempotency_keys (\"user\", key, fingerprint, created_at, expires_at) \
              values ($1, $2, $3, $4, $5) on conflict do nothing",
@@ -243,8 +244,8 @@ pub async fn store_answer(pool: &Db, scope: &Scope, answer: &Answer) -> Result<(
         .bind(scope.user)
         .bind(&scope.key)
         .bind(&scope.fingerprint)
-        .bind(times(scope.hours).0)
-        .bind(times(scope.hours).1)
+        .bind(now)
+        .bind(expires)
         .execute(&mut *tx)
         .await?;
     }

@@ -50,8 +50,7 @@ async fn name_taken(
     Ok(found.is_some())
 }
 
-/// The bytes of attachment `id` when the database holds them; `None` for one stored as a
-/// file (uploaded while the store was `files`).
+/// The bytes of attachment `id`, which the database holds (its row names no file).
 pub(super) async fn read(db: &Db, id: i64) -> Result<Option<Vec<u8>>, AppError> {
     Ok(
         sqlx::query_scalar("select bytes from attachment_contents where attachment = $1")

@@ -1,7 +1,7 @@
 //! Followup attachments: rows in `followup_attachments`, bytes where the attachment store
 //! (`HELPDESK_ATTACHMENT_STORE`, carried by `Db`) puts them: files under the media root
 //! (`disk`) or rows of `attachment_contents` (`contents`), which every server over one
-//! database can read. A download looks for the bytes in the database first and then on disk,
+//! database can read. A download reads where its row says (an empty `file` means the database),
 //! so attachments stored before the setting changed stay readable.
 
 mod contents;
@@ -297,7 +297,12 @@ pub async fn download(
         }
         row
     };
-    if let Some(bytes) = contents::read(pool, row.id).await? {
+    // A row whose bytes are in the database names no file (see `contents`): one lookup, not
+    // a database read before every file read.
+    if row.file.is_empty() {
+        let bytes = contents::read(pool, row.id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         return Ok((row.into(), bytes));
     }
     if !is_stored_path(&row.file) {
