@@ -8,6 +8,7 @@ pub mod backup;
 pub mod cache;
 pub mod credentials;
 pub mod custom_fields;
+pub mod customers;
 pub mod db;
 pub mod events;
 pub mod followups;

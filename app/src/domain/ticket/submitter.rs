@@ -45,6 +45,9 @@ pub struct SubmitterFollowUp {
     pub date: crate::domain::Timestamp,
     /// Who wrote it, as the submitter may know them: "You", an agent's name, or none.
     pub author: Option<String>,
+    /// Written by the customer without an account (the portal, a mail), not by a user.
+    #[serde(default)]
+    pub by_customer: bool,
     /// The status this followup set, if it changed it.
     pub new_status: Option<TicketStatus>,
     pub attachments: Vec<SubmitterAttachment>,

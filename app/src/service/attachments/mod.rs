@@ -297,6 +297,26 @@ pub async fn download(
         }
         row
     };
+    bytes_of(pool, media_root, row).await
+}
+
+/// Attachment `id` and its bytes, for a caller that has checked the reader's right to it.
+///
+/// # Errors
+/// `NotFound` (also when the file has gone from disk).
+pub(crate) async fn read(
+    pool: &Db,
+    media_root: &Path,
+    id: i64,
+) -> Result<(Attachment, Vec<u8>), AppError> {
+    bytes_of(pool, media_root, find(pool, id).await?).await
+}
+
+async fn bytes_of(
+    pool: &Db,
+    media_root: &Path,
+    row: AttachmentRow,
+) -> Result<(Attachment, Vec<u8>), AppError> {
     // A row whose bytes are in the database names no file (see `contents`): one lookup, not
     // a database read before every file read.
     if row.file.is_empty() {

@@ -42,6 +42,21 @@ pub async fn create(
     let missing = missing_refs(pool, TicketRefs::read(&input.body)).await?;
     let new = ErrorBag::combine(parsed, missing)?;
     attachments::check_files(pool, &files)?;
+    let id = open(pool, media_root, new, Some(actor.id), &files, None).await?;
+    find(pool, id).await
+}
+
+/// Writes a parsed new ticket `new` by `by` (`None`: the customer, who has no account), with
+/// its first followup (whose Message-ID is `message_id` when it came by mail) and its files,
+/// in one write. The ticket's id, or nothing written.
+pub(crate) async fn open(
+    pool: &Db,
+    media_root: &Path,
+    new: NewTicket,
+    by: Option<i64>,
+    files: &[UploadedFile],
+    message_id: Option<&str>,
+) -> Result<i64, AppError> {
     let assigned_to = new.assigned_to;
     let assignee = match assigned_to {
         Some(u) => Some(users::get_user(pool, u).await?.username),
@@ -90,14 +105,15 @@ pub async fn create(
             None => "Ticket Opened".to_owned(),
         };
         let followup: i64 = sqlx::query_scalar(
-            "insert into followups (ticket, date, title, comment, public, \"user\") \
-             values ($1, $2, $3, $4, 1, $5) returning id",
+            "insert into followups (ticket, date, title, comment, public, \"user\", message_id) \
+             values ($1, $2, $3, $4, 1, $5, $6) returning id",
         )
         .bind(id)
         .bind(&now)
         .bind(title)
         .bind(&description)
-        .bind(actor.id)
+        .bind(by)
+        .bind(message_id)
         .fetch_one(&mut *tx)
         .await?;
         let folder = attachments::ticket_folder(&slug, id, &secret);
@@ -107,11 +123,10 @@ pub async fn create(
             media_root,
             &folder,
             followup,
-            &files,
+            files,
             &mut written,
         )
         .await?;
-        let by = Some(actor.id);
         events::record(&mut tx, by, Change::TicketCreated(id)).await?;
         events::record(&mut tx, by, Change::FollowupCreated(followup)).await?;
         events::record_attachments_of(&mut tx, by, followup).await?;
@@ -121,7 +136,7 @@ pub async fn create(
     }
     .await;
     match result {
-        Ok(id) => find(pool, id).await,
+        Ok(id) => Ok(id),
         Err(e) => {
             attachments::remove_files(media_root, &written).await;
             Err(e)

@@ -6,10 +6,10 @@
 
 mod actions;
 mod bulk;
-mod create;
+pub(crate) mod create;
 mod dashboard;
 mod query;
-mod submitter;
+pub(crate) mod submitter;
 mod update;
 
 pub use actions::quick_action;
