@@ -1,5 +1,5 @@
 //! The command line: `serve` (the default), `migrate`, `createsuperuser`, `seed`, `backup`,
-//! `restore`.
+//! `restore`, `mail receive`.
 
 use app::service::db::Db;
 use clap::{Args, Parser, Subcommand};
@@ -56,6 +56,8 @@ pub enum Command {
     Backup(BackupArgs),
     /// Replace every row of the database with those of the backup at PATH, in one transaction.
     Restore(RestoreArgs),
+    /// Mail in: file a message read from standard input (for an MTA pipe).
+    Mail(MailArgs),
     /// Print every route the server serves, as JSON (for the authorization matrix test).
     #[command(hide = true)]
     Routes,
@@ -94,6 +96,140 @@ pub fn routes() -> serde_json::Value {
         .collect();
     server_fns.sort();
     serde_json::json!({ "api": api, "pages": pages, "server_fns": server_fns })
+}
+
+#[derive(Debug, Args)]
+pub struct MailArgs {
+    #[command(subcommand)]
+    pub command: MailCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// File one RFC 5322 message from standard input in a queue: a new ticket, or a public
+    /// followup on the ticket it answers. Exits 0 when it was filed or deliberately ignored,
+    /// 75 (EX_TEMPFAIL: the MTA tries again later) when the database is busy or unreachable,
+    /// 65 (EX_DATAERR) for a message that cannot be read as mail, 67 (EX_NOUSER) for an
+    /// unknown queue, 78 (EX_CONFIG) for an unusable DATABASE_URL.
+    Receive(ReceiveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReceiveArgs {
+    /// The slug of the queue that new tickets go to.
+    #[arg(long, value_name = "SLUG")]
+    pub queue: String,
+    /// The helpdesk's own sender address: mail from it is never filed (as from any queue's
+    /// address).
+    #[arg(long, env = "HELPDESK_DEFAULT_FROM", value_name = "ADDRESS")]
+    pub default_from: Option<String>,
+    /// Largest attachment kept, in bytes (as the server's limit for uploads); a larger one is
+    /// left out and named in the comment.
+    #[arg(
+        long,
+        env = "HELPDESK_MAX_FILE_BYTES",
+        default_value_t = app::service::attachments::DEFAULT_MAX_FILE_BYTES,
+        value_name = "BYTES"
+    )]
+    pub max_file_bytes: usize,
+}
+
+/// sysexits.h codes, as MTAs read a pipe command's exit status.
+pub mod sysexits {
+    pub const EX_DATAERR: u8 = 65;
+    pub const EX_NOUSER: u8 = 67;
+    pub const EX_TEMPFAIL: u8 = 75;
+    pub const EX_CONFIG: u8 = 78;
+}
+
+/// The largest message read from standard input: above any MTA's usual size limit.
+const MAX_MESSAGE_BYTES: u64 = 100 * 1024 * 1024;
+
+/// `helpdesk mail receive`: reads one message from standard input and files it.
+///
+/// # Errors
+/// `RunError::Exit` with the sysexits code the MTA acts on (see `MailCommand::Receive`).
+pub async fn mail_receive(
+    storage: &crate::config::Storage,
+    args: ReceiveArgs,
+) -> Result<(), RunError> {
+    use app::service::mail::receive::{self, Filed, ReceiveError};
+    use sysexits::*;
+    let exit = |code: u8, message: String| RunError::Exit { code, message };
+    let read = tokio::task::spawn_blocking(|| {
+        use std::io::Read;
+        let mut raw = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(MAX_MESSAGE_BYTES + 1)
+            .read_to_end(&mut raw)
+            .map(|_| raw)
+    })
+    .await;
+    let raw = match read {
+        Ok(Ok(raw)) => raw,
+        Ok(Err(e)) => {
+            return Err(exit(
+                EX_TEMPFAIL,
+                format!("cannot read the message from standard input: {e}"),
+            ));
+        }
+        Err(e) => return Err(exit(EX_TEMPFAIL, format!("cannot read the message: {e}"))),
+    };
+    if raw.len() as u64 > MAX_MESSAGE_BYTES {
+        return Err(exit(
+            EX_DATAERR,
+            format!("the message is larger than {MAX_MESSAGE_BYTES} bytes"),
+        ));
+    }
+    let url = storage.database_url.clone();
+    let db = match app::service::db::connect_and_migrate(&url).await {
+        Ok(db) => db,
+        Err(e @ app::service::db::DbError::BadUrl { .. }) => {
+            return Err(exit(EX_CONFIG, e.to_string()));
+        }
+        Err(e) => return Err(exit(EX_TEMPFAIL, e.to_string())),
+    };
+    let db = db
+        .with_attachment_store(storage.attachment_store())
+        .with_max_file_bytes(args.max_file_bytes)
+        .with_default_from(args.default_from.clone());
+    let result = async {
+        if !receive::queue_exists(&db, &args.queue).await? {
+            return Ok(None);
+        }
+        receive::file(&db, &storage.media_root, &args.queue, &raw)
+            .await
+            .map(Some)
+    }
+    .await;
+    db.close().await;
+    match result {
+        Ok(Some(Filed::Ticket(id))) => {
+            tracing::info!(ticket = id, queue = %args.queue, "mail filed as a new ticket");
+            Ok(())
+        }
+        Ok(Some(Filed::Followup { ticket, followup })) => {
+            tracing::info!(ticket, followup, "mail filed as a followup");
+            Ok(())
+        }
+        Ok(Some(Filed::Ignored(reason))) => {
+            tracing::info!(%reason, "mail not filed, deliberately");
+            Ok(())
+        }
+        Ok(Some(Filed::Duplicate)) => {
+            tracing::info!("mail not filed: this Message-ID was filed before");
+            Ok(())
+        }
+        Ok(None) => Err(exit(
+            EX_NOUSER,
+            format!("there is no queue with the slug {:?}", args.queue),
+        )),
+        Err(e @ ReceiveError::Unparsable(_)) => Err(exit(EX_DATAERR, e.to_string())),
+        Err(e @ (ReceiveError::Busy | ReceiveError::Other(_))) => {
+            Err(exit(EX_TEMPFAIL, e.to_string()))
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -33,6 +33,20 @@ pub enum RunError {
     Bind { addr: String, reason: String },
     #[error("{0}")]
     Command(String),
+    /// A command whose exit status means something to its caller (an MTA reads
+    /// `mail receive`'s sysexits code).
+    #[error("{message}")]
+    Exit { code: u8, message: String },
+}
+
+impl RunError {
+    /// The process's exit status for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            RunError::Exit { code, .. } => *code,
+            _ => 1,
+        }
+    }
 }
 
 /// Runs one subcommand to completion.
@@ -109,6 +123,9 @@ pub async fn run(cli: Cli) -> Result<(), RunError> {
                 .map_err(|e| RunError::Command(format!("cannot list routes: {e}")))?;
             Ok(())
         }
+        Command::Mail(cli::MailArgs {
+            command: cli::MailCommand::Receive(args),
+        }) => cli::mail_receive(&storage, args).await,
         Command::Createsuperuser(args) => {
             let url = storage.database_url.clone();
             let pool = app::service::db::connect_and_migrate(&url).await?;

@@ -29,7 +29,8 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
+            // EX_TEMPFAIL: an MTA piping mail to `mail receive` tries again later.
+            return ExitCode::from(75);
         }
     };
     match runtime.block_on(helpdesk::run(cli)) {
@@ -37,7 +38,7 @@ fn main() -> ExitCode {
         Err(e) => {
             // One clear line for the operator, no backtrace.
             eprintln!("error: {e}");
-            ExitCode::FAILURE
+            ExitCode::from(e.exit_code())
         }
     }
 }

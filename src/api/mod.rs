@@ -9,6 +9,7 @@ pub mod conditional;
 pub mod custom_fields;
 pub mod followups;
 pub mod idempotency;
+pub mod mail_ignore;
 pub mod openapi;
 pub mod pagination;
 pub mod payload;
@@ -52,6 +53,8 @@ pub mod paths {
     pub const WEBHOOK_DELIVERIES: &str = "/webhooks/{id}/deliveries";
     pub const WEBHOOK_REDELIVER: &str = "/webhooks/{id}/deliveries/{delivery}/redeliver";
     pub const CHANGES: &str = "/changes";
+    pub const MAIL_IGNORE: &str = "/mail-ignore";
+    pub const MAIL_IGNORE_ENTRY: &str = "/mail-ignore/{id}";
 
     /// Name and path of every constant above, for the route check.
     pub const ALL: &[(&str, &str)] = &[
@@ -75,6 +78,8 @@ pub mod paths {
         ("WEBHOOK_DELIVERIES", WEBHOOK_DELIVERIES),
         ("WEBHOOK_REDELIVER", WEBHOOK_REDELIVER),
         ("CHANGES", CHANGES),
+        ("MAIL_IGNORE", MAIL_IGNORE),
+        ("MAIL_IGNORE_ENTRY", MAIL_IGNORE_ENTRY),
     ];
 }
 
@@ -90,6 +95,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(webhooks::router())
         .merge(openapi::router())
         .merge(changes::router())
+        .merge(mail_ignore::router())
         .fallback(not_found)
         // Inner to `idempotency`, so that a stored answer keeps its ETag.
         .layer(axum::middleware::from_fn(conditional::etags))

@@ -365,6 +365,20 @@ pub fn document() -> Value {
         "post": op("webhooks", "Send the delivery's event again, as a new delivery due now.",
             ("201", "The new delivery.", Some(r("WebhookDelivery"))), &["404"]),
     }));
+    // Mail in's ignore list (superusers): list, add, read, delete; no edit.
+    let mut ignored = json!({
+        "get": op("mail-ignore", "The senders whose mail is never filed (superusers; paginated).",
+            ("200", "A page.", Some(page_of("IgnoredSender"))), &["400", "404"]),
+        "post": with_body(op("mail-ignore", "Add an address or a * pattern to the ignore list.",
+            ("201", "Created.", Some(r("IgnoredSender"))), &["400", "413", "415"]), r("IgnoredSenderInput"), false),
+    });
+    ignored["get"]["parameters"] = list_params(&[]);
+    p.insert(documented_path(paths::MAIL_IGNORE), ignored);
+    p.insert(documented_path(paths::MAIL_IGNORE_ENTRY), json!({
+        "parameters": id_param(),
+        "get": op("mail-ignore", "Read one.", ("200", "The entry.", Some(r("IgnoredSender"))), &["404"]),
+        "delete": op("mail-ignore", "Delete: mail from the sender is filed again.", ("204", "Deleted.", None), &["404"]),
+    }));
     let mut changes = json!({
         "get": op("changes", "The change feed (staff only): every committed change to tickets, followups and attachments, oldest first, after the cursor `after`.",
             ("200", "Events, with the cursor to continue from.", Some(r("ChangePage"))), &["400"]),
@@ -418,6 +432,7 @@ mod tests {
         include_str!("webhooks.rs"),
         include_str!("openapi.rs"),
         include_str!("changes.rs"),
+        include_str!("mail_ignore.rs"),
         include_str!("mod.rs"),
     ];
 

@@ -67,6 +67,7 @@ enum Target {
     FreshUser,
     Webhook,
     FreshWebhook,
+    FreshIgnoredSender,
 }
 
 #[derive(Clone, Debug)]
@@ -180,6 +181,11 @@ fn table() -> Vec<Row> {
         row("POST", "/api/webhooks/{id}/rotate-secret/", Webhook, NoBody, SUPER),
         row("GET", "/api/webhooks/{id}/deliveries/", Webhook, NoBody, SUPER),
         row("POST", "/api/webhooks/{id}/deliveries/{delivery}/redeliver/", Webhook, NoBody, SUPER_CREATE),
+        // The mail-in ignore list: superusers only.
+        row("GET", "/api/mail-ignore/", None, NoBody, SUPER),
+        row("POST", "/api/mail-ignore/", None, Json(json!({"pattern": "a{n}@ignore.example.com"})), SUPER_CREATE),
+        row("GET", "/api/mail-ignore/{id}/", FreshIgnoredSender, NoBody, SUPER),
+        row("DELETE", "/api/mail-ignore/{id}/", FreshIgnoredSender, NoBody, SUPER_DELETE),
         // The API's contract is public: it describes endpoints, it holds no data.
         row("GET", "/api/openapi.json", None, NoBody, [200; 6]),
         // --- Pages ---------------------------------------------------------------------------
@@ -198,6 +204,7 @@ fn table() -> Vec<Row> {
         row("GET", "/admin/queues", None, NoBody, PAGE_SUPER),
         row("GET", "/admin/webhooks", None, NoBody, PAGE_SUPER),
         row("GET", "/admin/webhooks/{id}", Webhook, NoBody, PAGE_SUPER),
+        row("GET", "/admin/mail-ignore", None, NoBody, PAGE_SUPER),
         row("GET", "/admin/queues/{id}", Queue, NoBody, PAGE_SUPER),
         row("GET", "/admin/custom-fields", None, NoBody, PAGE_SUPER),
         row("GET", "/admin/custom-fields/{id}", CustomField, NoBody, PAGE_SUPER),
@@ -242,6 +249,9 @@ fn table() -> Vec<Row> {
         row("POST", "/sfn/rotate_webhook_secret", Webhook, form(&[("id", "{id}")]), SUPER),
         row("POST", "/sfn/list_webhook_deliveries", Webhook, form(&[("id", "{id}")]), SUPER),
         row("POST", "/sfn/redeliver_webhook", Webhook, form(&[("id", "{id}"), ("delivery", "{delivery}")]), SUPER),
+        row("POST", "/sfn/list_mail_ignore", None, NoBody, SUPER),
+        row("POST", "/sfn/add_mail_ignore", None, form(&[("pattern", "s{n}@ignore.example.com"), ("note", "")]), SUPER),
+        row("POST", "/sfn/delete_mail_ignore", FreshIgnoredSender, form(&[("id", "{id}")]), SUPER),
         row("POST", "/sfn/get_queue", Queue, form(&[("id", "{id}")]), STAFF),
         row("POST", "/sfn/create_queue", None, form(&[("f[title]", "Q"), ("f[slug]", "s{n}")]), SUPER),
         row("POST", "/sfn/update_queue", Queue, form(&[("id", "{id}"), ("f[title]", "Desk"), ("f[slug]", "desk")]), SUPER),
@@ -434,6 +444,14 @@ async fn target_id(app: &TestApp, w: &World, target: Target) -> Option<i64> {
                 app,
                 "/api/webhooks/",
                 json!({"url": "http://192.0.2.1/doomed", "events": ["*"]}),
+            )
+            .await
+        }
+        Target::FreshIgnoredSender => {
+            created_id(
+                app,
+                "/api/mail-ignore/",
+                json!({"pattern": format!("doomed{n}@ignore.example.com")}),
             )
             .await
         }

@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod admin_config;
+pub mod admin_mail_ignore;
 pub mod admin_users;
 pub mod admin_webhooks;
 pub mod dashboard;

@@ -275,8 +275,26 @@ fn preview_end(text: &str) -> Option<usize> {
 
 /// A comment; a long one shows its start and folds the rest behind "Show all" (a `details`
 /// element: it works without the wasm and with the keyboard, and the text is in the page once).
+/// Earlier messages quoted below a mailed reply are folded behind "Quoted text" the same way
+/// (`domain::quoted`); all of it is text, escaped as any other.
 #[component]
 pub fn CommentText(text: String) -> impl IntoView {
+    let (reply, quoted) = crate::domain::quoted::split_quoted(&text);
+    let quoted = quoted.map(|q| {
+        let lines = q.lines().count().max(1);
+        view! {
+            <details class="quoted">
+                <summary>{format!("Quoted text ({lines} lines)")}</summary>
+                <p class="text">{q.to_owned()}</p>
+            </details>
+        }
+    });
+    let reply = reply.to_owned();
+    view! { <ReplyText text=reply /> {quoted} }
+}
+
+#[component]
+fn ReplyText(text: String) -> impl IntoView {
     match preview_end(&text) {
         None => view! { <p class="text">{text}</p> }.into_any(),
         Some(end) => {

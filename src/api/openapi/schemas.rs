@@ -66,6 +66,12 @@ pub(super) fn schemas() -> Value {
         "User": {"type": "object", "properties": {
             "id": {"type": "integer"}, "username": {"type": "string"}, "email": {"type": "string"}, "first_name": {"type": "string"},
             "last_name": {"type": "string"}, "is_staff": {"type": "boolean"}, "is_superuser": {"type": "boolean"}, "is_active": {"type": "boolean"}}},
+        "IgnoredSenderInput": {"type": "object", "required": ["pattern"], "properties": {
+            "pattern": {"type": "string", "maxLength": 254, "description": "an address, or a pattern with * wildcards such as *@noreply.example.com"},
+            "note": {"type": "string", "maxLength": 500}}},
+        "IgnoredSender": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "pattern": {"type": "string"}, "note": {"type": "string"},
+            "created": {"type": "string", "format": "date-time"}}},
         "WebhookInput": {"type": "object", "required": ["url", "events"], "properties": {
             "url": {"type": "string", "format": "uri", "description": "http:// or https://; private addresses refused unless HELPDESK_WEBHOOK_ALLOW_PRIVATE"},
             "events": {"type": "array", "items": {"type": "string", "enum": ["*", "ticket.created", "ticket.updated", "ticket.deleted", "followup.created", "followup.updated", "followup.deleted", "attachment.created", "attachment.deleted"]}},

@@ -54,6 +54,7 @@ pub struct Db {
     max_file_bytes: usize,
     attachment_store: super::attachments::AttachmentStore,
     allow_private_webhooks: bool,
+    default_from: Option<String>,
 }
 
 struct Shared {
@@ -88,6 +89,7 @@ impl Db {
             max_file_bytes: super::attachments::DEFAULT_MAX_FILE_BYTES,
             attachment_store: super::attachments::AttachmentStore::Files,
             allow_private_webhooks: false,
+            default_from: None,
         }
     }
 
@@ -120,6 +122,18 @@ impl Db {
 
     pub fn allow_private_webhooks(&self) -> bool {
         self.allow_private_webhooks
+    }
+
+    /// The same database, knowing the helpdesk's default sender address
+    /// (`HELPDESK_DEFAULT_FROM`): mail in ignores mail from it, as from the queues' addresses.
+    #[must_use]
+    pub fn with_default_from(mut self, from: Option<String>) -> Self {
+        self.default_from = from.filter(|f| !f.trim().is_empty());
+        self
+    }
+
+    pub fn default_from(&self) -> Option<&str> {
+        self.default_from.as_deref()
     }
 
     pub fn max_file_bytes(&self) -> usize {
