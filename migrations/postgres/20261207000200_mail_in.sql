@@ -1,7 +1,7 @@
 -- Issue 15, mail in; see the SQLite migration of the same name for what each table is for.
 create table mail_received (
     message_id text    primary key,
-    ticket     bigint  not null,
+    ticket     bigint,
     followup   bigint,
     received   text    not null
 );

@@ -91,7 +91,8 @@ mod tests {
         let (reply, quoted) =
             split_quoted("Fine.\n\n-----Original Message-----\nFrom: a\nSubject: b");
         assert_eq!((reply, quoted.is_some()), ("Fine.", true));
-        let (reply, quoted) = split_quoted(&format!("Ok\n{}\nFrom: S\nSent: x", "_".repeat(32)));
+        let outlook = format!("Ok\n{}\nFrom: S\nSent: x", "_".repeat(32));
+        let (reply, quoted) = split_quoted(&outlook);
         assert_eq!((reply, quoted.is_some()), ("Ok", true));
     }
 

@@ -155,3 +155,49 @@ pub async fn matching(db: &Db, sender: &str) -> Result<Option<String>, sqlx::Err
         .into_iter()
         .find(|p| super::receive::pattern_matches(p, sender)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn superusers_keep_the_list_and_mail_in_matches_it_without_regard_to_case() {
+        let db = crate::service::db::testing::db().await;
+        let admin = crate::service::users::create_superuser(&db, "admin", "", "s3cret-pass".into())
+            .await
+            .unwrap();
+        let body = |v: serde_json::Value| v.as_object().unwrap().clone();
+        let entry = add(
+            &db,
+            &admin,
+            &body(json!({"pattern": "*@NoReply.example.com"})),
+        )
+        .await
+        .unwrap();
+        assert_eq!(entry.pattern, "*@noreply.example.com");
+        let again = add(
+            &db,
+            &admin,
+            &body(json!({"pattern": "*@noreply.EXAMPLE.com"})),
+        )
+        .await;
+        assert!(
+            !again.unwrap_err().field_messages("pattern").is_empty(),
+            "once on the list"
+        );
+        assert_eq!(
+            matching(&db, "Alerts@noreply.example.com").await.unwrap(),
+            Some("*@noreply.example.com".to_owned())
+        );
+        assert_eq!(matching(&db, "ann@example.com").await.unwrap(), None);
+        let page = list(&db, &admin, PageRequest::default()).await.unwrap();
+        assert_eq!(page.count, 1);
+        delete(&db, &admin, entry.id).await.unwrap();
+        assert_eq!(
+            matching(&db, "alerts@noreply.example.com").await.unwrap(),
+            None
+        );
+        assert_eq!(delete(&db, &admin, entry.id).await, Err(AppError::NotFound));
+    }
+}

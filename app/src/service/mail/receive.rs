@@ -10,8 +10,9 @@
 //! 2. Mail that must never be answered is `Ignored`: `Auto-Submitted` other than `no`,
 //!    `Precedence: bulk/junk/list`, delivery reports (bounces), mail from the helpdesk's own
 //!    addresses and from senders on the ignore list (`ignore`).
-//! 3. A `Message-ID` filed before is a `Duplicate`: the id is recorded in `mail_received` in
-//!    the transaction of the filing, so a redelivery finds it.
+//! 3. A `Message-ID` filed before is a `Duplicate`: the filing writes the id on its followup
+//!    in its own transaction, and `mail_received` lets two deliveries of one id meet (see
+//!    `filing`).
 //! 4. A subject tag `[SLUG-ID]` naming a ticket of that queue, or an `In-Reply-To` /
 //!    `References` id that the helpdesk sent (`mail_outbox`) or received (`followups`,
 //!    `mail_received`), makes a public followup on that ticket (reopening it when resolved or
@@ -95,7 +96,7 @@ pub struct Incoming {
     pub auto: Option<String>,
 }
 
-/// The longest subject kept as a title, and the longest body kept as a comment.
+/// The longest text kept from a message, leaving room for the notes about what was left out.
 const MAX_BODY_CHARS: usize = crate::domain::MAX_TEXT_CHARS - 1000;
 
 /// Reads `raw` as mail.
@@ -558,7 +559,8 @@ async fn thread(db: &Db, mail: &Incoming) -> Result<Option<i64>, ReceiveError> {
     for id in &mail.refs {
         let (bare, bracketed) = (id.as_str(), format!("<{id}>"));
         let mut found: Option<i64> = sqlx::query_scalar(
-            "select ticket from mail_received where message_id = $1 or message_id = $2",
+            "select ticket from mail_received \
+             where (message_id = $1 or message_id = $2) and ticket is not null",
         )
         .bind(bare)
         .bind(&bracketed)
@@ -609,10 +611,12 @@ async fn outbox_exists(db: &Db) -> Result<bool, ReceiveError> {
 }
 
 async fn already_received(db: &Db, message_id: &str) -> Result<bool, ReceiveError> {
-    let n: i64 = sqlx::query_scalar("select count(*) from mail_received where message_id = $1")
-        .bind(message_id)
-        .fetch_one(db)
-        .await?;
+    let n: i64 = sqlx::query_scalar(
+        "select count(*) from mail_received where message_id = $1 and ticket is not null",
+    )
+    .bind(message_id)
+    .fetch_one(db)
+    .await?;
     Ok(n > 0)
 }
 
@@ -746,6 +750,89 @@ mod tests {
         let mail = parse(raw.as_bytes(), 1000).unwrap();
         assert_eq!(mail.message_id.as_deref(), Some("m3@x"));
         assert_eq!(mail.refs, vec!["m2@x", "m1@x"]);
+    }
+
+    fn corpus(name: &str) -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/mail/corpus")
+            .join(name);
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    #[test]
+    fn the_corpus_decodes_every_charset_and_encoding() {
+        let m = |name| parse(&corpus(name), 1 << 20).unwrap();
+        let plain = m("01-plain.eml");
+        assert_eq!(plain.sender, "ann@example.com");
+        assert_eq!(
+            plain.message_id.as_deref(),
+            Some("plain-1@mail.example.com")
+        );
+        assert!(
+            plain.body.starts_with("Hello,\n\nthe printer"),
+            "{}",
+            plain.body
+        );
+        assert!(plain.auto.is_none());
+        let html = m("02-html-only.eml");
+        assert!(html.body.contains("Hello & good morning,"), "{}", html.body);
+        assert!(!html.body.contains("alert('x')"), "{}", html.body);
+        let qp = m("04-quoted-printable.eml");
+        assert!(
+            qp.body.contains("broken – again. Price: 5 € per cup."),
+            "{}",
+            qp.body
+        );
+        assert!(m("05-base64.eml").body.contains("Naïve question"));
+        let latin = m("06-iso-8859-1.eml");
+        assert_eq!(latin.subject, "Problème d'imprimante");
+        assert!(
+            latin.body.contains("3e étage ne répond plus"),
+            "{}",
+            latin.body
+        );
+        let sjis = m("07-shift-jis.eml");
+        assert_eq!(sjis.subject, "プリンターが故障しました");
+        assert!(
+            sjis.body.contains("至急対応をお願いします"),
+            "{}",
+            sjis.body
+        );
+        assert_eq!(
+            m("08-rfc2047-subject.eml").subject,
+            "Fråga om fakturan – 🚀 (réf. 42)"
+        );
+        let reply = m("09-reply-in-reply-to.eml");
+        assert_eq!(reply.refs, vec!["plain-1@mail.example.com"]);
+        assert!(m("11-auto-reply.eml").auto.is_some());
+        assert!(m("12-bounce.eml").auto.is_some());
+        assert!(m("16-precedence-bulk.eml").auto.is_some());
+        assert!(
+            m("14-truncated.eml")
+                .body
+                .contains("The server logs are attached.")
+        );
+        assert!(m("17-no-message-id.eml").message_id.is_none());
+        assert!(matches!(
+            parse(&corpus("15-garbage.eml"), 1 << 20),
+            Err(ReceiveError::Unparsable(_))
+        ));
+    }
+
+    #[test]
+    fn attachments_and_inline_images_keep_safe_names_within_the_limits() {
+        let mail = parse(&corpus("03-multipart-attachments.eml"), 1 << 20).unwrap();
+        let mut names: Vec<&str> = mail.files.iter().map(|f| f.filename.as_str()).collect();
+        names.sort();
+        assert_eq!(names, vec!["image-1.png", "invoice 2026-11.pdf", "passwd"]);
+        assert!(mail.body.starts_with("Please find the invoice attached."));
+        // A limit of 70 bytes keeps the image and the text file, and names the PDF left out.
+        let mail = parse(&corpus("03-multipart-attachments.eml"), 70).unwrap();
+        assert!(
+            mail.body.contains("\"invoice 2026-11.pdf\"") && mail.body.contains("was not kept"),
+            "{}",
+            mail.body
+        );
     }
 
     #[test]
