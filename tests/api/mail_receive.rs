@@ -296,7 +296,7 @@ async fn mail_receive_files_the_corpus_as_tickets_and_replies_and_ignores_loops(
     // The ticket page folds the quotes, escaped.
     sign_in(&app, ADMIN, ADMIN_PASSWORD).await;
     let page = app.page(&format!("/tickets/{first}")).await;
-    assert!(page.contains("<details class=\"quoted\">"), "{page}");
+    assert!(page.contains("<details class=\"quoted\""), "{page}");
     assert!(
         page.contains("On Mon, 30 Nov 2026 at 09:13, Ann Customer &lt;ann@example.com&gt; wrote:"),
         "the quote is on the page, escaped"

@@ -42,7 +42,8 @@ pub(super) async fn reply(
 ) -> Result<Filed, ReceiveError> {
     once(db, mail, async {
         let reply = CustomerReply {
-            title: String::new(),
+            // As django-helpdesk titles them; the timeline has no account to name.
+            title: format!("E-mail from {}", mail.sender),
             comment: text_of(mail),
             files: mail.files.clone(),
             message_id: mail.message_id.as_deref().map(header_form),

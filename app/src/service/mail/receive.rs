@@ -835,6 +835,93 @@ mod tests {
         );
     }
 
+    /// A superuser, a queue `support` and a ticket in it.
+    async fn desk(db: &Db) -> (crate::domain::user::CurrentUser, i64) {
+        use crate::domain::input::WriteMode;
+        let admin = crate::service::users::create_superuser(db, "admin", "", "s3cret-pass".into())
+            .await
+            .unwrap();
+        let body = serde_json::json!({"title": "Support", "slug": "support"});
+        let q = crate::service::queues::create(
+            db,
+            &admin,
+            crate::domain::queue::QueueInput::from_json(
+                body.as_object().unwrap(),
+                WriteMode::Create,
+            ),
+        )
+        .await
+        .unwrap();
+        let body = serde_json::json!({"queue": q.id, "title": "Earlier"});
+        let t = crate::service::tickets::create(
+            db,
+            &admin,
+            Path::new("unused-media"),
+            crate::domain::ticket::TicketInput::from_json(
+                body.as_object().unwrap(),
+                WriteMode::Create,
+            ),
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+        (admin, t.id)
+    }
+
+    #[tokio::test]
+    async fn a_message_id_being_filed_is_busy_and_one_on_a_followup_is_a_duplicate() {
+        let db = crate::service::db::testing::db().await;
+        let (_, ticket) = desk(&db).await;
+        let raw =
+            b"From: ann@example.com\r\nMessage-ID: <m1@example.com>\r\nSubject: hi\r\n\r\nbody\r\n";
+        // Claimed a moment ago by another receiver, not filed yet.
+        sqlx::query("insert into mail_received (message_id, received) values ($1, $2)")
+            .bind("m1@example.com")
+            .bind(crate::domain::Timestamp::now().to_db())
+            .execute(&*db)
+            .await
+            .unwrap();
+        let media = tempfile::tempdir().unwrap();
+        assert_eq!(
+            file(&db, media.path(), "support", raw).await,
+            Err(ReceiveError::Busy)
+        );
+        // That receiver filed it and died before recording it: its followup says so.
+        sqlx::query("update followups set message_id = $1 where ticket = $2")
+            .bind("<m1@example.com>")
+            .bind(ticket)
+            .execute(&*db)
+            .await
+            .unwrap();
+        assert_eq!(
+            file(&db, media.path(), "support", raw).await,
+            Ok(Filed::Duplicate)
+        );
+        let recorded: Option<i64> =
+            sqlx::query_scalar("select ticket from mail_received where message_id = $1")
+                .bind("m1@example.com")
+                .fetch_one(&*db)
+                .await
+                .unwrap();
+        assert_eq!(recorded, Some(ticket));
+        // A reply naming it threads to that ticket.
+        let reply = b"From: ann@example.com\r\nIn-Reply-To: <m1@example.com>\r\nSubject: Re: hi\r\n\r\nmore\r\n";
+        let mail = parse(reply, 1000).unwrap();
+        assert_eq!(thread(&db, &mail).await.unwrap(), Some(ticket));
+        let tagged = parse(
+            b"From: ann@example.com\r\nSubject: Re: [SUPPORT-1] hi\r\n\r\nx\r\n",
+            1000,
+        )
+        .unwrap();
+        assert_eq!(thread(&db, &tagged).await.unwrap(), Some(ticket));
+        let other_queue = parse(
+            b"From: ann@example.com\r\nSubject: Re: [billing-1] hi\r\n\r\nx\r\n",
+            1000,
+        )
+        .unwrap();
+        assert_eq!(thread(&db, &other_queue).await.unwrap(), None);
+    }
+
     #[test]
     fn titles_fit_and_are_never_blank() {
         assert_eq!(title_of("  "), "(no subject)");
