@@ -16,8 +16,8 @@ use std::path::Path;
 
 use super::receive::{Filed, Incoming, ReceiveError};
 use crate::domain::Timestamp;
+use crate::service::customers::{self, CustomerReply, NewCustomerTicket};
 use crate::service::db::Db;
-use customers_shim::{self as customers, CustomerReply, NewCustomerTicket};
 
 /// A claim this old belongs to a receiver that died: nobody files one message for so long.
 const STALE_CLAIM: chrono::Duration = chrono::Duration::minutes(10);
@@ -216,51 +216,4 @@ async fn release(db: &Db, id: &str) -> Result<(), sqlx::Error> {
         .execute(&mut *tx)
         .await?;
     tx.commit_alone().await
-}
-
-/// Until `service::customers` lands on this branch: its types, and calls that refuse.
-mod customers_shim {
-    use std::path::Path;
-
-    use crate::domain::attachment::UploadedFile;
-    use crate::error::AppError;
-    use crate::service::db::Db;
-
-    pub struct NewCustomerTicket {
-        pub queue: i64,
-        pub title: String,
-        pub description: String,
-        pub email: String,
-        pub custom: Vec<(String, String)>,
-        pub files: Vec<UploadedFile>,
-        pub message_id: Option<String>,
-    }
-
-    pub struct CustomerReply {
-        pub title: String,
-        pub comment: String,
-        pub files: Vec<UploadedFile>,
-        pub message_id: Option<String>,
-    }
-
-    pub struct Opened {
-        pub id: i64,
-    }
-
-    pub async fn open_ticket(
-        _db: &Db,
-        _media_root: &Path,
-        _new: NewCustomerTicket,
-    ) -> Result<Opened, AppError> {
-        Err(AppError::Internal)
-    }
-
-    pub async fn reply(
-        _db: &Db,
-        _media_root: &Path,
-        _id: i64,
-        _reply: CustomerReply,
-    ) -> Result<i64, AppError> {
-        Err(AppError::Internal)
-    }
 }
