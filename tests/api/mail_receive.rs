@@ -3,7 +3,7 @@
 //! running server; its exit codes, and what the API, the ticket page and the database then show.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use reqwest::Method;
@@ -26,7 +26,7 @@ fn receive_with(app: &TestApp, queue: &str, raw: &[u8], envs: &[(&str, &str)]) -
 
 fn receive_on(
     db_url: &str,
-    media: &PathBuf,
+    media: &Path,
     queue: &str,
     raw: &[u8],
     envs: &[(&str, &str)],
@@ -298,9 +298,10 @@ async fn mail_receive_files_the_corpus_as_tickets_and_replies_and_ignores_loops(
     let page = app.page(&format!("/tickets/{first}")).await;
     assert!(page.contains("<details class=\"quoted\""), "{page}");
     assert!(
-        page.contains("On Mon, 30 Nov 2026 at 09:13, Ann Customer &lt;ann@example.com&gt; wrote:"),
+        page.contains("On Mon, 30 Nov 2026 at 09:13, Ann Customer &lt;ann@example.com"),
         "the quote is on the page, escaped"
     );
+    assert!(!page.contains("<ann@example.com>"), "no markup from mail");
     assert!(page.contains("-----Original Message-----"));
 
     // Loops: automatic replies, bounces, bulk mail, the helpdesk's own address.

@@ -155,9 +155,8 @@ pub fn parse(raw: &[u8], max_file_bytes: usize) -> Result<Incoming, ReceiveError
         .replace('\0', "")
         .trim()
         .to_owned();
-    let (body, mut notes) = body_of(&msg);
+    let (mut body, mut notes) = body_of(&msg);
     let files = files_of(&msg, max_file_bytes, &mut notes);
-    let mut body = body;
     if !notes.is_empty() {
         body = format!("{}\n\n{}", body.trim_end(), notes.join("\n"));
     }
