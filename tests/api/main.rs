@@ -22,6 +22,7 @@ mod idempotency;
 mod limits;
 mod load;
 mod openapi;
+mod portal;
 mod queues;
 mod request_log;
 mod scale_out;

@@ -8,6 +8,7 @@ pub mod email;
 pub mod followup;
 pub mod input;
 pub mod page;
+pub mod portal;
 pub mod queue;
 pub mod slug;
 pub mod ticket;

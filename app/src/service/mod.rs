@@ -15,6 +15,7 @@ pub mod followups;
 pub mod idempotency;
 pub mod merges;
 pub mod password;
+pub mod portal;
 pub mod preconditions;
 pub mod queues;
 pub mod seed;
