@@ -161,6 +161,26 @@ pub struct Settings {
         value_parser = Checked::new(parse_number::<u64>)
     )]
     pub login_window_seconds: u64,
+    /// Tickets one email address may open through the public portal (`/submit`) within an
+    /// hour (0: no limit)
+    #[arg(
+        long,
+        env = "HELPDESK_PORTAL_TICKETS_PER_EMAIL",
+        default_value_t = 5,
+        value_name = "N",
+        value_parser = Checked::new(parse_number::<u32>)
+    )]
+    pub portal_tickets_per_email: u32,
+    /// Tickets one client address may open through the public portal within an hour, counted
+    /// by each server (0: no limit)
+    #[arg(
+        long,
+        env = "HELPDESK_PORTAL_TICKETS_PER_ADDRESS",
+        default_value_t = 20,
+        value_name = "N",
+        value_parser = Checked::new(parse_number::<u32>)
+    )]
+    pub portal_tickets_per_address: u32,
     /// Days the change feed (`/api/changes/`) keeps its events; older ones are deleted, and
     /// a cursor into them answers 410 Gone
     #[arg(

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod forwarded;
+pub mod portal;
 pub mod security;
 pub mod session_store;
 pub mod startup;

@@ -73,12 +73,21 @@ pub fn build_app(
     let pool = state.pool.clone();
     let media = app::server_fns::context::MediaRoot(state.settings.media_root.clone());
     let throttle = state.throttle.clone();
+    // One per server: the per-address portal limit counts in memory (issue 15).
+    let portal = app::service::portal::PortalLimits::new(
+        state.settings.portal_tickets_per_email,
+        state.settings.portal_tickets_per_address,
+    );
     let max_body_bytes = state.settings.max_body_bytes;
     let mut router = Router::new();
     if state.settings.api_enabled {
         router = router.nest("/api", crate::api::router(state.clone()));
     }
     let router = router
+        .route(
+            "/view/{id}/attachments/{attachment}",
+            axum::routing::get(crate::portal::download),
+        )
         .leptos_routes_with_context(
             &state,
             routes,
@@ -86,6 +95,7 @@ pub fn build_app(
                 provide_context(pool.clone());
                 provide_context(media.clone());
                 provide_context(throttle.clone());
+                provide_context(portal.clone());
                 crate::security::provide_page_policy();
             },
             {

@@ -61,6 +61,8 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <PageTitle text="Not found" /> <pages::not_found::NotFound /> }>
                     <Route path=path!("/") view=|| view! { <PageTitle text="Dashboard" /> <pages::dashboard::Dashboard /> } ssr=SsrMode::Async />
                     <Route path=path!("/login") view=|| view! { <PageTitle text="Sign in" /> <pages::login::Login /> } />
+                    <Route path=path!("/submit") view=pages::portal::SubmitPage ssr=SsrMode::Async />
+                    <Route path=path!("/view/:id") view=pages::portal::ViewPage ssr=SsrMode::Async />
                     <Route path=path!("/my-tickets") view=|| view! { <PageTitle text="My tickets" /> <pages::my_tickets::MyTickets /> } ssr=SsrMode::Async />
                     <Route path=path!("/tickets") view=|| view! { <PageTitle text="Tickets" /> <pages::tickets::TicketList /> } ssr=SsrMode::Async />
                     <Route path=path!("/tickets/new") view=|| view! { <PageTitle text="New ticket" /> <pages::ticket::TicketNew /> } ssr=SsrMode::Async />

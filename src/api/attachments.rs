@@ -110,6 +110,12 @@ async fn download_attachment(
 ) -> Result<Response, AppError> {
     let (att, bytes) =
         attachments::download(&state.pool, &user, &state.settings.media_root, id).await?;
+    Ok(file_response(&att, bytes))
+}
+
+/// An attachment's bytes as a download (see `download_attachment`); the public portal's
+/// downloads are answered the same way.
+pub(crate) fn file_response(att: &Attachment, bytes: Vec<u8>) -> Response {
     let mut resp = bytes.into_response();
     let h = resp.headers_mut();
     h.insert(
@@ -136,7 +142,7 @@ async fn download_attachment(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
     );
-    Ok(resp)
+    resp
 }
 
 #[cfg(test)]

@@ -9,10 +9,13 @@ use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
-/// Paths any visitor may load: the sign-in page, assets, server functions and the API (which
-/// authenticate on their own).
+/// Paths any visitor may load: the sign-in page, the public portal, assets, server functions
+/// and the API (which authenticate on their own).
 fn is_public(path: &str) -> bool {
     path == "/login"
+        // The public portal (issue 15): its pages check the ticket's key themselves.
+        || path == "/submit"
+        || path.starts_with("/view/")
         || path == "/favicon.ico"
         || path.starts_with("/pkg/")
         || path.starts_with("/sfn/")
@@ -89,10 +92,25 @@ mod tests {
 
     #[test]
     fn only_the_login_page_assets_and_api_are_public() {
-        for p in ["/login", "/pkg/helpdesk.js", "/sfn/login", "/api/tickets"] {
+        for p in [
+            "/login",
+            "/pkg/helpdesk.js",
+            "/sfn/login",
+            "/api/tickets",
+            "/submit",
+            "/view/7",
+        ] {
             assert!(is_public(p), "{p}");
         }
-        for p in ["/", "/tickets", "/tickets/1", "/admin/users", "/loginx"] {
+        for p in [
+            "/",
+            "/tickets",
+            "/tickets/1",
+            "/admin/users",
+            "/loginx",
+            "/submitx",
+            "/viewer",
+        ] {
             assert!(!is_public(p), "{p}");
         }
     }

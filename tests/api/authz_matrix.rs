@@ -199,6 +199,9 @@ fn table() -> Vec<Row> {
         row("GET", "/tickets/{id}", Ticket, NoBody, PAGE_ANY_USER),
         row("GET", "/tickets/{id}/edit", Ticket, NoBody, PAGE_STAFF),
         row("GET", "/tickets/{id}/delete", Ticket, NoBody, PAGE_STAFF),
+        // The public portal (issue 15): the form is for anyone; a ticket only with its key.
+        row("GET", "/submit", None, NoBody, [200; 6]),
+        row("GET", "/view/{id}", Ticket, NoBody, [404; 6]),
         row("GET", "/admin/users", None, NoBody, PAGE_SUPER),
         row("GET", "/admin/users/{id}", User, NoBody, PAGE_SUPER),
         row("GET", "/admin/queues", None, NoBody, PAGE_SUPER),
@@ -235,6 +238,13 @@ fn table() -> Vec<Row> {
         // The shared ticket's submitter is the non-staff caller; staff are not its submitter.
         row("POST", "/sfn/get_own_ticket", Ticket, form(&[("id", "{id}")]), [401, 401, 401, 200, 404, 404]),
         row("POST", "/sfn/comment_own_ticket", Ticket, form(&[("id", "{id}"), ("comment", "Mine")]), [401, 401, 401, 200, 404, 404]),
+        // The portal's server functions are open; the shared queue takes no public tickets,
+        // and without the ticket's key its ticket is not found, whoever asks.
+        row("POST", "/sfn/portal_choices", None, NoBody, [200; 6]),
+        row("POST", "/sfn/portal_submit", None, Multipart(vec![("queue", "{queue}"), ("title", "New"), ("description", "D"), ("email", "x@example.com")], "attachments"), [400; 6]),
+        row("POST", "/sfn/portal_ticket", Ticket, form(&[("id", "{id}"), ("key", "wrong")]), [404; 6]),
+        row("POST", "/sfn/portal_reply", Ticket, Multipart(vec![("ticket", "{id}"), ("key", "wrong"), ("comment", "Mine")], "attachments"), [404; 6]),
+        row("POST", "/sfn/portal_status", Ticket, form(&[("id", "{id}"), ("key", "wrong"), ("action", "close")]), [404; 6]),
         row("POST", "/sfn/list_users", None, NoBody, SUPER),
         row("POST", "/sfn/get_user", User, form(&[("id", "{id}")]), SUPER),
         row("POST", "/sfn/create_user", None, form(&[("username", "w{n}"), ("email", ""), ("first_name", ""), ("last_name", ""), ("password", USER_PASSWORD)]), STAFF),

@@ -23,6 +23,7 @@ mod limits;
 mod load;
 mod mail_receive;
 mod openapi;
+mod portal;
 mod queues;
 mod request_log;
 mod scale_out;

@@ -80,5 +80,14 @@ pub fn Layout(children: Children) -> impl IntoView {
 /// history and screen readers tell pages apart.
 #[component]
 pub fn PageTitle(#[prop(into)] text: String) -> impl IntoView {
-    view! { <leptos_meta::Title text=format!("{text} · Helpdesk") /> }
+    let text = format!("{text} · Helpdesk");
+    // leptos_meta writes the server's `<title>` as it is, unescaped: a ticket titled
+    // `</title><meta http-equiv=refresh ...>` (from the public portal or a mail's subject)
+    // would add elements to the page. The browser sets `document.title`, which is text.
+    #[cfg(feature = "ssr")]
+    let text = text
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    view! { <leptos_meta::Title text=text /> }
 }

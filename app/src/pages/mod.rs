@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod login;
 pub mod my_tickets;
 pub mod not_found;
+pub mod portal;
 pub mod settings_password;
 pub mod ticket;
 pub mod ticket_reply;

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 pub mod forms;
 pub mod mail_ignore;
+pub mod portal;
 pub mod settings;
 pub mod tickets;
 pub mod users;

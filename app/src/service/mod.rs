@@ -16,6 +16,7 @@ pub mod idempotency;
 pub mod mail;
 pub mod merges;
 pub mod password;
+pub mod portal;
 pub mod preconditions;
 pub mod queues;
 pub mod seed;

@@ -16,7 +16,11 @@ fn custom_input_value(f: &CustomField, t: Option<&Ticket>) -> String {
 
 /// One custom field's input, by its data type.
 #[component]
-fn CustomInput(f: CustomField, value: String, error: Signal<Option<AppError>>) -> impl IntoView {
+pub(crate) fn CustomInput(
+    f: CustomField,
+    value: String,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
     let key = f.key();
     let id = format!("f-{key}");
     let name = format!("f[{key}]");

@@ -2,7 +2,7 @@
 //! forms (`form`, their shared fields in `fields`), and the delete confirmation (`actions`).
 
 mod actions;
-mod fields;
+pub(crate) mod fields;
 mod form;
 mod view;
 

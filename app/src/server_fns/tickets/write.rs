@@ -80,7 +80,7 @@ async fn create_inner(data: MultipartData) -> Result<i64, AppError> {
 
 /// The text fields and the files of a multipart form post (read as the REST API reads them).
 #[cfg(feature = "ssr")]
-pub(super) async fn read_multipart(
+pub(crate) async fn read_multipart(
     data: MultipartData,
 ) -> Result<
     (
