@@ -92,7 +92,9 @@ service pop3-login {
 }
 CONF
   if [ "$(id -u)" = 0 ]; then chown -R dovecot: "$dir"; fi
-  as_run /usr/sbin/dovecot -c "$dir/dovecot.conf" || { cat "$dir/dovecot.log" >&2 2>/dev/null; exit 1; }
+  # The daemon must not keep the caller's stdout open (a test reading it would wait forever).
+  as_run /usr/sbin/dovecot -c "$dir/dovecot.conf" </dev/null >"$dir/start.log" 2>&1 ||
+    { cat "$dir/start.log" "$dir/dovecot.log" >&2 2>/dev/null; exit 1; }
   for _ in $(seq 50); do
     if python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1).close()" 2>/dev/null; then break; fi
     sleep 0.1
