@@ -14,7 +14,7 @@ create table queue_mailboxes (
     -- After a message is filed: 'move' it to `done_folder`, or 'delete' it.
     after_filing  text    not null default 'move' check (after_filing in ('move', 'delete')),
     done_folder   text    not null default 'helpdesk-filed',
-    poll_seconds  integer not null default 60 check (poll_seconds >= 10),
+    poll_seconds  integer not null default 60 check (poll_seconds >= 5),
     enabled       integer not null default 1 check (enabled in (0, 1)),
     -- State, written by the poller.
     last_poll_at  text,

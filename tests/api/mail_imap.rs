@@ -24,7 +24,10 @@ fn script() -> PathBuf {
 
 impl Dovecot {
     fn start() -> Self {
-        let out = Command::new(script()).arg("start").output().expect("run scripts/imap.sh");
+        let out = Command::new(script())
+            .arg("start")
+            .output()
+            .expect("run scripts/imap.sh");
         assert!(
             out.status.success(),
             "scripts/imap.sh start failed: {}",
@@ -93,10 +96,7 @@ impl Dovecot {
 
 impl Drop for Dovecot {
     fn drop(&mut self) {
-        let _ = Command::new(script())
-            .arg("stop")
-            .envs(&self.env)
-            .status();
+        let _ = Command::new(script()).arg("stop").envs(&self.env).status();
     }
 }
 
@@ -125,11 +125,7 @@ async fn sfn(app: &TestApp, name: &str, form: &[(&str, &str)]) -> (u16, Value, S
     )
 }
 
-async fn save_mailbox(
-    app: &TestApp,
-    queue: i64,
-    fields: &[(&str, &str)],
-) -> (u16, Value, String) {
+async fn save_mailbox(app: &TestApp, queue: i64, fields: &[(&str, &str)]) -> (u16, Value, String) {
     let id = queue.to_string();
     let mut form: Vec<(String, &str)> = vec![("id".to_owned(), id.as_str())];
     form.extend(fields.iter().map(|(k, v)| (format!("f[{k}]"), *v)));
@@ -148,7 +144,11 @@ macro_rules! wait_for {
     ($what:expr, $cond:expr) => {{
         let deadline = Instant::now() + Duration::from_secs(40);
         while !$cond {
-            assert!(Instant::now() < deadline, "timed out waiting for: {}", $what);
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for: {}",
+                $what
+            );
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
     }};
@@ -256,7 +256,11 @@ async fn polled_mail_becomes_a_ticket_a_reply_threads_and_both_are_moved_to_the_
     // Filed messages are marked seen (maildir flag S).
     for e in std::fs::read_dir(imap.folder("helpdesk-filed").join("cur")).unwrap() {
         let name = e.unwrap().file_name().to_string_lossy().into_owned();
-        assert!(name.rsplit_once(":2,").is_some_and(|(_, f)| f.contains('S')), "{name}");
+        assert!(
+            name.rsplit_once(":2,")
+                .is_some_and(|(_, f)| f.contains('S')),
+            "{name}"
+        );
     }
 }
 
@@ -312,7 +316,10 @@ async fn a_wrong_password_is_shown_not_logged_unfileable_mail_goes_to_helpdesk_f
 
     // Neither password ever reached the log.
     let log: Vec<String> = app.log.try_iter().collect();
-    assert!(log.iter().any(|l| l.contains("login as helpdesk refused")), "{log:?}");
+    assert!(
+        log.iter().any(|l| l.contains("login as helpdesk refused")),
+        "{log:?}"
+    );
     for line in &log {
         assert!(!line.contains(wrong) && !line.contains(&password), "{line}");
     }
@@ -349,7 +356,10 @@ async fn mailbox_settings_are_checked_by_field_superusers_only_and_the_password_
         "poll_seconds",
         "after_filing",
     ] {
-        assert!(text.contains(&format!("\"{field}\"")), "{field} not named: {text}");
+        assert!(
+            text.contains(&format!("\"{field}\"")),
+            "{field} not named: {text}"
+        );
     }
     assert_eq!(count(&app, "queue_mailboxes").await, 0);
 
@@ -381,8 +391,12 @@ async fn mailbox_settings_are_checked_by_field_superusers_only_and_the_password_
 
     // Staff who are not superusers may not read or change it.
     super::helpers::make_user(&app, "agent", true).await;
-    let agent = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    let resp = super::helpers::post_login(&app, &agent, "agent", super::helpers::USER_PASSWORD).await;
+    let agent = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let resp =
+        super::helpers::post_login(&app, &agent, "agent", super::helpers::USER_PASSWORD).await;
     assert!(resp.status().is_success());
     let resp = agent
         .post(app.url("/sfn/get_queue_mailbox"))

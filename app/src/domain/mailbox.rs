@@ -138,7 +138,10 @@ impl MailboxSettings {
         let port = match get("port").parse::<u16>() {
             Ok(p) if p > 0 => Some(p),
             _ => {
-                errors.add("port", "Ensure this value is a port number between 1 and 65535.");
+                errors.add(
+                    "port",
+                    "Ensure this value is a port number between 1 and 65535.",
+                );
                 None
             }
         };

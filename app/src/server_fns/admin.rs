@@ -143,9 +143,7 @@ admin_server_fns! {
 // carries the password (`QueueMailbox` has no field for it).
 
 #[server(prefix = "/sfn", endpoint = "get_queue_mailbox")]
-pub async fn get_queue_mailbox(
-    id: i64,
-) -> Result<crate::domain::mailbox::QueueMailbox, AppError> {
+pub async fn get_queue_mailbox(id: i64) -> Result<crate::domain::mailbox::QueueMailbox, AppError> {
     respond(
         async {
             let (pool, actor) = (pool()?, require_user().await?);

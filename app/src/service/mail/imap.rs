@@ -67,11 +67,13 @@ pub fn tls_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, String> {
             .map_err(|e| format!("cannot read HELPDESK_IMAP_CA_FILE {}: {e}", path.display()))?;
         let mut added = 0;
         for cert in CertificateDer::pem_slice_iter(&pem) {
-            let cert = cert.map_err(|e| {
-                format!("HELPDESK_IMAP_CA_FILE {}: bad PEM: {e}", path.display())
-            })?;
+            let cert = cert
+                .map_err(|e| format!("HELPDESK_IMAP_CA_FILE {}: bad PEM: {e}", path.display()))?;
             roots.add(cert).map_err(|e| {
-                format!("HELPDESK_IMAP_CA_FILE {}: bad certificate: {e}", path.display())
+                format!(
+                    "HELPDESK_IMAP_CA_FILE {}: bad certificate: {e}",
+                    path.display()
+                )
             })?;
             added += 1;
         }
@@ -269,7 +271,12 @@ where
 
 /// One poll of one mailbox. Answers a note for `last_error` ('' when every message was dealt
 /// with), or the error that stopped it.
-async fn poll(db: &Db, media_root: &Path, tls: &TlsConnector, m: &Mailbox) -> Result<String, String> {
+async fn poll(
+    db: &Db,
+    media_root: &Path,
+    tls: &TlsConnector,
+    m: &Mailbox,
+) -> Result<String, String> {
     let mut s = connect(tls, m).await?;
     let caps = s.capabilities().await.map_err(|e| e.to_string())?;
     let can_move = caps.has_str("MOVE");
@@ -332,13 +339,19 @@ async fn poll(db: &Db, media_root: &Path, tls: &TlsConnector, m: &Mailbox) -> Re
                 expunge |= move_to(&mut s, uid, FAILED_FOLDER, can_move, &mut folders).await?;
             }
             Err(ReceiveError::Busy) => {
-                tracing::info!(queue = m.queue, uid, "database busy: mail left for the next poll");
+                tracing::info!(
+                    queue = m.queue,
+                    uid,
+                    "database busy: mail left for the next poll"
+                );
                 note = "The database was busy; messages left for the next poll.".to_owned();
                 break;
             }
             Err(ReceiveError::Other(reason)) => {
                 tracing::warn!(queue = m.queue, uid, reason = %reason, "filing mail failed: left for the next poll");
-                note = format!("A message could not be filed yet (tried again at the next poll): {reason}");
+                note = format!(
+                    "A message could not be filed yet (tried again at the next poll): {reason}"
+                );
             }
         }
     }
