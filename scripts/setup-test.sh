@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need on top of scripts/setup.sh, and only what is missing: Debian's
-# chromium, the Playwright packages of end2end/ (no browser download) and schemathesis.
+# chromium, dovecot-imapd, the Playwright packages of end2end/ (no browser download) and schemathesis.
 # Source it, like setup.sh.
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then set -euo pipefail; fi
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/setup.sh"
@@ -9,6 +9,11 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 if [ ! -x /usr/bin/chromium ]; then
   step "installing Debian's chromium for the browser tests" apt_install chromium
+fi
+
+# The IMAP polling tests run Debian's dovecot (scripts/imap.sh).
+if [ ! -x /usr/sbin/dovecot ]; then
+  step "installing Debian's dovecot-imapd for the IMAP tests" apt_install dovecot-imapd
 fi
 
 if [ ! -d "$root/end2end/node_modules/@playwright/test" ]; then

@@ -43,6 +43,9 @@ struct DefaultServe {
 }
 
 #[derive(Debug, Subcommand)]
+// Parsed once at start; the size of `Serve`'s settings costs nothing (they grow with each
+// option, such as the IMAP CA file).
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Serve the web app and the REST API (the default).
     Serve(Settings),

@@ -219,6 +219,10 @@ pub struct Settings {
         value_parser = Checked::new(crate::forwarded::parse)
     )]
     pub trusted_proxies: crate::forwarded::TrustedProxies,
+    /// A PEM file of extra CA certificates to trust for IMAP mailboxes (a private CA), on top
+    /// of the system's roots
+    #[arg(long, env = "HELPDESK_IMAP_CA_FILE", value_name = "FILE")]
+    pub imap_ca_file: Option<PathBuf>,
     /// `true` lets webhooks reach loopback, private and link-local addresses (on-premise
     /// receivers, tests); refused by default
     #[arg(

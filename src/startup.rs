@@ -279,6 +279,14 @@ pub async fn serve(settings: Settings) -> Result<(), RunError> {
         store,
         settings.session_idle_seconds,
     ));
+    // Queue mailboxes (issue 15): a bad extra CA file stops the start, rather than every poll.
+    let imap_tls = app::service::mail::imap::tls_config(settings.imap_ca_file.as_deref())
+        .map_err(RunError::Config)?;
+    tokio::spawn(app::service::mail::imap::run(
+        pool.clone(),
+        settings.media_root.clone(),
+        imap_tls,
+    ));
     // Pending webhook deliveries are in the database: the worker resumes them after a restart.
     tokio::spawn(app::service::webhooks::send::run(
         pool.clone(),

@@ -21,6 +21,7 @@ mod helpers;
 mod idempotency;
 mod limits;
 mod load;
+mod mail_imap;
 mod mail_receive;
 mod openapi;
 mod portal;

@@ -8,6 +8,7 @@ pub mod email;
 pub mod followup;
 pub mod input;
 pub mod mail_ignore;
+pub mod mailbox;
 pub mod page;
 pub mod portal;
 pub mod queue;

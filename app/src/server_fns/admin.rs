@@ -138,3 +138,43 @@ admin_server_fns! {
     create_custom_field = "create_custom_field", update_custom_field = "update_custom_field",
     delete_custom_field = "delete_custom_field",
 }
+
+// A queue's mailbox (issue 15), on the queue's edit page; superusers only. The answer never
+// carries the password (`QueueMailbox` has no field for it).
+
+#[server(prefix = "/sfn", endpoint = "get_queue_mailbox")]
+pub async fn get_queue_mailbox(id: i64) -> Result<crate::domain::mailbox::QueueMailbox, AppError> {
+    respond(
+        async {
+            let (pool, actor) = (pool()?, require_user().await?);
+            crate::service::mail::mailbox::get(&pool, &actor, id).await
+        }
+        .await,
+    )
+}
+
+/// Saves the mailbox form (`f[name]` fields); an empty password keeps the stored one.
+#[server(prefix = "/sfn", endpoint = "save_queue_mailbox")]
+pub async fn save_queue_mailbox(
+    id: i64,
+    f: BTreeMap<String, String>,
+) -> Result<crate::domain::mailbox::QueueMailbox, AppError> {
+    respond(
+        async {
+            let (pool, actor) = (pool()?, require_user().await?);
+            crate::service::mail::mailbox::save(&pool, &actor, id, &f).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "remove_queue_mailbox")]
+pub async fn remove_queue_mailbox(id: i64) -> Result<(), AppError> {
+    respond(
+        async {
+            let (pool, actor) = (pool()?, require_user().await?);
+            crate::service::mail::mailbox::remove(&pool, &actor, id).await
+        }
+        .await,
+    )
+}

@@ -64,6 +64,10 @@ pub trait AdminRecord: Clone + Serialize + DeserializeOwned + Send + Sync + 'sta
     fn cells(&self) -> Vec<String>;
     /// The form's fields, empty (create) or filled from `record` (edit).
     fn fields(record: Option<Self>, error: Signal<Option<AppError>>) -> AnyView;
+    /// More of the edit page, below the record's form (a queue's mailbox).
+    fn extra(_id: i64) -> AnyView {
+        ().into_any()
+    }
 }
 
 fn capitalized(noun: &str) -> String {
@@ -184,6 +188,7 @@ pub fn edit_page<R: AdminRecord>() -> impl IntoView {
                                     <button type="submit" class="primary" disabled=update.pending()>"Save"</button>
                                 </ActionForm>
                             </section>
+                            {R::extra(rid)}
                             <section class="card">
                                 <h2>"Delete this " {noun}</h2>
                                 <p>{R::DELETE_NOTE}</p>

@@ -3,10 +3,16 @@
 use leptos::prelude::*;
 
 use super::{AdminRecord, yes_no};
-use crate::components::form::FieldError;
+use crate::components::banner::Banner;
+use crate::components::error::ErrorMessage;
+use crate::components::form::{FieldError, FormAlert, action_error};
+use crate::domain::mailbox::QueueMailbox;
 use crate::domain::queue::Queue;
 use crate::error::AppError;
-use crate::server_fns::admin::{CreateQueue, DeleteQueue, UpdateQueue, get_queue, list_queues};
+use crate::server_fns::admin::{
+    CreateQueue, DeleteQueue, RemoveQueueMailbox, SaveQueueMailbox, UpdateQueue, get_queue,
+    get_queue_mailbox, list_queues,
+};
 
 impl AdminRecord for Queue {
     const NOUN: &'static str = "queue";
@@ -37,6 +43,159 @@ impl AdminRecord for Queue {
     }
     fn fields(record: Option<Self>, error: Signal<Option<AppError>>) -> AnyView {
         view! { <QueueFields q=record error /> }.into_any()
+    }
+    fn extra(id: i64) -> AnyView {
+        view! { <MailboxCard queue=id /> }.into_any()
+    }
+}
+
+/// The queue's mailbox, polled over IMAP (issue 15): its settings and the last poll.
+#[component]
+fn MailboxCard(queue: i64) -> impl IntoView {
+    let save = ServerAction::<SaveQueueMailbox>::new();
+    let remove = ServerAction::<RemoveQueueMailbox>::new();
+    let mailbox = Resource::new(
+        move || (save.version().get(), remove.version().get()),
+        move |_| get_queue_mailbox(queue),
+    );
+    let error = action_error(save);
+    let remove_error = action_error(remove);
+    let saved = move || matches!(save.value().get(), Some(Ok(_)));
+    view! {
+        <section class="card" id="mailbox">
+            <h2>"Mailbox (IMAP)"</h2>
+            <p>"Mail in this mailbox becomes tickets and replies in this queue. Unseen messages are fetched at every poll; filed ones are marked seen and moved to the done folder (or deleted); one that can never be filed is moved to helpdesk-failed."</p>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match mailbox.await {
+                        Err(e) => view! { <ErrorMessage error=e /> }.into_any(),
+                        Ok(m) => {
+                            let configured = m.configured;
+                            view! {
+                            <MailboxStatus m=m.clone() />
+                            <ActionForm action=save attr:class="form grid-2" attr:novalidate=true>
+                                <FormAlert error />
+                                <Show when=saved><Banner message="Mailbox saved." /></Show>
+                                <input type="hidden" name="id" value=queue />
+                                <MailboxFields m error />
+                                <button type="submit" class="primary" disabled=save.pending()>"Save mailbox"</button>
+                            </ActionForm>
+                            <Show when=move || configured>
+                                <ActionForm action=remove attr:class="form">
+                                    <FormAlert error=remove_error />
+                                    <input type="hidden" name="id" value=queue />
+                                    <button type="submit" class="danger" disabled=remove.pending()>"Remove the mailbox"</button>
+                                </ActionForm>
+                            </Show>
+                            }
+                            .into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn MailboxStatus(m: QueueMailbox) -> impl IntoView {
+    let text = if !m.configured {
+        "No mailbox: nothing is polled for this queue.".to_owned()
+    } else if !m.enabled {
+        "Polling is off.".to_owned()
+    } else {
+        match &m.last_poll_at {
+            None => "Not polled yet.".to_owned(),
+            Some(at) => {
+                let at = crate::domain::Timestamp::from_db(at)
+                    .map(|t| t.to_display())
+                    .unwrap_or_else(|| at.clone());
+                format!("Last polled {at}.")
+            }
+        }
+    };
+    let error = (!m.last_error.is_empty()).then(|| {
+        let e = m.last_error.clone();
+        view! { <p class="error" id="mailbox-last-error">"Last poll failed: " {e}</p> }
+    });
+    view! {
+        <p id="mailbox-status">{text}</p>
+        {error}
+    }
+}
+
+#[component]
+fn MailboxFields(m: QueueMailbox, error: Signal<Option<AppError>>) -> impl IntoView {
+    use crate::domain::mailbox::{AFTER_DELETE, AFTER_MOVE, SECURITY_STARTTLS, SECURITY_TLS};
+    let password_help = if m.has_password {
+        "A password is stored; leave this empty to keep it."
+    } else {
+        "Required."
+    };
+    let option = |value: &'static str, label: &'static str, current: &str| {
+        let selected = value == current;
+        view! { <option value=value selected=selected>{label}</option> }
+    };
+    view! {
+        <div>
+            <label for="mb-host">"Host"</label>
+            <input id="mb-host" name="f[host]" value=m.host.clone() aria-describedby="host-error" />
+            <FieldError error field="host" />
+        </div>
+        <div>
+            <label for="mb-port">"Port"</label>
+            <input id="mb-port" name="f[port]" type="number" min="1" max="65535" value=m.port.to_string() aria-describedby="port-error mb-port-help" />
+            <small class="help" id="mb-port-help">"Usually 993 with TLS, 143 with STARTTLS."</small>
+            <FieldError error field="port" />
+        </div>
+        <div>
+            <label for="mb-security">"Security"</label>
+            <select id="mb-security" name="f[security]" aria-describedby="security-error">
+                {option(SECURITY_TLS, "TLS", &m.security)}
+                {option(SECURITY_STARTTLS, "STARTTLS", &m.security)}
+            </select>
+            <FieldError error field="security" />
+        </div>
+        <div>
+            <label for="mb-username">"Username"</label>
+            <input id="mb-username" name="f[username]" value=m.username.clone() autocomplete="off" aria-describedby="username-error" />
+            <FieldError error field="username" />
+        </div>
+        <div>
+            <label for="mb-password">"Password"</label>
+            <input id="mb-password" name="f[password]" type="password" value="" autocomplete="new-password" aria-describedby="password-error mb-password-help" />
+            <small class="help" id="mb-password-help">{password_help}</small>
+            <FieldError error field="password" />
+        </div>
+        <div>
+            <label for="mb-folder">"Folder"</label>
+            <input id="mb-folder" name="f[folder]" value=m.folder.clone() aria-describedby="folder-error" />
+            <FieldError error field="folder" />
+        </div>
+        <div>
+            <label for="mb-after">"After filing"</label>
+            <select id="mb-after" name="f[after_filing]" aria-describedby="after_filing-error">
+                {option(AFTER_MOVE, "Move to the done folder", &m.after_filing)}
+                {option(AFTER_DELETE, "Delete", &m.after_filing)}
+            </select>
+            <FieldError error field="after_filing" />
+        </div>
+        <div>
+            <label for="mb-done">"Done folder"</label>
+            <input id="mb-done" name="f[done_folder]" value=m.done_folder.clone() aria-describedby="done_folder-error" />
+            <FieldError error field="done_folder" />
+        </div>
+        <div>
+            <label for="mb-poll">"Poll every (seconds)"</label>
+            <input id="mb-poll" name="f[poll_seconds]" type="number" min="5" value=m.poll_seconds.to_string() aria-describedby="poll_seconds-error" />
+            <FieldError error field="poll_seconds" />
+        </div>
+        <div class="check-field">
+            <label class="check">
+                <input type="checkbox" name="f[enabled]" checked=m.enabled />
+                " Poll this mailbox"
+            </label>
+        </div>
     }
 }
 
