@@ -21,6 +21,7 @@ mod helpers;
 mod idempotency;
 mod limits;
 mod load;
+mod mail_out;
 mod openapi;
 mod queues;
 mod request_log;

@@ -7,6 +7,7 @@ pub mod datetime;
 pub mod email;
 pub mod followup;
 pub mod input;
+pub mod mail;
 pub mod page;
 pub mod queue;
 pub mod slug;

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod forms;
+pub mod mail;
 pub mod settings;
 pub mod tickets;
 pub mod users;

@@ -13,6 +13,7 @@ pub mod db;
 pub mod events;
 pub mod followups;
 pub mod idempotency;
+pub mod mail;
 pub mod merges;
 pub mod password;
 pub mod preconditions;
