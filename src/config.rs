@@ -282,7 +282,9 @@ fn parse_smtp_url(text: &str) -> Result<SmtpUrl, String> {
 fn parse_email(text: &str) -> Result<String, String> {
     app::domain::Email::parse(text)
         .map(app::domain::Email::into_inner)
-        .map_err(|_| "{name} must be an email address such as helpdesk@example.com, not {value}".to_owned())
+        .map_err(|_| {
+            "{name} must be an email address such as helpdesk@example.com, not {value}".to_owned()
+        })
 }
 
 fn parse_positive<T: std::str::FromStr + PartialOrd + Default>(text: &str) -> Result<T, String> {

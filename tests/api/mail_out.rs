@@ -330,7 +330,13 @@ async fn settled(db_url: &str, secs: u64) -> BTreeMap<String, i64> {
 }
 
 async fn patch_ticket(app: &TestApp, id: i64, body: Value) {
-    let (status, t) = admin_json(app, Method::PATCH, &format!("/api/tickets/{id}/"), Some(body)).await;
+    let (status, t) = admin_json(
+        app,
+        Method::PATCH,
+        &format!("/api/tickets/{id}/"),
+        Some(body),
+    )
+    .await;
     assert_eq!(status, 200, "{t}");
 }
 
@@ -351,7 +357,9 @@ fn who_got_what(received: &[Received], tag: &str) -> Vec<(String, String)> {
         .filter(|r| r.subject().starts_with(tag))
         .map(|r| {
             let s = r.subject();
-            let suffix = s.rsplit_once(" (").map(|(_, x)| x.trim_end_matches(')').to_owned());
+            let suffix = s
+                .rsplit_once(" (")
+                .map(|(_, x)| x.trim_end_matches(')').to_owned());
             (r.to.clone(), suffix.unwrap_or_default())
         })
         .collect();
@@ -427,12 +435,22 @@ async fn the_right_people_get_the_right_messages() {
     // An internal note by the admin: the assignee and the copy address; never the customer.
     followup(&app, None, id, "Secret staff note", false).await;
     // Resolved by the admin, with a resolution.
-    patch_ticket(&app, id, json!({"status": 3, "resolution": "Replaced the fuser"})).await;
+    patch_ticket(
+        &app,
+        id,
+        json!({"status": 3, "resolution": "Replaced the fuser"}),
+    )
+    .await;
     // Reassigned to `quiet`, who turned notifications off; then closed by `other`.
     patch_ticket(&app, id, json!({"assigned_to": quiet})).await;
     let (status, _) = send(
-        app.as_user(Method::PATCH, &format!("/api/tickets/{id}/"), "other", USER_PASSWORD)
-            .json(&json!({"status": 4})),
+        app.as_user(
+            Method::PATCH,
+            &format!("/api/tickets/{id}/"),
+            "other",
+            USER_PASSWORD,
+        )
+        .json(&json!({"status": 4})),
     )
     .await;
     assert_eq!(status, 200);
@@ -473,9 +491,16 @@ async fn the_right_people_get_the_right_messages() {
             ("upd@cc.test", "Updated"),
         ]),
         "{:#?}",
-        received.iter().map(|r| (r.to.clone(), r.subject())).collect::<Vec<_>>()
+        received
+            .iter()
+            .map(|r| (r.to.clone(), r.subject()))
+            .collect::<Vec<_>>()
     );
-    assert!(received.iter().all(|r| r.to != "admin@example.com" && r.to != "quiet@example.com"));
+    assert!(
+        received
+            .iter()
+            .all(|r| r.to != "admin@example.com" && r.to != "quiet@example.com")
+    );
     let to_customer: Vec<&Received> = received
         .iter()
         .filter(|r| r.to == "customer@example.net")
@@ -487,8 +512,11 @@ async fn the_right_people_get_the_right_messages() {
         assert_eq!(r.header("From").as_deref(), Some("desk@example.test"));
     }
     // The opened message links to the portal page with the ticket's key.
-    let key = query_strings(&app, &format!("select secret_key from tickets where id = {id}"))
-        .await[0]
+    let key = query_strings(
+        &app,
+        &format!("select secret_key from tickets where id = {id}"),
+    )
+    .await[0]
         .clone()
         .unwrap();
     let opened = to_customer
@@ -501,7 +529,11 @@ async fn the_right_people_get_the_right_messages() {
     assert!(opened.html().contains(&link.replace('&', "&amp;")));
     // The HTML is escaped; the text is not.
     assert!(opened.text().contains("Smoke <everywhere>"));
-    assert!(opened.html().contains("Smoke &lt;everywhere&gt;"), "{}", opened.html());
+    assert!(
+        opened.html().contains("Smoke &lt;everywhere&gt;"),
+        "{}",
+        opened.html()
+    );
     let reply = to_customer
         .iter()
         .find(|r| r.subject().ends_with("(Updated)"))
@@ -518,34 +550,53 @@ async fn the_right_people_get_the_right_messages() {
         .find(|r| r.to == "agent@example.com" && r.text().contains("Secret staff note"))
         .expect("the assignee gets the internal note");
     assert!(note.text().contains("Internal comment"));
-    assert!(note.text().contains(&format!("http://help.example.test/tickets/{id}")));
+    assert!(
+        note.text()
+            .contains(&format!("http://help.example.test/tickets/{id}"))
+    );
 
-    // Every message's Message-ID is the one stored; later ones thread on the first.
-    let stored = query_strings(
-        &app,
-        &format!("select message_id from mail_outbox where ticket = {id} order by id"),
-    )
-    .await;
-    let root = stored[0].clone().unwrap();
-    let ids: Vec<String> = received
+    // Every message's Message-ID is the one stored; those after the opening ones thread on
+    // the ticket's first message.
+    let pool = connect(&app.db_url()).await;
+    let stored: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(&format!(
+        "select message_id, in_reply_to, references_hdr from mail_outbox where ticket = {id} \
+         order by id"
+    ))
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    let root = stored[0].0.clone();
+    assert_eq!(
+        stored.iter().filter(|s| s.1.is_none()).count(),
+        4,
+        "{stored:?}"
+    );
+    assert!(
+        stored[4..]
+            .iter()
+            .all(|s| s.1.as_deref() == Some(root.as_str()) && s.2 == s.1),
+        "{stored:?}"
+    );
+    let mine: Vec<&Received> = received
         .iter()
         .filter(|r| r.subject().starts_with(&tag))
-        .map(|r| r.header("Message-ID").unwrap())
         .collect();
-    assert_eq!(ids.len(), stored.len());
-    for mid in &ids {
-        assert!(stored.contains(&Some(mid.clone())), "{mid} not stored");
+    assert_eq!(mine.len(), stored.len());
+    for r in mine {
+        let mid = r.header("Message-ID").unwrap();
+        let row = stored
+            .iter()
+            .find(|s| s.0 == mid)
+            .unwrap_or_else(|| panic!("{mid} not stored"));
+        assert_eq!(r.header("In-Reply-To"), row.1, "{mid}");
+        assert_eq!(r.header("References"), row.2, "{mid}");
     }
-    let later: Vec<&Received> = received
-        .iter()
-        .filter(|r| r.subject().starts_with(&tag) && !r.subject().ends_with("(Opened)"))
-        .collect();
-    assert!(!later.is_empty());
-    for r in later {
-        assert_eq!(r.header("In-Reply-To").as_deref(), Some(root.as_str()));
-        assert_eq!(r.header("References").as_deref(), Some(root.as_str()));
-    }
-    assert!(received.iter().all(|r| r.header("Auto-Submitted").as_deref() == Some("auto-generated")));
+    assert!(
+        received
+            .iter()
+            .all(|r| r.header("Auto-Submitted").as_deref() == Some("auto-generated"))
+    );
 
     // The 550 is recorded as failed, with its code, and shown on the ticket's timeline.
     let failed = query_strings(
@@ -556,7 +607,10 @@ async fn the_right_people_get_the_right_messages() {
         ),
     )
     .await;
-    assert_eq!(failed, vec![Some("bounce@example.net 550 failed".to_owned())]);
+    assert_eq!(
+        failed,
+        vec![Some("bounce@example.net 550 failed".to_owned())]
+    );
     sign_in(&app, ADMIN, ADMIN_PASSWORD).await;
     let page = app.page(&format!("/tickets/{bounced}")).await;
     assert!(page.contains("could not be delivered"), "{page}");
@@ -591,7 +645,10 @@ async fn an_outage_then_recovery_delivers_every_notification_exactly_once() {
     // 451 for a while: retried.
     write(&app, "a").await;
     tokio::time::sleep(Duration::from_secs(3)).await;
-    assert!(smtp.seen.lock().unwrap().refused > 3, "no retries after 451");
+    assert!(
+        smtp.seen.lock().unwrap().refused > 3,
+        "no retries after 451"
+    );
     // Then down (connections refused), more written, the helpdesk killed and restarted.
     smtp.down().await;
     write(&app, "b").await;
@@ -624,7 +681,11 @@ async fn an_outage_then_recovery_delivers_every_notification_exactly_once() {
     // A little later still nothing more is sent.
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(smtp.received().len(), 9);
-    let attempts = strings(&store.db_url(), "select cast(max(attempts) as text) from mail_outbox").await;
+    let attempts = strings(
+        &store.db_url(),
+        "select cast(max(attempts) as text) from mail_outbox",
+    )
+    .await;
     eprintln!("outage: 9 messages, at most {attempts:?} attempts each");
 }
 
@@ -661,10 +722,62 @@ async fn a_sigkill_while_the_smtp_server_stalls_loses_nothing() {
     assert_eq!(received.len(), 1);
     assert_eq!(received[0].to, "waiting@example.net");
     assert!(received[0].subject().ends_with("Stuck (Opened)"));
-    let attempts = strings(&store.db_url(), "select cast(attempts as text) from mail_outbox").await;
+    let attempts = strings(
+        &store.db_url(),
+        "select cast(attempts as text) from mail_outbox",
+    )
+    .await;
     assert_eq!(attempts, vec![Some("2".to_owned())]);
     eprintln!(
         "stall: delivered {:.1} s after the restart",
         started.elapsed().as_secs_f64()
     );
+}
+
+#[tokio::test]
+async fn without_an_smtp_url_nothing_fails_and_superusers_are_told() {
+    let app = spawn_app().await;
+    let queue = make_queue(&app, "quiet").await;
+    let t = make_ticket(
+        &app,
+        json!({"queue": queue, "title": "Kept", "submitter_email": "later@example.net"}),
+    )
+    .await;
+    let id = t["id"].as_i64().unwrap();
+    assert_eq!(
+        outbox_status(&app.db_url()).await.get("pending"),
+        Some(&1),
+        "the message waits in the outbox"
+    );
+    sign_in(&app, ADMIN, ADMIN_PASSWORD).await;
+    let home = app.page("/").await;
+    assert!(home.contains("Mail is not being sent"), "{home}");
+    let outbox = app.page("/admin/outbox?status=pending").await;
+    assert!(outbox.contains("later@example.net"), "{outbox}");
+    assert!(outbox.contains(&format!("[quiet-{id}] Kept (Opened)")));
+    // Staff who are not superusers see neither.
+    make_user(&app, "agent", true).await;
+    let agent = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    post_login(&app, &agent, "agent", USER_PASSWORD).await;
+    let home = agent
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!home.contains("Mail is not being sent"));
+    let resp = agent
+        .post(app.url("/sfn/mail_outbox"))
+        .header("origin", app.base.clone())
+        .header("accept", "application/json")
+        .form(&[("status", ""), ("page", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
 }

@@ -147,8 +147,9 @@ struct Fields {
 pub fn parse_cc_list(raw: &str) -> Result<Option<String>, String> {
     let mut out = Vec::new();
     for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let email = super::Email::parse(part)
-            .map_err(|_| format!("Enter valid email addresses separated by commas: {part:?} is not one."))?;
+        let email = super::Email::parse(part).map_err(|_| {
+            format!("Enter valid email addresses separated by commas: {part:?} is not one.")
+        })?;
         out.push(email.into_inner());
     }
     if out.join(", ").chars().count() > 200 {

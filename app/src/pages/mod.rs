@@ -1,8 +1,8 @@
 //! One module per page.
 
 pub mod admin_config;
-pub mod admin_users;
 pub mod admin_outbox;
+pub mod admin_users;
 pub mod admin_webhooks;
 pub mod dashboard;
 pub mod login;

@@ -23,10 +23,7 @@ pub async fn mail_outbox(status: String, page: i64) -> Result<OutboxPage, AppErr
                 "" => None,
                 "pending" | "sent" | "failed" => Some(status),
                 _ => {
-                    return Err(AppError::field(
-                        "status",
-                        "Choose pending, sent or failed.",
-                    ));
+                    return Err(AppError::field("status", "Choose pending, sent or failed."));
                 }
             };
             let page = page.max(1);

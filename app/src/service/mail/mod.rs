@@ -97,11 +97,10 @@ pub async fn notifications_enabled(
     db: &super::db::Db,
     user_id: i64,
 ) -> Result<bool, crate::error::AppError> {
-    let on: Option<i64> =
-        sqlx::query_scalar("select email_notifications from users where id = $1")
-            .bind(user_id)
-            .fetch_optional(db)
-            .await?;
+    let on: Option<i64> = sqlx::query_scalar("select email_notifications from users where id = $1")
+        .bind(user_id)
+        .fetch_optional(db)
+        .await?;
     Ok(on.unwrap_or(1) != 0)
 }
 

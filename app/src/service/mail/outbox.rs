@@ -232,15 +232,21 @@ pub(crate) async fn enqueue(
             });
         }
     }
-    let mut copies = split_addresses(t.updated_ticket_cc.as_deref());
-    if opened {
-        copies.splice(0..0, split_addresses(t.new_ticket_cc.as_deref()));
-    }
+    let mut copies = if opened {
+        split_addresses(t.new_ticket_cc.as_deref())
+    } else {
+        Vec::new()
+    };
+    copies.extend(split_addresses(t.updated_ticket_cc.as_deref()));
     for cc in copies {
         if !by_actor(&cc) {
             plan.push(Planned {
                 to: cc,
-                kind: if opened { Kind::NewTicket } else { Kind::Updated },
+                kind: if opened {
+                    Kind::NewTicket
+                } else {
+                    Kind::Updated
+                },
                 customer: false,
             });
         }
@@ -358,7 +364,11 @@ async fn thread_root(conn: &mut AnyConnection, ticket: i64) -> Result<Option<Str
     .bind(ticket)
     .fetch_optional(&mut *conn)
     .await?;
-    if let Some(id) = first.flatten().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()) {
+    if let Some(id) = first
+        .flatten()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+    {
         return Ok(Some(if id.starts_with('<') {
             id
         } else {
@@ -382,8 +392,9 @@ async fn in_words(
     };
     let n = v.parse::<i64>().ok();
     Ok(match (field, n) {
-        ("status", Some(n)) => TicketStatus::from_i64(n)
-            .map_or_else(|| v.to_owned(), |s| s.label().to_owned()),
+        ("status", Some(n)) => {
+            TicketStatus::from_i64(n).map_or_else(|| v.to_owned(), |s| s.label().to_owned())
+        }
         ("assigned_to", Some(id)) => user(conn, id)
             .await?
             .map_or_else(|| format!("user {id}"), |u| u.username),

@@ -371,19 +371,19 @@ async fn record(db: &Db, d: &Due, outcome: Outcome, delays: &[Duration]) -> Resu
     let (status, code, error, next, sent_at) = match outcome {
         Outcome::Sent(code) => ("sent", code, String::new(), None, Some(now.to_db())),
         Outcome::Refused(code, error) => {
-            tracing::warn!(message = d.id, ticket = d.ticket, code, error = %error,
+            tracing::warn!(outbox_id = d.id, ticket = d.ticket, code, error = %error,
                 "the SMTP server refused a message; it is marked failed");
             ("failed", code, error, None, None)
         }
         Outcome::Later(code, error) => {
             let created = Timestamp::from_db(&d.created).unwrap_or(now);
             if now.inner() - created.inner() >= GIVE_UP {
-                tracing::warn!(message = d.id, ticket = d.ticket, error = %error,
+                tracing::warn!(outbox_id = d.id, ticket = d.ticket, error = %error,
                     "a message could not be sent for 3 days; it is marked failed");
                 let error = format!("given up after 3 days: {error}");
                 ("failed", code, error, None, None)
             } else {
-                tracing::info!(message = d.id, attempts = d.attempts, error = %error,
+                tracing::info!(outbox_id = d.id, attempts = d.attempts, error = %error,
                     "a message could not be sent yet; trying again later");
                 let wait = chrono::Duration::from_std(delay(delays, d.attempts))
                     .unwrap_or(chrono::Duration::minutes(10));

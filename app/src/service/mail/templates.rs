@@ -153,9 +153,7 @@ pub fn render(kind: Kind, n: &Notice) -> Rendered {
         n.tag
     );
 
-    let mut html = String::from(
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>",
-    );
+    let mut html = String::from("<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>");
     let _ = write!(html, "<p>{}</p>", escape(&head));
     let _ = write!(
         html,

@@ -239,7 +239,10 @@ pub async fn detail(pool: &Db, actor: &CurrentUser, id: i64) -> Result<TicketDet
             subject: m.subject,
             code: m.smtp_code,
             error: m.last_error,
-            at: m.last_attempt_at.as_deref().and_then(crate::domain::Timestamp::from_db),
+            at: m
+                .last_attempt_at
+                .as_deref()
+                .and_then(crate::domain::Timestamp::from_db),
         })
         .collect();
     Ok(TicketDetail {
