@@ -83,12 +83,12 @@ fn part(raw: &str, mime: &str) -> String {
         let Some((head, body)) = chunk.split_once("\r\n\r\n") else {
             continue;
         };
-        let head = head.trim_start_matches(|c| c != '\r').trim_start();
+        let head = head.trim_start_matches(|c: char| c != '\r').trim_start();
         let ctype = header_in(&format!("{head}\r\n\r\n"), "Content-Type").unwrap_or_default();
         if !ctype.starts_with(mime) {
             continue;
         }
-        let body = body.trim_end_matches(|c| c == '-' || c == '\r' || c == '\n');
+        let body = body.trim_end_matches(|c: char| c == '-' || c == '\r' || c == '\n');
         let cte = header_in(&format!("{head}\r\n\r\n"), "Content-Transfer-Encoding")
             .unwrap_or_default()
             .to_ascii_lowercase();
@@ -715,7 +715,7 @@ async fn a_sigkill_while_the_smtp_server_stalls_loses_nothing() {
     drop(app);
     smtp.set_mode(Mode::Accept);
     let started = std::time::Instant::now();
-    let app = store.serve_with(&as_refs(&envs));
+    let _app = store.serve_with(&as_refs(&envs));
     let counts = settled(&store.db_url(), 30).await;
     assert_eq!(counts.get("sent"), Some(&1), "{counts:?}");
     let received = smtp.received();

@@ -335,7 +335,8 @@ async fn attempt(mailer: &Mailer, d: &Due) -> Outcome {
         Ok(Ok(reply)) => Outcome::Sent(Some(u16::from(reply.code()))),
         Ok(Err(e)) => {
             let code = e.status().map(u16::from);
-            let reason = error_chain(&e);
+            // lettre's message already ends with its source (the server's answer).
+            let reason: String = e.to_string().chars().take(500).collect();
             if e.is_permanent() {
                 Outcome::Refused(code, reason)
             } else {
@@ -343,17 +344,6 @@ async fn attempt(mailer: &Mailer, d: &Due) -> Outcome {
             }
         }
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out.chars().take(500).collect()
 }
 
 /// The wait after the `attempts`-th failed attempt.
