@@ -292,7 +292,7 @@ fn mail_envs(smtp: &SmtpServer) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn as_refs(envs: &[(&'static str, String)]) -> Vec<(&'static str, &str)> {
+fn as_refs<'a>(envs: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     envs.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
@@ -603,7 +603,7 @@ async fn the_right_people_get_the_right_messages() {
         &app,
         &format!(
             "select recipient || ' ' || cast(smtp_code as text) || ' ' || status \
-             from mail_outbox where ticket = {bounced}"
+             from mail_outbox where ticket = {bounced} and recipient like 'bounce%'"
         ),
     )
     .await;

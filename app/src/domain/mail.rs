@@ -41,7 +41,7 @@ pub struct OutboxPage {
 
 /// What the dashboard tells superusers about mail.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MailStatus {
+pub struct MailState {
     pub sending: bool,
     pub pending: i64,
     pub failed: i64,

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::domain::mail::{MailStatus, OutboxPage};
+use crate::domain::mail::{MailState, OutboxPage};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -72,18 +72,18 @@ pub async fn mail_outbox(status: String, page: i64) -> Result<OutboxPage, AppErr
 /// For superusers: whether mail is sent, and how much waits or failed. Others get the
 /// default (nothing to say).
 #[server(prefix = "/sfn", endpoint = "mail_status")]
-pub async fn mail_status() -> Result<MailStatus, AppError> {
+pub async fn mail_status() -> Result<MailState, AppError> {
     respond(
         async {
             let (pool, actor) = (pool()?, require_user().await?);
             if !actor.is_superuser {
-                return Ok(MailStatus {
+                return Ok(MailState {
                     sending: true,
-                    ..MailStatus::default()
+                    ..MailState::default()
                 });
             }
             let (pending, _, failed) = crate::service::mail::outbox::counts(&pool).await?;
-            Ok(MailStatus {
+            Ok(MailState {
                 sending: crate::service::mail::settings().sending,
                 pending,
                 failed,
