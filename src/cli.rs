@@ -42,6 +42,8 @@ struct DefaultServe {
     settings: Settings,
 }
 
+// Parsed once at start-up: the size of `Serve`'s settings costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the web app and the REST API (the default).
