@@ -88,7 +88,7 @@ fn part(raw: &str, mime: &str) -> String {
         if !ctype.starts_with(mime) {
             continue;
         }
-        let body = body.trim_end_matches(|c: char| c == '-' || c == '\r' || c == '\n');
+        let body = body.trim_end_matches(['-', '\r', '\n']);
         let cte = header_in(&format!("{head}\r\n\r\n"), "Content-Transfer-Encoding")
             .unwrap_or_default()
             .to_ascii_lowercase();
