@@ -42,6 +42,8 @@ struct DefaultServe {
     settings: Settings,
 }
 
+// Parsed once at start-up: the size of `Serve`'s settings costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 // Parsed once at start; the size of `Serve`'s settings costs nothing (they grow with each
 // option, such as the IMAP CA file).

@@ -243,6 +243,79 @@ pub struct Settings {
         value_parser = Checked::new(parse_delays)
     )]
     pub webhook_retry_delays: Delays,
+    /// Where notifications are sent: smtp://[user:pass@]host[:port] (STARTTLS; required with
+    /// credentials) or smtps://user:pass@host[:port] (TLS); unset: no mail is sent
+    #[arg(
+        long,
+        env = "HELPDESK_SMTP_URL",
+        value_name = "URL",
+        value_parser = Checked::new(parse_smtp_url)
+    )]
+    pub smtp_url: Option<SmtpUrl>,
+    /// The From address of notifications about tickets whose queue has no email address
+    #[arg(
+        long,
+        env = "HELPDESK_DEFAULT_FROM",
+        value_name = "EMAIL",
+        value_parser = Checked::new(parse_email)
+    )]
+    pub default_from: Option<String>,
+    /// Seconds to wait after each failed attempt to send a notification, comma-separated;
+    /// the last repeats (for 3 days)
+    #[arg(
+        long,
+        env = "HELPDESK_MAIL_RETRY_DELAYS",
+        default_value = app::service::mail::send::DEFAULT_DELAYS,
+        value_name = "SECONDS,...",
+        value_parser = Checked::new(parse_delays)
+    )]
+    pub mail_retry_delays: Delays,
+    /// Seconds one attempt to hand a message to the SMTP server may take
+    #[arg(
+        long,
+        env = "HELPDESK_SMTP_TIMEOUT",
+        default_value_t = app::service::mail::send::DEFAULT_TIMEOUT_SECS,
+        value_name = "SECONDS",
+        value_parser = Checked::new(parse_positive::<u64>)
+    )]
+    pub smtp_timeout: u64,
+}
+
+/// `HELPDESK_SMTP_URL`, checked; shown everywhere with its password hidden.
+#[derive(Clone)]
+pub struct SmtpUrl(pub String);
+
+impl std::fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&app::service::mail::redact_url(&self.0))
+    }
+}
+
+fn parse_smtp_url(text: &str) -> Result<SmtpUrl, String> {
+    // Never `{value}` here: the text may hold a password.
+    app::service::mail::send::parse_url(text)
+        .map(|_| SmtpUrl(text.to_owned()))
+        .map_err(|reason| {
+            format!(
+                "{{name}} must be smtp://[user:password@]host[:port] or \
+                 smtps://user:password@host[:port]: {reason}"
+            )
+        })
+}
+
+fn parse_email(text: &str) -> Result<String, String> {
+    app::domain::Email::parse(text)
+        .map(app::domain::Email::into_inner)
+        .map_err(|_| {
+            "{name} must be an email address such as helpdesk@example.com, not {value}".to_owned()
+        })
+}
+
+fn parse_positive<T: std::str::FromStr + PartialOrd + Default>(text: &str) -> Result<T, String> {
+    text.parse()
+        .ok()
+        .filter(|n| *n > T::default())
+        .ok_or_else(|| "{name} must be a positive number, not {value}".to_owned())
 }
 
 /// Waits between webhook attempts.

@@ -292,6 +292,29 @@ pub async fn serve(settings: Settings) -> Result<(), RunError> {
         pool.clone(),
         settings.webhook_retry_delays.0.clone(),
     ));
+    // Notifications: rendered with these settings when written to the outbox; sent by the
+    // worker only when HELPDESK_SMTP_URL is set (pending ones resume after a restart).
+    app::service::mail::configure(app::service::mail::MailSettings::new(
+        settings.public_url.as_deref(),
+        local,
+        settings.default_from.as_deref(),
+        settings.smtp_url.is_some(),
+    ));
+    match &settings.smtp_url {
+        Some(url) => {
+            let timeout = std::time::Duration::from_secs(settings.smtp_timeout);
+            let mailer = app::service::mail::send::Mailer::new(&url.0, timeout)
+                .map_err(|reason| RunError::Config(format!("HELPDESK_SMTP_URL: {reason}")))?;
+            tokio::spawn(app::service::mail::send::run(
+                pool.clone(),
+                mailer,
+                settings.mail_retry_delays.0.clone(),
+            ));
+        }
+        None => tracing::warn!(
+            "HELPDESK_SMTP_URL is not set: notifications are kept in the outbox, not sent"
+        ),
+    }
     let throttle = app::service::throttle::LoginThrottle::new(
         settings.login_max_failures,
         std::time::Duration::from_secs(settings.login_window_seconds),

@@ -79,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/custom-fields/:id") view=|| view! { <PageTitle text="Custom field" /> {edit_page::<CustomField>()} } ssr=SsrMode::Async />
                     <Route path=path!("/admin/users") view=|| view! { <PageTitle text="Users" /> <pages::admin_users::AdminUsers /> } ssr=SsrMode::Async />
                     <Route path=path!("/admin/users/:id") view=|| view! { <PageTitle text="User" /> <pages::admin_users::AdminUserEdit /> } ssr=SsrMode::Async />
+                    <Route path=path!("/admin/outbox") view=|| view! { <PageTitle text="Mail outbox" /> <pages::admin_outbox::AdminOutbox /> } ssr=SsrMode::Async />
                     <Route path=path!("/admin/webhooks") view=|| view! { <PageTitle text="Webhooks" /> <pages::admin_webhooks::AdminWebhooks /> } ssr=SsrMode::Async />
                     <Route path=path!("/admin/mail-ignore") view=|| view! { <PageTitle text="Ignored senders" /> <pages::admin_mail_ignore::AdminMailIgnore /> } ssr=SsrMode::Async />
                     <Route path=path!("/admin/webhooks/:id") view=|| view! { <PageTitle text="Webhook" /> <pages::admin_webhooks::AdminWebhookEdit /> } ssr=SsrMode::Async />

@@ -23,6 +23,7 @@ mod limits;
 mod load;
 mod mail_imap;
 mod mail_receive;
+mod mail_out;
 mod openapi;
 mod portal;
 mod queues;

@@ -21,7 +21,8 @@ async fn queues_are_created_listed_read_changed_and_deleted_by_a_superuser() {
     assert_eq!(
         q,
         json!({"id": id, "title": "Support", "slug": "support", "email_address": "s@example.com",
-               "allow_public_submission": false, "default_owner": null})
+               "allow_public_submission": false, "default_owner": null,
+               "new_ticket_cc": null, "updated_ticket_cc": null})
     );
     for path in [format!("/api/queues/{id}"), format!("/api/queues/{id}/")] {
         let (s, got) = admin_json(&app, Method::GET, &path, None).await;

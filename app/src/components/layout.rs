@@ -48,6 +48,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                                             <li><a href="/admin/custom-fields">"Custom fields"</a></li>
                                             <li><a href="/admin/webhooks">"Webhooks"</a></li>
                                             <li><a href="/admin/mail-ignore">"Ignored senders"</a></li>
+                                            <li><a href="/admin/outbox">"Mail"</a></li>
                                         </Show>
                                         <Show when=move || !staff>
                                             <li><a href="/my-tickets">"My tickets"</a></li>

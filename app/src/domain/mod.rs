@@ -9,6 +9,7 @@ pub mod followup;
 pub mod input;
 pub mod mail_ignore;
 pub mod mailbox;
+pub mod mail;
 pub mod page;
 pub mod portal;
 pub mod queue;

@@ -10,6 +10,12 @@ pub struct Queue {
     pub email_address: Option<String>,
     pub allow_public_submission: bool,
     pub default_owner: Option<i64>,
+    /// Addresses (comma-separated) copied on every new ticket (django-helpdesk's name).
+    #[serde(default)]
+    pub new_ticket_cc: Option<String>,
+    /// Addresses (comma-separated) copied on every followup and change of a ticket.
+    #[serde(default)]
+    pub updated_ticket_cc: Option<String>,
 }
 
 use serde_json::Value;
@@ -62,6 +68,8 @@ pub struct NewQueue {
     pub email_address: Option<super::Email>,
     pub allow_public_submission: bool,
     pub default_owner: Option<i64>,
+    pub new_ticket_cc: Option<String>,
+    pub updated_ticket_cc: Option<String>,
 }
 
 impl NewQueue {
@@ -83,6 +91,8 @@ impl NewQueue {
             email_address: f.email_address.flatten(),
             allow_public_submission: f.allow_public_submission.unwrap_or(false),
             default_owner: f.default_owner.flatten(),
+            new_ticket_cc: f.new_ticket_cc.flatten(),
+            updated_ticket_cc: f.updated_ticket_cc.flatten(),
         })
     }
 }
@@ -95,6 +105,8 @@ pub struct QueuePatch {
     pub email_address: Option<Option<super::Email>>,
     pub allow_public_submission: Option<bool>,
     pub default_owner: Option<Option<i64>>,
+    pub new_ticket_cc: Option<Option<String>>,
+    pub updated_ticket_cc: Option<Option<String>>,
 }
 
 impl QueuePatch {
@@ -113,6 +125,8 @@ impl QueuePatch {
             email_address: f.email_address,
             allow_public_submission: f.allow_public_submission,
             default_owner: f.default_owner,
+            new_ticket_cc: f.new_ticket_cc,
+            updated_ticket_cc: f.updated_ticket_cc,
         })
     }
 }
@@ -124,6 +138,24 @@ struct Fields {
     email_address: Option<Option<super::Email>>,
     allow_public_submission: Option<bool>,
     default_owner: Option<Option<i64>>,
+    new_ticket_cc: Option<Option<String>>,
+    updated_ticket_cc: Option<Option<String>>,
+}
+
+/// A copy setting: email addresses separated by commas, each valid; blank means none.
+/// Stored as "a@x.org, b@y.org".
+pub fn parse_cc_list(raw: &str) -> Result<Option<String>, String> {
+    let mut out = Vec::new();
+    for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let email = super::Email::parse(part).map_err(|_| {
+            format!("Enter valid email addresses separated by commas: {part:?} is not one.")
+        })?;
+        out.push(email.into_inner());
+    }
+    if out.join(", ").chars().count() > 200 {
+        return Err("Ensure this field has no more than 200 characters.".to_owned());
+    }
+    Ok((!out.is_empty()).then(|| out.join(", ")))
 }
 
 impl Fields {
@@ -138,12 +170,20 @@ impl Fields {
         let allow_public_submission =
             input::optional(body, "allow_public_submission", errors, input::boolean);
         let default_owner = input::optional_nullable(body, "default_owner", errors, input::as_pk);
+        let cc = |name: &str, errors: &mut ErrorBag| {
+            input::optional_nullable(body, name, errors, |v| parse_cc_list(&input::as_text(v)?))
+                .map(Option::flatten)
+        };
+        let new_ticket_cc = cc("new_ticket_cc", errors);
+        let updated_ticket_cc = cc("updated_ticket_cc", errors);
         Self {
             title,
             slug,
             email_address,
             allow_public_submission,
             default_owner,
+            new_ticket_cc,
+            updated_ticket_cc,
         }
     }
 }

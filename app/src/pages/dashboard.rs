@@ -23,6 +23,7 @@ pub fn Dashboard() -> impl IntoView {
                             <h1>"Dashboard"</h1>
                             <p>"Welcome, " {u.display_name()} "."</p>
                         </section>
+                        {u.is_superuser.then(|| view! { <MailNotice /> })}
                         <DashboardCounts />
                     }
                     .into_any(),
@@ -41,6 +42,34 @@ pub fn Dashboard() -> impl IntoView {
                     }
                     .into_any(),
                 }
+            })}
+        </Suspense>
+    }
+}
+
+/// For superusers: mail is not being sent (no `HELPDESK_SMTP_URL`), or notifications failed.
+#[component]
+fn MailNotice() -> impl IntoView {
+    let status = Resource::new(|| (), |_| crate::server_fns::mail::mail_status());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let s = status.await.unwrap_or_default();
+                let off = (!s.sending).then(|| view! {
+                    <p class="error" role="alert">
+                        "Mail is not being sent: HELPDESK_SMTP_URL is not set, so notifications wait in the "
+                        <a href="/admin/outbox">"outbox"</a>" (" {s.pending} " pending)."
+                    </p>
+                });
+                let failed = (s.failed > 0).then(|| view! {
+                    <p class="error" role="alert">
+                        {format!("{} notification(s) could not be delivered: ", s.failed)}
+                        <a href="/admin/outbox?status=failed">"see the outbox"</a>"."
+                    </p>
+                });
+                (off.is_some() || failed.is_some()).then(|| view! {
+                    <section class="card">{off}{failed}</section>
+                })
             })}
         </Suspense>
     }

@@ -2,6 +2,7 @@
 
 pub mod admin_config;
 pub mod admin_mail_ignore;
+pub mod admin_outbox;
 pub mod admin_users;
 pub mod admin_webhooks;
 pub mod dashboard;

@@ -3,7 +3,9 @@ use leptos::prelude::*;
 use crate::components::banner::Banner;
 use crate::components::form::{FieldError, FormAlert, url_error};
 use crate::components::time::TimeZone;
-use crate::server_fns::settings::{SetTimeZone, time_zone_settings};
+use crate::server_fns::settings::{
+    SetEmailNotifications, SetTimeZone, email_notifications, time_zone_settings,
+};
 use crate::server_fns::users::ChangePassword;
 
 /// The user's settings: their time zone, and "Change my password" (every signed-in user).
@@ -12,6 +14,7 @@ pub fn SettingsPassword() -> impl IntoView {
     view! {
         <h1>"Settings"</h1>
         <TimeZoneSetting />
+        <NotificationSetting />
         <ChangeMyPassword />
     }
 }
@@ -72,6 +75,53 @@ fn TimeZoneSetting() -> impl IntoView {
                             }
                             .into_any()
                         }
+                        Err(_) => view! { <p class="error" role="alert">"Could not load your settings."</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// The user's own notifications by mail: on (the default) or off (issue 15).
+#[component]
+fn NotificationSetting() -> impl IntoView {
+    let action = ServerAction::<SetEmailNotifications>::new();
+    let data = Resource::new(move || action.version().get(), |_| email_notifications());
+    let from_url = url_error("/sfn/set_email_notifications");
+    let error = Signal::derive(move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| from_url.get())
+    });
+    let saved = move || matches!(action.value().get(), Some(Ok(_)));
+    let pending = action.pending();
+    view! {
+        <section class="card narrow">
+            <h2>"Email notifications"</h2>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(on) => view! {
+                            <ActionForm action=action attr:class="form">
+                                <FormAlert error />
+                                <label for="enabled">"Mail me about tickets (assigned to me, changed by others)"</label>
+                                <select id="enabled" name="enabled" aria-describedby="enabled-error">
+                                    <option value="true" selected=on>"On"</option>
+                                    <option value="false" selected=!on>"Off"</option>
+                                </select>
+                                <FieldError error field="enabled" />
+                                <Show when=saved>
+                                    <Banner message="Notification setting saved." />
+                                </Show>
+                                <button type="submit" class="primary" disabled=pending>
+                                    {move || if pending.get() { "Saving…" } else { "Save notifications" }}
+                                </button>
+                            </ActionForm>
+                        }
+                        .into_any(),
                         Err(_) => view! { <p class="error" role="alert">"Could not load your settings."</p> }.into_any(),
                     }
                 })}

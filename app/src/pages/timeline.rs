@@ -159,10 +159,31 @@ pub fn Timeline(detail: TicketDetail, choices: TicketChoices) -> impl IntoView {
             view! { <FollowUpItem f=f.clone() changes choices=choices.clone() who /> }
         })
         .collect_view();
+    // Notifications the mail server refused (issue 15), after the followups.
+    let failures = detail
+        .mail_failures
+        .iter()
+        .map(|m| {
+            let code = m.code.map(|c| format!(" ({c})")).unwrap_or_default();
+            let about = m.followup.map(|f| format!("#followup-{f}"));
+            view! {
+                <li class="followup mail-failure" role="note">
+                    <p>
+                        <strong>"A notification could not be delivered"</strong>
+                        " to " {m.recipient.clone()} {code}
+                        {m.at.map(|at| view! { " · " <Time at /> })}
+                    </p>
+                    <p>{m.subject.clone()}</p>
+                    <p class="muted">{m.error.clone()}</p>
+                    {about.map(|href| view! { <p><a href=href>"About this followup"</a></p> })}
+                </li>
+            }
+        })
+        .collect_view();
     view! {
         <section class="card">
             <h2>"Timeline"</h2>
-            <ol class="timeline">{items}</ol>
+            <ol class="timeline">{items}{failures}</ol>
         </section>
     }
 }

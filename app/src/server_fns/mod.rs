@@ -6,6 +6,7 @@ pub mod auth;
 pub mod forms;
 pub mod mail_ignore;
 pub mod portal;
+pub mod mail;
 pub mod settings;
 pub mod tickets;
 pub mod users;

@@ -43,3 +43,27 @@ pub async fn set_time_zone(time_zone: String) -> Result<String, AppError> {
         .await,
     )
 }
+
+/// Whether the signed-in user gets notifications by mail.
+#[server(prefix = "/sfn", endpoint = "email_notifications")]
+pub async fn email_notifications() -> Result<bool, AppError> {
+    respond(
+        async {
+            let actor = require_user().await?;
+            crate::service::mail::notifications_enabled(&pool()?, actor.id).await
+        }
+        .await,
+    )
+}
+
+/// Turns the signed-in user's own notifications on (`enabled` = true) or off (false).
+#[server(prefix = "/sfn", endpoint = "set_email_notifications")]
+pub async fn set_email_notifications(enabled: String) -> Result<bool, AppError> {
+    respond(
+        async {
+            let actor = require_user().await?;
+            crate::service::mail::set_notifications(&pool()?, &actor, &enabled).await
+        }
+        .await,
+    )
+}

@@ -150,6 +150,8 @@ pub(crate) async fn record(
     .await?;
     // Its webhook deliveries, in the same transaction (issue 14.4).
     super::webhooks::enqueue(conn, id, kind).await?;
+    // Its notifications, rendered and written to the mail outbox in the same transaction.
+    super::mail::outbox::enqueue(conn, id, actor, change).await?;
     Ok(())
 }
 

@@ -19,6 +19,8 @@ struct QueueRow {
     email_address: Option<String>,
     allow_public_submission: i64,
     default_owner: Option<i64>,
+    new_ticket_cc: Option<String>,
+    updated_ticket_cc: Option<String>,
 }
 
 impl From<QueueRow> for Queue {
@@ -30,11 +32,14 @@ impl From<QueueRow> for Queue {
             email_address: r.email_address,
             allow_public_submission: r.allow_public_submission != 0,
             default_owner: r.default_owner,
+            new_ticket_cc: r.new_ticket_cc,
+            updated_ticket_cc: r.updated_ticket_cc,
         }
     }
 }
 
-const COLUMNS: &str = "id, title, slug, email_address, allow_public_submission, default_owner";
+const COLUMNS: &str = "id, title, slug, email_address, allow_public_submission, default_owner, \
+    new_ticket_cc, updated_ticket_cc";
 pub const SLUG_TAKEN: &str = "queue with this slug already exists.";
 
 /// A page of queues, by id.
@@ -152,14 +157,16 @@ pub async fn create(
     // A write transaction, which also records an Idempotency-Key with it (`idempotency`).
     let mut tx = super::db::begin_write(pool).await?;
     let row = sqlx::query_as::<_, QueueRow>(&format!(
-        "insert into queues (title, slug, email_address, allow_public_submission, default_owner) \
-         values ($1, $2, $3, $4, $5) returning {COLUMNS}"
+        "insert into queues (title, slug, email_address, allow_public_submission, default_owner, \
+         new_ticket_cc, updated_ticket_cc) values ($1, $2, $3, $4, $5, $6, $7) returning {COLUMNS}"
     ))
     .bind(new.title)
     .bind(new.slug.as_ref())
     .bind(new.email_address.map(|e| e.into_inner()))
     .bind(i64::from(new.allow_public_submission))
     .bind(new.default_owner)
+    .bind(new.new_ticket_cc)
+    .bind(new.updated_ticket_cc)
     .fetch_one(&mut *tx)
     .await
     .map_err(slug_race)?;
@@ -214,7 +221,8 @@ pub async fn update_if_match(
     super::preconditions::check(if_match, std::future::ready(Ok(&old))).await?;
     let row = sqlx::query_as::<_, QueueRow>(&format!(
         "update queues set title = $1, slug = $2, email_address = $3, allow_public_submission = $4, \
-         default_owner = $5 where id = $6 returning {COLUMNS}"
+         default_owner = $5, new_ticket_cc = $6, updated_ticket_cc = $7 where id = $8 \
+         returning {COLUMNS}"
     ))
     .bind(patch.title.unwrap_or(old.title))
     .bind(patch.slug.map_or(old.slug, |s| s.into_inner()))
@@ -228,6 +236,8 @@ pub async fn update_if_match(
             .unwrap_or(old.allow_public_submission),
     ))
     .bind(patch.default_owner.unwrap_or(old.default_owner))
+    .bind(patch.new_ticket_cc.unwrap_or(old.new_ticket_cc))
+    .bind(patch.updated_ticket_cc.unwrap_or(old.updated_ticket_cc))
     .bind(id)
     .fetch_one(&mut *tx)
     .await

@@ -21,10 +21,14 @@ pub(super) fn schemas() -> Value {
         "Queue": {"type": "object", "properties": {
             "id": {"type": "integer", "readOnly": true}, "title": {"type": "string", "maxLength": 100},
             "slug": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"}, "email_address": nullable("string"),
-            "allow_public_submission": {"type": "boolean"}, "default_owner": nullable("integer")}},
+            "allow_public_submission": {"type": "boolean"}, "default_owner": nullable("integer"),
+            "new_ticket_cc": {"type": "string", "nullable": true, "description": "addresses copied on every new ticket, comma-separated"},
+            "updated_ticket_cc": {"type": "string", "nullable": true, "description": "addresses copied on every followup and change, comma-separated"}}},
         "QueueInput": {"type": "object", "required": ["title", "slug"], "properties": {
             "title": {"type": "string", "minLength": 1, "maxLength": 100}, "slug": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"}, "email_address": nullable("string"),
-            "allow_public_submission": {"type": "boolean"}, "default_owner": nullable("integer")}},
+            "allow_public_submission": {"type": "boolean"}, "default_owner": nullable("integer"),
+            "new_ticket_cc": {"type": "string", "nullable": true, "description": "addresses copied on every new ticket, comma-separated"},
+            "updated_ticket_cc": {"type": "string", "nullable": true, "description": "addresses copied on every followup and change, comma-separated"}}},
         "Ticket": {"type": "object", "additionalProperties": {"description": "custom_<name>: the value of each custom field, null when unset"}, "properties": {
             "id": {"type": "integer"}, "queue": {"type": "integer"}, "title": {"type": "string"},
             "description": {"type": "string"}, "resolution": nullable("string"), "submitter_email": nullable("string"),

@@ -119,6 +119,23 @@ pub struct TicketDetail {
     /// Followup authors' names by user id (see `followups::author_names`).
     #[serde(default)]
     pub authors: std::collections::BTreeMap<i64, String>,
+    /// Notifications about the ticket that the mail server refused (issue 15), oldest first.
+    #[serde(default)]
+    pub mail_failures: Vec<MailFailure>,
+}
+
+/// A notification that could not be delivered, as the ticket's timeline shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailFailure {
+    /// The followup it was about.
+    pub followup: Option<i64>,
+    pub recipient: String,
+    pub subject: String,
+    /// The SMTP server's reply code, if it answered.
+    pub code: Option<i64>,
+    pub error: String,
+    /// When it was last tried.
+    pub at: Option<crate::domain::Timestamp>,
 }
 
 /// What the ticket forms and filters offer to choose from.

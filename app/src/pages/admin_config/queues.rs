@@ -208,6 +208,14 @@ fn QueueFields(q: Option<Queue>, error: Signal<Option<AppError>>) -> impl IntoVi
         .and_then(|q| q.email_address.clone())
         .unwrap_or_default();
     let public = q.as_ref().is_some_and(|q| q.allow_public_submission);
+    let new_cc = q
+        .as_ref()
+        .and_then(|q| q.new_ticket_cc.clone())
+        .unwrap_or_default();
+    let updated_cc = q
+        .as_ref()
+        .and_then(|q| q.updated_ticket_cc.clone())
+        .unwrap_or_default();
     let owner = q.as_ref().and_then(|q| q.default_owner);
     let staff = Resource::new(|| (), |_| crate::server_fns::tickets::get_ticket_choices());
     // A new queue's slug follows its title until the admin types one of their own.
@@ -263,6 +271,18 @@ fn QueueFields(q: Option<Queue>, error: Signal<Option<AppError>>) -> impl IntoVi
             <label for="q-email">"Email address"</label>
             <input id="q-email" name="f[email_address]" type="email" value=email aria-describedby="email_address-error" />
             <FieldError error field="email_address" />
+        </div>
+        <div>
+            <label for="q-new-cc">"New ticket CC"</label>
+            <input id="q-new-cc" name="f[new_ticket_cc]" value=new_cc aria-describedby="new_ticket_cc-error q-new-cc-help" />
+            <small class="help" id="q-new-cc-help">"Addresses mailed about every new ticket in this queue, separated by commas."</small>
+            <FieldError error field="new_ticket_cc" />
+        </div>
+        <div>
+            <label for="q-updated-cc">"Updated ticket CC"</label>
+            <input id="q-updated-cc" name="f[updated_ticket_cc]" value=updated_cc aria-describedby="updated_ticket_cc-error q-updated-cc-help" />
+            <small class="help" id="q-updated-cc-help">"Addresses mailed about every new ticket, followup and change in this queue, separated by commas."</small>
+            <FieldError error field="updated_ticket_cc" />
         </div>
         <div class="check-field">
             <label class="check">

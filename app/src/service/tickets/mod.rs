@@ -230,12 +230,28 @@ pub async fn detail(pool: &Db, actor: &CurrentUser, id: i64) -> Result<TicketDet
     .collect();
     let cc = super::merges::cc_list(pool, id).await?;
     let authors = super::followups::author_names(pool, actor, &ticket.followup_set).await?;
+    let mail_failures = super::mail::outbox::failed_for_ticket(pool, id)
+        .await?
+        .into_iter()
+        .map(|m| crate::domain::ticket::MailFailure {
+            followup: m.followup,
+            recipient: m.recipient,
+            subject: m.subject,
+            code: m.smtp_code,
+            error: m.last_error,
+            at: m
+                .last_attempt_at
+                .as_deref()
+                .and_then(crate::domain::Timestamp::from_db),
+        })
+        .collect();
     Ok(TicketDetail {
         ticket,
         changes,
         version,
         cc,
         authors,
+        mail_failures,
     })
 }
 
