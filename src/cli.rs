@@ -45,9 +45,6 @@ struct DefaultServe {
 // Parsed once at start-up: the size of `Serve`'s settings costs nothing worth a box.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
-// Parsed once at start; the size of `Serve`'s settings costs nothing (they grow with each
-// option, such as the IMAP CA file).
-#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Serve the web app and the REST API (the default).
     Serve(Settings),
@@ -128,6 +125,24 @@ pub struct ReceiveArgs {
     /// address).
     #[arg(long, env = "HELPDESK_DEFAULT_FROM", value_name = "ADDRESS")]
     pub default_from: Option<String>,
+    /// The site's address as users reach it: the base of the links in the notifications a
+    /// filed message causes (as `serve`'s; else http:// and --addr)
+    #[arg(
+        long,
+        env = "HELPDESK_PUBLIC_URL",
+        value_name = "URL",
+        value_parser = crate::config::Checked::new(crate::config::parse_public_url)
+    )]
+    pub public_url: Option<String>,
+    /// The server's address, for those links when no public URL is set
+    #[arg(
+        long,
+        env = "LEPTOS_SITE_ADDR",
+        default_value = crate::config::DEFAULT_ADDR,
+        value_name = "HOST:PORT",
+        value_parser = crate::config::Checked::new(crate::config::parse_addr)
+    )]
+    pub addr: std::net::SocketAddr,
     /// Largest attachment kept, in bytes (as the server's limit for uploads); a larger one is
     /// left out and named in the comment.
     #[arg(
@@ -198,7 +213,12 @@ pub async fn mail_receive(
     let db = db
         .with_attachment_store(storage.attachment_store())
         .with_max_file_bytes(args.max_file_bytes)
-        .with_default_from(args.default_from.clone());
+        .with_mail(app::service::mail::MailSettings::new(
+            args.public_url.as_deref(),
+            args.addr,
+            args.default_from.as_deref(),
+            false,
+        ));
     let result = async {
         if !receive::queue_exists(&db, &args.queue).await? {
             return Ok(None);

@@ -336,12 +336,12 @@ impl Settings {
 /// one line the operator sees, naming the environment variable or the flag the value came
 /// from (`HELPDESK_MAX_BODY_BYTES must be a positive number, not "ten"`).
 #[derive(Clone, Copy)]
-struct Checked<T> {
+pub(crate) struct Checked<T> {
     parse: fn(&str) -> Result<T, String>,
 }
 
 impl<T> Checked<T> {
-    fn new(parse: fn(&str) -> Result<T, String>) -> Self {
+    pub(crate) fn new(parse: fn(&str) -> Result<T, String>) -> Self {
         Self { parse }
     }
 }
@@ -378,7 +378,7 @@ impl<T: Clone + Send + Sync + 'static> TypedValueParser for Checked<T> {
     }
 }
 
-fn parse_addr(text: &str) -> Result<SocketAddr, String> {
+pub(crate) fn parse_addr(text: &str) -> Result<SocketAddr, String> {
     text.parse().map_err(|_| {
         "invalid address {value}: expected HOST:PORT such as 127.0.0.1:3000".to_owned()
     })
@@ -415,7 +415,7 @@ fn parse_number<T: std::str::FromStr>(text: &str) -> Result<T, String> {
 }
 
 /// An `http` or `https` URL with a host and no query; the trailing slash is dropped.
-fn parse_public_url(raw: &str) -> Result<String, String> {
+pub(crate) fn parse_public_url(raw: &str) -> Result<String, String> {
     public_url(raw).ok_or_else(|| {
         "{name} must be an http(s) URL such as https://helpdesk.example.com, not {value}".to_owned()
     })

@@ -268,6 +268,14 @@ pub async fn serve(settings: Settings) -> Result<(), RunError> {
         addr: settings.addr.to_string(),
         reason: e.to_string(),
     })?;
+    // Notifications are rendered with these when written to the outbox (links, From); the
+    // worker below sends them only when HELPDESK_SMTP_URL is set.
+    let pool = pool.with_mail(app::service::mail::MailSettings::new(
+        settings.public_url.as_deref(),
+        local,
+        settings.default_from.as_deref(),
+        settings.smtp_url.is_some(),
+    ));
     let store = Store::open(&pool);
     let sessions = session_layer(store.clone(), &settings);
     purge_events_once(&pool, settings.changes_retention_days).await;
@@ -292,14 +300,7 @@ pub async fn serve(settings: Settings) -> Result<(), RunError> {
         pool.clone(),
         settings.webhook_retry_delays.0.clone(),
     ));
-    // Notifications: rendered with these settings when written to the outbox; sent by the
-    // worker only when HELPDESK_SMTP_URL is set (pending ones resume after a restart).
-    app::service::mail::configure(app::service::mail::MailSettings::new(
-        settings.public_url.as_deref(),
-        local,
-        settings.default_from.as_deref(),
-        settings.smtp_url.is_some(),
-    ));
+    // Pending notifications are in the database: the worker resumes them after a restart.
     match &settings.smtp_url {
         Some(url) => {
             let timeout = std::time::Duration::from_secs(settings.smtp_timeout);

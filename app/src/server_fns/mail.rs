@@ -62,7 +62,7 @@ pub async fn mail_outbox(status: String, page: i64) -> Result<OutboxPage, AppErr
                 pending,
                 sent,
                 failed,
-                sending: crate::service::mail::settings().sending,
+                sending: pool.mail().sending,
             })
         }
         .await,
@@ -84,7 +84,7 @@ pub async fn mail_status() -> Result<MailState, AppError> {
             }
             let (pending, _, failed) = crate::service::mail::outbox::counts(&pool).await?;
             Ok(MailState {
-                sending: crate::service::mail::settings().sending,
+                sending: pool.mail().sending,
                 pending,
                 failed,
             })

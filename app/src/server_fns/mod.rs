@@ -4,9 +4,9 @@
 pub mod admin;
 pub mod auth;
 pub mod forms;
+pub mod mail;
 pub mod mail_ignore;
 pub mod portal;
-pub mod mail;
 pub mod settings;
 pub mod tickets;
 pub mod users;

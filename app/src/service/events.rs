@@ -28,7 +28,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::AnyConnection;
 
-use crate::service::db::Db;
+use crate::service::db::{Db, WriteTx};
 
 use crate::domain::Timestamp;
 use crate::domain::user::CurrentUser;
@@ -62,10 +62,12 @@ pub enum Change<'a> {
 /// `NotFound` when the object does not exist (the caller then rolls back); `Internal` on a
 /// database failure.
 pub(crate) async fn record(
-    conn: &mut AnyConnection,
+    tx: &mut WriteTx,
     actor: Option<i64>,
     change: Change<'_>,
 ) -> Result<(), AppError> {
+    let mail = tx.mail();
+    let conn: &mut AnyConnection = tx;
     let (kind, ticket, data, changes) = match change {
         Change::TicketCreated(id) => {
             let t = tickets::find_on(conn, id).await?;
@@ -151,24 +153,24 @@ pub(crate) async fn record(
     // Its webhook deliveries, in the same transaction (issue 14.4).
     super::webhooks::enqueue(conn, id, kind).await?;
     // Its notifications, rendered and written to the mail outbox in the same transaction.
-    super::mail::outbox::enqueue(conn, id, actor, change).await?;
+    super::mail::outbox::enqueue(conn, &mail, id, actor, change).await?;
     Ok(())
 }
 
 /// `record` for each attachment of followup `followup`, in id order: the files a new ticket
 /// or followup brought.
 pub(crate) async fn record_attachments_of(
-    conn: &mut AnyConnection,
+    tx: &mut WriteTx,
     actor: Option<i64>,
     followup: i64,
 ) -> Result<(), AppError> {
     let ids: Vec<i64> =
         sqlx::query_scalar("select id from followup_attachments where followup = $1 order by id")
             .bind(followup)
-            .fetch_all(&mut *conn)
+            .fetch_all(&mut **tx)
             .await?;
     for id in ids {
-        record(conn, actor, Change::AttachmentCreated(id)).await?;
+        record(tx, actor, Change::AttachmentCreated(id)).await?;
     }
     Ok(())
 }
@@ -177,16 +179,16 @@ pub(crate) async fn record_attachments_of(
 /// `attachment.created` for each of its files, and `ticket.updated` when it changed the
 /// ticket (`changed`: the audit rows it wrote, such as a new status).
 pub(crate) async fn record_followup(
-    conn: &mut AnyConnection,
+    tx: &mut WriteTx,
     actor: Option<i64>,
     ticket: i64,
     followup: i64,
     changed: &[FieldChange],
 ) -> Result<(), AppError> {
-    record(conn, actor, Change::FollowupCreated(followup)).await?;
-    record_attachments_of(conn, actor, followup).await?;
+    record(tx, actor, Change::FollowupCreated(followup)).await?;
+    record_attachments_of(tx, actor, followup).await?;
     if !changed.is_empty() {
-        record(conn, actor, Change::TicketUpdated(ticket, changed)).await?;
+        record(tx, actor, Change::TicketUpdated(ticket, changed)).await?;
     }
     Ok(())
 }

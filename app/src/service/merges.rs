@@ -51,13 +51,14 @@ pub(crate) async fn check(
 /// What a merge of `id` into `target` adds beside the change itself: a public followup on the
 /// target naming the merged ticket, and the merged ticket's submitter on the target's CC list.
 pub(crate) async fn link(
-    conn: &mut AnyConnection,
+    tx: &mut crate::service::db::WriteTx,
     actor: &CurrentUser,
     id: i64,
     submitter: Option<&str>,
     target: i64,
     now: &str,
 ) -> Result<(), AppError> {
+    let conn: &mut AnyConnection = tx;
     let title: String = sqlx::query_scalar("select title from tickets where id = $1")
         .bind(id)
         .fetch_one(&mut *conn)
@@ -87,7 +88,7 @@ pub(crate) async fn link(
     }
     super::tickets::touch(conn, target, now).await?;
     let change = super::events::Change::FollowupCreated(followup);
-    super::events::record(conn, Some(actor.id), change).await
+    super::events::record(tx, Some(actor.id), change).await
 }
 
 /// The addresses copied on ticket `id`, in the order they were added.

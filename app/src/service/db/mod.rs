@@ -54,7 +54,7 @@ pub struct Db {
     max_file_bytes: usize,
     attachment_store: super::attachments::AttachmentStore,
     allow_private_webhooks: bool,
-    default_from: Option<String>,
+    mail: Arc<super::mail::MailSettings>,
 }
 
 struct Shared {
@@ -89,7 +89,7 @@ impl Db {
             max_file_bytes: super::attachments::DEFAULT_MAX_FILE_BYTES,
             attachment_store: super::attachments::AttachmentStore::Files,
             allow_private_webhooks: false,
-            default_from: None,
+            mail: Arc::default(),
         }
     }
 
@@ -124,16 +124,22 @@ impl Db {
         self.allow_private_webhooks
     }
 
-    /// The same database, knowing the helpdesk's default sender address
-    /// (`HELPDESK_DEFAULT_FROM`): mail in ignores mail from it, as from the queues' addresses.
+    /// The same database with the settings mail is written with (links, the default sender;
+    /// see `mail::MailSettings`). Write transactions carry them to the outbox.
     #[must_use]
-    pub fn with_default_from(mut self, from: Option<String>) -> Self {
-        self.default_from = from.filter(|f| !f.trim().is_empty());
+    pub fn with_mail(mut self, settings: super::mail::MailSettings) -> Self {
+        self.mail = Arc::new(settings);
         self
     }
 
+    pub fn mail(&self) -> &Arc<super::mail::MailSettings> {
+        &self.mail
+    }
+
+    /// The helpdesk's default sender address (`HELPDESK_DEFAULT_FROM`): mail in ignores mail
+    /// from it, as from the queues' addresses.
     pub fn default_from(&self) -> Option<&str> {
-        self.default_from.as_deref()
+        Some(self.mail.default_from.as_str())
     }
 
     pub fn max_file_bytes(&self) -> usize {

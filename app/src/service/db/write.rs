@@ -20,6 +20,7 @@ pub struct WriteTx {
     tx: sqlx::Transaction<'static, sqlx::Any>,
     data: Arc<DataVersion>,
     turn: OwnedMutexGuard<()>,
+    mail: Arc<crate::service::mail::MailSettings>,
 }
 
 impl std::ops::Deref for WriteTx {
@@ -36,6 +37,11 @@ impl std::ops::DerefMut for WriteTx {
 }
 
 impl WriteTx {
+    /// The settings the outbox renders this write's notifications with.
+    pub(crate) fn mail(&self) -> Arc<crate::service::mail::MailSettings> {
+        self.mail.clone()
+    }
+
     /// # Errors
     /// The database error of the commit.
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
@@ -134,6 +140,7 @@ pub async fn begin_write(db: &Db) -> Result<WriteTx, sqlx::Error> {
             tx,
             data: db.data_version(),
             turn,
+            mail: db.mail().clone(),
         });
     }
     let mut attempt = 1;
@@ -144,6 +151,7 @@ pub async fn begin_write(db: &Db) -> Result<WriteTx, sqlx::Error> {
                     tx,
                     data: db.data_version(),
                     turn,
+                    mail: db.mail().clone(),
                 });
             }
             Err(e) if is_busy(&e) && attempt < BEGIN_ATTEMPTS => {

@@ -4,11 +4,10 @@
 //! piped by the MTA or polled from a queue's IMAP mailbox (`imap`).
 //!
 //! # Settings
-//! `events::record` runs on a transaction's connection only, with no `Db` at hand, and the
-//! message is rendered there (links, From). So the few settings that rendering needs live here
-//! for the whole process: `configure` is called once at start-up by every command that writes
-//! (the server, `mail receive`); without it messages get `DEFAULT_FROM` and links to
-//! `http://localhost:3000`. One process serves one site, so nothing else needs to differ.
+//! A message is rendered when it is written (links, From), inside the write transaction: the
+//! few settings that needs (`MailSettings`) travel with the `Db` (`Db::with_mail`) into each
+//! `WriteTx`, set by every command that writes (the server, `mail receive`). Without them,
+//! messages come from `DEFAULT_FROM` and link to `http://localhost:3000`.
 
 mod filing;
 pub mod ignore;
@@ -19,12 +18,10 @@ pub mod receive;
 pub mod send;
 pub mod templates;
 
-use std::sync::{Arc, RwLock};
-
 /// From when neither the queue nor `HELPDESK_DEFAULT_FROM` gives an address.
 pub const DEFAULT_FROM: &str = "helpdesk@localhost";
 
-/// What rendering a message needs, for the whole process (see the module notes).
+/// What rendering a message needs (see the module notes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailSettings {
     /// The base of links in messages, without a trailing slash: `HELPDESK_PUBLIC_URL`, else
@@ -70,24 +67,6 @@ impl MailSettings {
             sending,
         }
     }
-}
-
-static SETTINGS: RwLock<Option<Arc<MailSettings>>> = RwLock::new(None);
-
-/// Sets the process's mail settings (see the module notes).
-pub fn configure(settings: MailSettings) {
-    if let Ok(mut s) = SETTINGS.write() {
-        *s = Some(Arc::new(settings));
-    }
-}
-
-/// The process's mail settings; the defaults until `configure`.
-pub fn settings() -> Arc<MailSettings> {
-    SETTINGS
-        .read()
-        .ok()
-        .and_then(|s| s.clone())
-        .unwrap_or_default()
 }
 
 /// `smtp://user:secret@host` with the password replaced by `***`, for logs and errors.

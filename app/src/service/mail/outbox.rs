@@ -122,6 +122,7 @@ struct Planned {
 /// The database error (the caller rolls back: a change never commits without its mail).
 pub(crate) async fn enqueue(
     conn: &mut AnyConnection,
+    settings: &super::MailSettings,
     event: i64,
     actor: Option<i64>,
     change: Change<'_>,
@@ -257,7 +258,6 @@ pub(crate) async fn enqueue(
         return Ok(());
     }
 
-    let settings = super::settings();
     let from = t
         .email_address
         .as_deref()
