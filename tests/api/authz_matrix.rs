@@ -208,6 +208,7 @@ fn table() -> Vec<Row> {
         row("GET", "/admin/webhooks", None, NoBody, PAGE_SUPER),
         row("GET", "/admin/webhooks/{id}", Webhook, NoBody, PAGE_SUPER),
         row("GET", "/admin/mail-ignore", None, NoBody, PAGE_SUPER),
+        row("GET", "/admin/outbox", None, NoBody, PAGE_SUPER),
         row("GET", "/admin/queues/{id}", Queue, NoBody, PAGE_SUPER),
         row("GET", "/admin/custom-fields", None, NoBody, PAGE_SUPER),
         row("GET", "/admin/custom-fields/{id}", CustomField, NoBody, PAGE_SUPER),
@@ -222,6 +223,10 @@ fn table() -> Vec<Row> {
         // Every signed-in user has a time zone setting of their own (issue 11).
         row("POST", "/sfn/time_zone_settings", None, NoBody, ANY_USER),
         row("POST", "/sfn/set_time_zone", None, form(&[("time_zone", "Europe/Berlin")]), ANY_USER),
+        row("POST", "/sfn/email_notifications", None, NoBody, ANY_USER),
+        row("POST", "/sfn/set_email_notifications", None, form(&[("enabled", "true")]), ANY_USER),
+        row("POST", "/sfn/mail_status", None, NoBody, ANY_USER),
+        row("POST", "/sfn/mail_outbox", None, form(&[("status", ""), ("page", "1")]), SUPER),
         row("POST", "/sfn/list_tickets", None, form(&[("query[q]", "")]), STAFF),
         row("POST", "/sfn/ticket_choices", None, NoBody, STAFF),
         row("POST", "/sfn/ticket_counts", None, NoBody, STAFF),
