@@ -56,7 +56,7 @@ test("an admin manages queues and custom fields", async ({ page }) => {
   await page.getByRole("link", { name: `Admin ${slug}` }).click();
   await hydrated(page);
   await page.getByLabel("Title").fill(`Renamed ${slug}`);
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByRole("status")).toHaveText("Saved.");
   await page.getByRole("button", { name: `Delete queue Renamed ${slug}` }).click();
   await expect(page).toHaveURL(/\/admin\/queues\?deleted=1$/);
