@@ -1,4 +1,5 @@
 import { defineConfig } from "@playwright/test";
+import { tmpdir } from "node:os";
 
 // One port for the whole run: the config is evaluated again in each worker, which inherits
 // the environment of the main process.
@@ -7,6 +8,9 @@ if (!process.env.E2E_PORT) {
 }
 process.env.E2E_ADMIN_PASSWORD ??= "e2e-admin-pass-123";
 const port = process.env.E2E_PORT;
+// The test SMTP server's port and the folder it writes each message to (serve.sh).
+process.env.E2E_SMTP_PORT ??= String(Number(port) + 1);
+process.env.E2E_MAILDIR ??= `${tmpdir()}/helpdesk-e2e-mail-${port}`;
 const baseURL = `http://127.0.0.1:${port}`;
 
 export default defineConfig({

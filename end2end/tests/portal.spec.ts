@@ -2,11 +2,29 @@
 // ticket's link, replies; the agent sees the reply. Also without JavaScript, with the
 // keyboard only, and on a 390 px phone.
 import { APIRequestContext, expect, Page, test } from "@playwright/test";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { api, hydrated, shot, signIn, unique } from "./helpers";
 
 async function publicQueue(request: APIRequestContext) {
   const slug = unique("portal");
   return api(request, "queues", { title: `Support ${slug}`, slug, allow_public_submission: true });
+}
+
+/** The text of a mail as the SMTP server received it, its quoted-printable undone. */
+function decoded(raw: string): string {
+  return raw
+    .replace(/=\r?\n/g, "")
+    .replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+/** The mails the test SMTP server (serve.sh) received for `address`, decoded. */
+function mailsTo(address: string): string[] {
+  const folder = process.env.E2E_MAILDIR!;
+  return readdirSync(folder)
+    .filter((name) => name.endsWith(".eml"))
+    .map((name) => decoded(readFileSync(join(folder, name), "latin1")))
+    .filter((mail) => mail.split("\r\n\r\n")[0].split("\r\n").some((h) => h.startsWith("To:") && h.includes(address)));
 }
 
 async function noSideways(page: Page) {
@@ -25,7 +43,8 @@ test("a customer submits without signing in, follows the link, replies; the agen
   await expect(page).toHaveTitle("Submit a ticket · Helpdesk");
   await expect(page.getByRole("button", { name: "Sign out" })).toHaveCount(0);
   await page.getByLabel("Queue").selectOption({ label: q.title });
-  await page.getByLabel("Your email address").fill("pat@example.com");
+  const email = `${unique("pat")}@example.com`;
+  await page.getByLabel("Your email address").fill(email);
   await page.getByLabel("Summary of the problem").fill(title);
   await page.getByLabel("Description").fill("Smoke comes out of tray 2.");
   await page.getByLabel("Attachments").setInputFiles({ name: "smoke.txt", mimeType: "text/plain", buffer: Buffer.from("smoke") });
@@ -43,10 +62,18 @@ test("a customer submits without signing in, follows the link, replies; the agen
   const id = Number(link.match(/\/view\/(\d+)/)![1]);
   await shot(page, "portal-submitted");
 
-  // Later, from the link alone (a fresh browser: no cookie, no session).
+  // The opened-ticket mail reaches the customer through the SMTP server, with that link.
+  await expect.poll(() => mailsTo(email).length, { timeout: 20_000 }).toBeGreaterThan(0);
+  const mail = mailsTo(email)[0];
+  expect(mail).toContain(title);
+  const mailed = mail.match(/https?:\/\/[^\s"<>]+\/view\/\d+\?key=[0-9a-f]{32}/);
+  expect(mailed).not.toBeNull();
+  expect(new URL(mailed![0]).pathname + new URL(mailed![0]).search).toBe(link);
+
+  // Later, from the mailed link alone (a fresh browser: no cookie, no session).
   const customer = await page.context().browser()!.newContext();
   const later = await customer.newPage();
-  await later.goto(link);
+  await later.goto(mailed![0]);
   await hydrated(later);
   await later.getByLabel("Your reply").fill("It is still smoking, photo attached.");
   await later.getByLabel("Attachments").setInputFiles({ name: "photo.txt", mimeType: "text/plain", buffer: Buffer.from("pixels") });
@@ -64,7 +91,7 @@ test("a customer submits without signing in, follows the link, replies; the agen
   await page.goto(`/tickets/${id}`);
   await expect(page.locator(".timeline")).toContainText("It is still smoking, photo attached.");
   await expect(page.locator(".timeline")).toContainText("photo.txt");
-  await expect(page.locator(".fields")).toContainText("pat@example.com");
+  await expect(page.locator(".fields")).toContainText(email);
 });
 
 test("without JavaScript: an error keeps what was typed, then the ticket is opened and closed", async ({ browser, request }) => {
