@@ -218,7 +218,7 @@ fn PortalTicketView(
         None
     } else if q.get("submitted").is_some() {
         Some(
-            "Your ticket was submitted. Keep this page's address (it is also in the email we sent you): it is the only way to follow the ticket without an account.",
+            "Your ticket was submitted. Keep this page's address: it is the only way to follow the ticket without an account.",
         )
     } else if q.get("replied").is_some() {
         Some("Reply sent.")
